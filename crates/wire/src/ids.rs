@@ -1,0 +1,274 @@
+//! Identifiers, validated when parsed so that no handler sees an unchecked string.
+//!
+//! - [`CatalogId`]: `music.` and a GUID (`namespace.md`). Accepted in any letter case,
+//!   always printed upper-case (the seed example echoes `music.9BB2C5C5-...`).
+//! - [`CollectionId`]: what `collection/add` returns and `collection/delete` takes. Opaque,
+//!   case-sensitive, URL-safe and type-tagged: `music.` and the unpadded base64url of
+//!   `[1, kind, flags]` followed by 16 random bytes. The random part is the key of the
+//!   collection entry; every store query is also bound to the authenticated user, so the
+//!   same string sent by another user finds nothing.
+//! - [`PlaylistId`]: `music.playlist.` and a GUID, printed lower-case as in `namespace.md`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::fmt;
+use uuid::Uuid;
+
+/// The only namespace the service knows (`namespace.md`).
+pub const NAMESPACE: &str = "music";
+
+const PREFIX: &str = "music.";
+const PLAYLIST_PREFIX: &str = "music.playlist.";
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+/// Parses the hyphenated 36-character form of a GUID, in any letter case.
+fn parse_guid(s: &str) -> Option<Uuid> {
+    if s.len() != 36 {
+        return None;
+    }
+    Uuid::try_parse(s).ok()
+}
+
+/// A catalog item: `music.{GUID}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CatalogId(Uuid);
+
+impl CatalogId {
+    pub fn parse(s: &str) -> Option<Self> {
+        strip_prefix_ignore_case(s, PREFIX).and_then(parse_guid).map(CatalogId)
+    }
+
+    pub fn from_uuid(uuid: Uuid) -> Self {
+        CatalogId(uuid)
+    }
+
+    pub fn uuid(self) -> Uuid {
+        self.0
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Display for CatalogId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PREFIX}{}", self.0.hyphenated().encode_upper(&mut Uuid::encode_buffer()))
+    }
+}
+
+/// What a collection ID stands for. The byte values follow the IDs of the original service
+/// (`AQQf...` for tracks, `AQEP...` for albums, `AQIP...` for artists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CollectionKind {
+    Album,
+    Artist,
+    Track,
+    /// An entry of a playlist (a track at a position).
+    PlaylistEntry,
+}
+
+impl CollectionKind {
+    fn tag(self) -> [u8; 2] {
+        match self {
+            CollectionKind::Album => [0x01, 0x0f],
+            CollectionKind::Artist => [0x02, 0x0f],
+            CollectionKind::Track => [0x04, 0x1f],
+            CollectionKind::PlaylistEntry => [0x04, 0x2f],
+        }
+    }
+
+    fn from_tag(tag: [u8; 2]) -> Option<Self> {
+        [CollectionKind::Album, CollectionKind::Artist, CollectionKind::Track, CollectionKind::PlaylistEntry]
+            .into_iter()
+            .find(|k| k.tag() == tag)
+    }
+}
+
+const COLLECTION_ID_VERSION: u8 = 0x01;
+const COLLECTION_ID_BYTES: usize = 3 + 16;
+/// Length of the base64url part: 19 bytes, unpadded.
+const COLLECTION_ID_CHARS: usize = 26;
+
+/// An item of a user's collection: `music.` and 26 base64url characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CollectionId {
+    kind: CollectionKind,
+    key: [u8; 16],
+}
+
+impl fmt::Debug for CollectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CollectionId({self})")
+    }
+}
+
+impl CollectionId {
+    /// A fresh, unguessable ID.
+    pub fn new_random(kind: CollectionKind) -> Self {
+        CollectionId { kind, key: rand::random() }
+    }
+
+    pub fn from_key(kind: CollectionKind, key: [u8; 16]) -> Self {
+        CollectionId { kind, key }
+    }
+
+    /// Parses the exact form this service prints; anything else (another case, padding,
+    /// non-canonical trailing bits, another kind tag) is not a collection ID.
+    pub fn parse(s: &str) -> Option<Self> {
+        let body = s.strip_prefix(PREFIX)?;
+        if body.len() != COLLECTION_ID_CHARS {
+            return None;
+        }
+        let mut bytes = [0u8; COLLECTION_ID_BYTES];
+        let n = URL_SAFE_NO_PAD.decode_slice(body, &mut bytes).ok()?;
+        if n != COLLECTION_ID_BYTES || bytes[0] != COLLECTION_ID_VERSION {
+            return None;
+        }
+        let kind = CollectionKind::from_tag([bytes[1], bytes[2]])?;
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&bytes[3..]);
+        let id = CollectionId { kind, key };
+        // The decoder tolerates non-zero trailing bits; one ID has one spelling.
+        (id.to_string() == s).then_some(id)
+    }
+
+    /// Parses an ID of the given kind only.
+    pub fn parse_kind(s: &str, kind: CollectionKind) -> Option<Self> {
+        Self::parse(s).filter(|id| id.kind == kind)
+    }
+
+    pub fn kind(&self) -> CollectionKind {
+        self.kind
+    }
+
+    pub fn key(&self) -> &[u8; 16] {
+        &self.key
+    }
+}
+
+impl fmt::Display for CollectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut bytes = [0u8; COLLECTION_ID_BYTES];
+        bytes[0] = COLLECTION_ID_VERSION;
+        bytes[1..3].copy_from_slice(&self.kind.tag());
+        bytes[3..].copy_from_slice(&self.key);
+        let mut out = [0u8; COLLECTION_ID_CHARS];
+        let n = URL_SAFE_NO_PAD.encode_slice(bytes, &mut out).map_err(|_| fmt::Error)?;
+        f.write_str(PREFIX)?;
+        f.write_str(std::str::from_utf8(&out[..n]).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// A playlist: `music.playlist.{guid}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PlaylistId(Uuid);
+
+impl PlaylistId {
+    pub fn new_random() -> Self {
+        PlaylistId(Uuid::new_v4())
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        strip_prefix_ignore_case(s, PLAYLIST_PREFIX).and_then(parse_guid).map(PlaylistId)
+    }
+
+    pub fn from_uuid(uuid: Uuid) -> Self {
+        PlaylistId(uuid)
+    }
+
+    pub fn uuid(self) -> Uuid {
+        self.0
+    }
+}
+
+impl fmt::Display for PlaylistId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PLAYLIST_PREFIX}{}", self.0.hyphenated())
+    }
+}
+
+/// The form in which an input ID is echoed back (`InputId`): catalog IDs normalised to
+/// upper case, everything else exactly as sent.
+pub fn echo_input_id(input: &str) -> String {
+    match CatalogId::parse(input) {
+        Some(id) => id.to_string(),
+        None => input.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_ids_are_accepted_in_any_case_and_printed_upper_case() {
+        let id = CatalogId::parse("music.9bb2c5c5-455c-4c15-827c-f9bfd759a458").unwrap();
+        assert_eq!(id.to_string(), "music.9BB2C5C5-455C-4C15-827C-F9BFD759A458");
+        assert_eq!(CatalogId::parse("MUSIC.9BB2C5C5-455C-4C15-827C-F9BFD759A458"), Some(id));
+        assert_eq!(CatalogId::parse("music.9bb2c5c5455c4c15827cf9bfd759a458"), None);
+        assert_eq!(CatalogId::parse("video.9bb2c5c5-455c-4c15-827c-f9bfd759a458"), None);
+        assert_eq!(CatalogId::parse("music.AQQfjl2zcVUd602kG1MvCy4e-Ae-QZkAAQ"), None);
+        assert_eq!(CatalogId::parse("music.é"), None);
+    }
+
+    #[test]
+    fn collection_ids_round_trip_and_are_type_tagged() {
+        let id = CollectionId::new_random(CollectionKind::Track);
+        let s = id.to_string();
+        assert!(s.starts_with("music.AQQf"), "{s}");
+        assert_eq!(s.len(), "music.".len() + 26);
+        assert!(s["music.".len()..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(CollectionId::parse(&s), Some(id));
+        assert_eq!(CollectionId::parse_kind(&s, CollectionKind::Album), None);
+        let album = CollectionId::new_random(CollectionKind::Album).to_string();
+        assert!(album.starts_with("music.AQEP"), "{album}");
+        let artist = CollectionId::new_random(CollectionKind::Artist).to_string();
+        assert!(artist.starts_with("music.AQIP"), "{artist}");
+    }
+
+    #[test]
+    fn collection_ids_are_case_sensitive_and_canonical() {
+        let s = CollectionId::from_key(CollectionKind::Track, [7; 16]).to_string();
+        let swapped: String = s
+            .chars()
+            .map(|c| if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .collect();
+        assert_eq!(CollectionId::parse(&swapped), None);
+        assert_eq!(CollectionId::parse(&format!("{s}=")), None);
+        assert_eq!(CollectionId::parse(&s[..s.len() - 1]), None);
+        // Same bytes, other trailing bits: not the canonical spelling.
+        let last = s.chars().last().unwrap();
+        let other = if last == 'w' { 'x' } else { (last as u8 + 1) as char };
+        let mut tweaked = s[..s.len() - 1].to_owned();
+        tweaked.push(other);
+        if let Some(parsed) = CollectionId::parse(&tweaked) {
+            assert_eq!(parsed.to_string(), tweaked);
+        }
+        // The documentation's own IDs use another layout and are not ours.
+        assert_eq!(CollectionId::parse("music.AQQfjl2zcVUd602kG1MvCy4e-Ae-QZkAAQ"), None);
+    }
+
+    #[test]
+    fn playlist_ids() {
+        let id = PlaylistId::parse("music.playlist.EF30CDB7-2AD1-404B-9478-8FDC89AD35F0").unwrap();
+        assert_eq!(id.to_string(), "music.playlist.ef30cdb7-2ad1-404b-9478-8fdc89ad35f0");
+        assert_eq!(PlaylistId::parse("music.ef30cdb7-2ad1-404b-9478-8fdc89ad35f0"), None);
+    }
+
+    #[test]
+    fn input_ids_are_echoed_with_catalog_guids_upper_cased() {
+        assert_eq!(
+            echo_input_id("music.9bb2c5c5-455c-4c15-827c-f9bfd759a458"),
+            "music.9BB2C5C5-455C-4C15-827C-F9BFD759A458"
+        );
+        assert_eq!(
+            echo_input_id("music.AQQfjl2zcVUd602kG1MvCy4e-Ae-QZkAAQ"),
+            "music.AQQfjl2zcVUd602kG1MvCy4e-Ae-QZkAAQ"
+        );
+    }
+}

@@ -1,1 +1,88 @@
+//! Storage of the catalog, users, applications and collections.
+//!
+//! [`Store`] is the one interface the HTTP service uses; each backend is a module
+//! ([`sqlite`] today). Its types speak of the domain (catalog IDs, collection IDs, users),
+//! never of a backend, so that every backend passes the same test suite
+//! (`tests/conformance.rs`).
+//!
+//! Guarantees every backend gives:
+//! - a write call is atomic: its successful items are committed together, durably, before
+//!   the call returns; on error nothing is changed;
+//! - every query on collection data is bound to a user: a collection ID of one user finds
+//!   nothing in another's collection;
+//! - `CollectionState` (`state_version`, counts) changes exactly when the collection does.
 
+mod catalog_rows;
+pub mod sqlite;
+pub mod text;
+mod types;
+
+pub use catalog_rows::is_main_role;
+pub use types::*;
+
+use async_trait::async_trait;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The caller's `CollectionStateToken` is not the current one; nothing was changed.
+    #[error("the collection changed since the given state token")]
+    ConcurrentUpdate,
+    /// A user or application of that name already exists.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// A named user or application does not exist.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// Input the store cannot accept (for example a catalog line without an album).
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// The database cannot be reached or refused the operation; nothing was changed.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The stored data or the database contradicts what this version expects.
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the service needs from storage.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Answers when the store can serve requests.
+    async fn health(&self) -> StoreResult<()>;
+
+    /// The server-wide secret that signs continuation tokens, created on first use and
+    /// shared by every server process of the same database.
+    async fn token_secret(&self) -> StoreResult<[u8; 32]>;
+    /// A server-wide value (for example the fingerprint of the imported demo catalog).
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn set_meta(&self, key: &str, value: Vec<u8>) -> StoreResult<()>;
+
+    // --- users and applications -------------------------------------------------------
+
+    /// Creates a user; [`StoreError::AlreadyExists`] if the name is taken.
+    async fn create_user(&self, name: &str) -> StoreResult<User>;
+    async fn find_user(&self, name: &str) -> StoreResult<Option<User>>;
+    /// Finds the user, creating it if needed (users of an external identity provider).
+    async fn ensure_user(&self, name: &str) -> StoreResult<User>;
+    async fn create_app(&self, app: NewApp) -> StoreResult<App>;
+    async fn find_app(&self, client_id: &str) -> StoreResult<Option<App>>;
+
+    // --- catalog -----------------------------------------------------------------------
+
+    /// Inserts or replaces catalog tracks with their albums and artists. Idempotent.
+    async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats>;
+    async fn catalog_track_count(&self) -> StoreResult<u64>;
+
+    // --- collection --------------------------------------------------------------------
+
+    async fn collection_state(&self, user: UserId) -> StoreResult<CollectionState>;
+    /// Adds catalog tracks; one outcome per input, in order.
+    async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>>;
+    /// Deletes collection tracks; one outcome per input, in order.
+    async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>>;
+    /// A page of the user's tracks.
+    async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>>;
+}

@@ -1,0 +1,258 @@
+//! The embedded backend: one SQLite database file in WAL mode with synchronous commits.
+//!
+//! Durability: `journal_mode=WAL` and `synchronous=FULL`, so a committed transaction is in
+//! the fsynced write-ahead log before the writer answers; it survives a crash of the
+//! process or of the machine.
+
+mod actors;
+mod catalog;
+mod collection;
+mod migrations;
+
+use crate::{
+    AddOutcome, AddTracks, App, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats,
+    NewApp, Page, PageRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
+};
+use actors::{Readers, Writer};
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "groove.sqlite3";
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The SQLite store. Cheap to clone; all clones share the same threads.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: Readers,
+}
+
+pub(crate) fn unavailable(e: &rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+fn configure(conn: &Connection, read_only: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    if read_only {
+        conn.pragma_update(None, "query_only", "ON")?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir`, applies pending migrations and
+    /// starts its connection threads.
+    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DATABASE_FILE);
+        let writer = Connection::open(&path).map_err(|e| unavailable(&e))?;
+        let mode: String = writer
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(|e| unavailable(&e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Unavailable(format!(
+                "{} cannot use WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        configure(&writer, false).map_err(|e| unavailable(&e))?;
+        migrations::apply(&writer)?;
+
+        let n_readers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get).clamp(2, 8);
+        let mut readers = Vec::with_capacity(n_readers);
+        for _ in 0..n_readers {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(|e| unavailable(&e))?;
+            configure(&conn, true).map_err(|e| unavailable(&e))?;
+            readers.push(conn);
+        }
+        Ok(SqliteStore { path, writer: Writer::start(writer)?, readers: Readers::start(readers)? })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn read_user(conn: &Connection, name: &str) -> StoreResult<Option<User>> {
+    conn.prepare_cached("SELECT id, name FROM users WHERE name = ?1")
+        .and_then(|mut st| st.query_row([name], |r| Ok(User { id: r.get(0)?, name: r.get(1)? })).optional())
+        .map_err(|e| unavailable(&e))
+}
+
+fn insert_user(conn: &Connection, name: &str) -> StoreResult<User> {
+    conn.prepare_cached("INSERT INTO users (name, created_at) VALUES (?1, ?2) RETURNING id")
+        .and_then(|mut st| st.query_row(params![name, now_millis()], |r| r.get(0)))
+        .map(|id| User { id, name: name.to_owned() })
+        .map_err(|e| unavailable(&e))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn health(&self) -> StoreResult<()> {
+        self.readers.run(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| unavailable(&e))).await
+    }
+
+    async fn token_secret(&self) -> StoreResult<[u8; 32]> {
+        self.writer
+            .run(|conn| {
+                let fresh: [u8; 32] = rand::random();
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('token_secret', ?1) ON CONFLICT (key) DO NOTHING",
+                    params![fresh.as_slice()],
+                )
+                .map_err(|e| unavailable(&e))?;
+                let value: Vec<u8> = conn
+                    .query_row("SELECT value FROM meta WHERE key = 'token_secret'", [], |r| r.get(0))
+                    .map_err(|e| unavailable(&e))?;
+                value.try_into().map_err(|_| internal("the stored token secret is not 32 bytes"))
+            })
+            .await
+    }
+
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let key = key.to_owned();
+        self.readers
+            .run(move |conn| {
+                conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| unavailable(&e))
+            })
+            .await
+    }
+
+    async fn set_meta(&self, key: &str, value: Vec<u8>) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.writer
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )
+                .map(|_| ())
+                .map_err(|e| unavailable(&e))
+            })
+            .await
+    }
+
+    async fn create_user(&self, name: &str) -> StoreResult<User> {
+        let name = name.to_owned();
+        self.writer
+            .run(move |conn| {
+                if read_user(conn, &name)?.is_some() {
+                    return Err(StoreError::AlreadyExists(format!("user {name:?}")));
+                }
+                insert_user(conn, &name)
+            })
+            .await
+    }
+
+    async fn find_user(&self, name: &str) -> StoreResult<Option<User>> {
+        let name = name.to_owned();
+        self.readers.run(move |conn| read_user(conn, &name)).await
+    }
+
+    async fn ensure_user(&self, name: &str) -> StoreResult<User> {
+        if let Some(user) = self.find_user(name).await? {
+            return Ok(user);
+        }
+        let name = name.to_owned();
+        self.writer
+            .run(move |conn| match read_user(conn, &name)? {
+                Some(user) => Ok(user),
+                None => insert_user(conn, &name),
+            })
+            .await
+    }
+
+    async fn create_app(&self, app: NewApp) -> StoreResult<App> {
+        self.writer
+            .run(move |conn| {
+                let inserted = conn
+                    .execute(
+                        "INSERT INTO apps (client_id, name, secret_sha256, created_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (client_id) DO NOTHING",
+                        params![app.client_id, app.name, app.secret_sha256.as_slice(), now_millis()],
+                    )
+                    .map_err(|e| unavailable(&e))?;
+                if inserted == 0 {
+                    return Err(StoreError::AlreadyExists(format!("application {:?}", app.client_id)));
+                }
+                Ok(App { name: app.name, client_id: app.client_id, secret_sha256: app.secret_sha256 })
+            })
+            .await
+    }
+
+    async fn find_app(&self, client_id: &str) -> StoreResult<Option<App>> {
+        let client_id = client_id.to_owned();
+        self.readers
+            .run(move |conn| {
+                let row: Option<(String, Vec<u8>)> = conn
+                    .prepare_cached("SELECT name, secret_sha256 FROM apps WHERE client_id = ?1")
+                    .and_then(|mut st| st.query_row([&client_id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                    .map_err(|e| unavailable(&e))?;
+                row.map(|(name, hash)| {
+                    let secret_sha256 =
+                        hash.try_into().map_err(|_| internal("stored secret hash is not 32 bytes"))?;
+                    Ok(App { name, client_id, secret_sha256 })
+                })
+                .transpose()
+            })
+            .await
+    }
+
+    async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats> {
+        self.writer.run(move |conn| catalog::import(conn, &tracks)).await
+    }
+
+    async fn catalog_track_count(&self) -> StoreResult<u64> {
+        self.readers
+            .run(|conn| {
+                conn.query_row("SELECT count(*) FROM catalog_tracks", [], |r| r.get::<_, i64>(0))
+                    .map(|n| u64::try_from(n).unwrap_or(0))
+                    .map_err(|e| unavailable(&e))
+            })
+            .await
+    }
+
+    async fn collection_state(&self, user: UserId) -> StoreResult<CollectionState> {
+        self.readers.run(move |conn| collection::state(conn, user)).await
+    }
+
+    async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
+        self.writer.run(move |conn| collection::add_tracks(conn, &req)).await
+    }
+
+    async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
+        self.writer.run(move |conn| collection::delete_tracks(conn, &req)).await
+    }
+
+    async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
+        self.readers.run(move |conn| collection::browse_tracks(conn, user, &page)).await
+    }
+}

@@ -1,0 +1,193 @@
+//! The values that cross the [`crate::Store`] interface.
+
+use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::model::{Album, Artist, Track};
+
+/// A user's internal number. Never leaves the server.
+pub type UserId = i64;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// An application to be registered for the client-credentials grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApp {
+    pub name: String,
+    pub client_id: String,
+    /// SHA-256 of the client secret; the secret itself is never stored.
+    pub secret_sha256: [u8; 32],
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct App {
+    pub name: String,
+    pub client_id: String,
+    pub secret_sha256: [u8; 32],
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    pub tracks: u64,
+    pub albums: u64,
+    pub artists: u64,
+}
+
+/// The state of a user's collection (`json-collectionstate.md`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CollectionState {
+    /// Incremented by every write that changes the collection.
+    pub version: u64,
+    pub track_count: u32,
+    pub playlist_count: u32,
+}
+
+/// `collection/add`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddTracks {
+    pub user: UserId,
+    pub tracks: Vec<CatalogId>,
+    /// If set, the write happens only if the collection is still at this version.
+    pub expected_version: Option<u64>,
+    /// The user's track capacity.
+    pub max_tracks: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddOutcome {
+    /// Added now, under this new collection ID.
+    Added(CollectionId),
+    /// Already in the collection (earlier, or earlier in the same call), under this ID.
+    Existing(CollectionId),
+    NotInCatalog,
+    /// Adding it would exceed the user's capacity.
+    CollectionFull,
+}
+
+/// `collection/delete`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteTracks {
+    pub user: UserId,
+    pub tracks: Vec<CollectionId>,
+    pub expected_version: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// Not in this user's collection (never was, another user's, or deleted earlier).
+    NotFound,
+}
+
+/// The result of a write: one outcome per input, and the state after the write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteOutcome<T> {
+    pub items: Vec<T>,
+    pub state: CollectionState,
+}
+
+/// Orders of the collection's tracks (`orderby.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrackOrder {
+    TrackTitle,
+    AlbumTitle,
+    ArtistName,
+    GenreName,
+    /// Most recent first.
+    ReleaseDate,
+    /// Most recently added first.
+    CollectionDate,
+    TrackNumber,
+}
+
+impl TrackOrder {
+    pub const ALL: [TrackOrder; 7] = [
+        TrackOrder::TrackTitle,
+        TrackOrder::AlbumTitle,
+        TrackOrder::ArtistName,
+        TrackOrder::GenreName,
+        TrackOrder::ReleaseDate,
+        TrackOrder::CollectionDate,
+        TrackOrder::TrackNumber,
+    ];
+}
+
+/// One component of a position in an ordered list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KeyPart {
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// The position just after the last item of a page: the values of the order's key columns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SortKey(pub Vec<KeyPart>);
+
+/// Which page of an ordered list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    pub order: TrackOrder,
+    pub limit: u32,
+    /// Start after this position (keyset pagination); `None` for the first page.
+    pub after: Option<SortKey>,
+    /// Items to skip before the page (the `page` parameter); only without `after`.
+    pub skip: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The position to continue from, if more items follow.
+    pub next: Option<SortKey>,
+}
+
+/// An artist of the catalog: its ID and its own members (no albums or tracks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogArtist {
+    pub id: CatalogId,
+    pub artist: Artist,
+}
+
+/// An artist credited on a track or an album, with the catalog's role (`Main`, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credit {
+    pub role: String,
+    pub artist: CatalogArtist,
+}
+
+/// An album of the catalog: its own members (no artists, no tracks) and its credits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogAlbum {
+    pub id: CatalogId,
+    pub album: Album,
+    pub artists: Vec<Credit>,
+}
+
+/// A track of the catalog: its own members (no album, no artists), its album and credits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogTrack {
+    pub id: CatalogId,
+    pub track: Track,
+    pub album: CatalogAlbum,
+    pub artists: Vec<Credit>,
+}
+
+/// A track of a user's collection, with the collection IDs of its album and artists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectionTrack {
+    pub id: CollectionId,
+    pub track: CatalogTrack,
+    pub album_id: CollectionId,
+    /// Collection IDs of the artists credited on the track or on its album.
+    pub artist_ids: Vec<(CatalogId, CollectionId)>,
+}
+
+impl CollectionTrack {
+    /// The collection ID of a credited artist.
+    pub fn artist_id(&self, artist: CatalogId) -> Option<CollectionId> {
+        self.artist_ids.iter().find(|(a, _)| *a == artist).map(|(_, c)| *c)
+    }
+}

@@ -1,1 +1,19 @@
+//! The Groove Music REST service over HTTP.
+//!
+//! - [`app`]: the router, and the dispatcher of the Groove surface;
+//! - [`caller`]: authentication of users and applications;
+//! - [`reply`]: content negotiation, and rendering of responses and errors;
+//! - [`handlers`]: one module per group of operations;
+//! - [`views`]: how catalog records look in responses.
 
+pub mod app;
+pub mod auth;
+pub mod caller;
+pub mod continuation;
+pub mod handlers;
+pub mod reply;
+pub mod state;
+pub mod views;
+
+pub use app::router;
+pub use state::{AppState, ServiceConfig};

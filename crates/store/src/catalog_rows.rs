@@ -9,6 +9,11 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// Checks one imported track as [`crate::Store::import_catalog`] would, without storing it.
+pub fn validate_track(track: &Track) -> StoreResult<()> {
+    CatalogRows::from_tracks(std::slice::from_ref(track)).map(|_| ())
+}
+
 /// Whether a catalog role makes an artist a main artist of a track or album.
 pub fn is_main_role(role: &str) -> bool {
     ["main", "primary", "primaryartist", "albumartist"].iter().any(|r| role.eq_ignore_ascii_case(r))

@@ -17,7 +17,7 @@ pub mod sqlite;
 pub mod text;
 mod types;
 
-pub use catalog_rows::is_main_role;
+pub use catalog_rows::{is_main_role, validate_track};
 pub use types::*;
 
 use async_trait::async_trait;

@@ -115,7 +115,7 @@ impl TrackOrder {
 }
 
 /// One component of a position in an ordered list.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum KeyPart {
     Int(i64),
     Text(String),
@@ -123,7 +123,7 @@ pub enum KeyPart {
 }
 
 /// The position just after the last item of a page: the values of the order's key columns.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SortKey(pub Vec<KeyPart>);
 
 /// Which page of an ordered list.

@@ -169,6 +169,53 @@ pub struct Track {
     pub content: Content,
 }
 
+/// Values of the `orderBy` parameter (`orderby.md`, the SDK's `OrderBy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OrderBy {
+    AllTimePlayCount,
+    ReleaseDate,
+    ArtistName,
+    AlbumTitle,
+    TrackTitle,
+    GenreName,
+    CollectionDate,
+    TrackNumber,
+    MostPopular,
+}
+
+impl OrderBy {
+    pub const ALL: [OrderBy; 9] = [
+        OrderBy::AllTimePlayCount,
+        OrderBy::ReleaseDate,
+        OrderBy::ArtistName,
+        OrderBy::AlbumTitle,
+        OrderBy::TrackTitle,
+        OrderBy::GenreName,
+        OrderBy::CollectionDate,
+        OrderBy::TrackNumber,
+        OrderBy::MostPopular,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderBy::AllTimePlayCount => "AllTimePlayCount",
+            OrderBy::ReleaseDate => "ReleaseDate",
+            OrderBy::ArtistName => "ArtistName",
+            OrderBy::AlbumTitle => "AlbumTitle",
+            OrderBy::TrackTitle => "TrackTitle",
+            OrderBy::GenreName => "GenreName",
+            OrderBy::CollectionDate => "CollectionDate",
+            OrderBy::TrackNumber => "TrackNumber",
+            OrderBy::MostPopular => "MostPopular",
+        }
+    }
+
+    /// Parses a value without regard to case.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name().eq_ignore_ascii_case(s))
+    }
+}
+
 /// `json-paginatedlist.md`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -1,0 +1,97 @@
+//! `groove-server serve`: open the store, load the demo catalog if it changed, serve until
+//! SIGINT or SIGTERM, then finish the requests in flight.
+
+use crate::cli::{ErrorCodes, Global, LogFormat, ServeArgs, open_store};
+use crate::keys;
+use anyhow::Context as _;
+use groove_service::{AppState, ServiceConfig};
+use groove_store::Store;
+use groove_wire::ErrorStyle;
+use groove_wire::model::Track;
+use sha2::{Digest, Sha256};
+use tracing_subscriber::EnvFilter;
+
+/// The bundled demo catalog (`catalog/demo.jsonl`).
+const DEMO_CATALOG: &str = include_str!("../../../catalog/demo.jsonl");
+const DEMO_FINGERPRINT_KEY: &str = "demo_catalog_sha256";
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Imports the demo catalog unless the same one already was (imports are idempotent; this
+/// only saves start-up time).
+async fn load_demo_catalog(store: &dyn Store) -> anyhow::Result<()> {
+    let fingerprint = Sha256::digest(DEMO_CATALOG.as_bytes()).to_vec();
+    if store.get_meta(DEMO_FINGERPRINT_KEY).await?.as_deref() == Some(&fingerprint[..]) {
+        return Ok(());
+    }
+    let tracks = DEMO_CATALOG
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str::<Track>)
+        .collect::<Result<Vec<_>, _>>()
+        .context("the bundled demo catalog does not parse")?;
+    let stats = store.import_catalog(tracks).await?;
+    store.set_meta(DEMO_FINGERPRINT_KEY, fingerprint).await?;
+    tracing::info!(
+        tracks = stats.tracks,
+        albums = stats.albums,
+        artists = stats.artists,
+        "demo catalog loaded"
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let store = open_store(global).await?;
+    if !args.no_demo_catalog {
+        load_demo_catalog(&*store).await?;
+    }
+    let tokens = keys::token_authority(&global.data_dir)?;
+    let secret = store.token_secret().await?;
+    let config = ServiceConfig {
+        error_style: match args.error_codes {
+            ErrorCodes::Hyphen => ErrorStyle::Hyphen,
+            ErrorCodes::Underscore => ErrorStyle::Underscore,
+        },
+        max_tracks: args.max_tracks,
+        max_playlists: args.max_playlists,
+        ..ServiceConfig::default()
+    };
+    let app = groove_service::router(AppState::new(store, tokens, secret, config));
+    let listener = tokio::net::TcpListener::bind(global.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", global.listen))?;
+    tracing::info!(address = %listener.local_addr()?, data_dir = %global.data_dir.display(), "serving");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The HTTP application: a few plain routes (`/healthz`, the token endpoint) and one
+//! dispatcher for the whole Groove surface, which names the operation with
+//! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
+
+use crate::caller::{self, Caller};
+use crate::handlers::{collection, oauth};
+use crate::reply::{self, ApiError, Ctx, Format};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use groove_store::User;
+use groove_wire::ErrorCode;
+use groove_wire::endpoint::{self, Endpoint, RouteError};
+use groove_wire::query::Query;
+use http::{HeaderMap, HeaderName, Method, StatusCode, Uri, header};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+/// The whole service, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("x-client-name"),
+            HeaderName::from_static("x-client-version"),
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(Duration::from_hours(24));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/oauth/token", post(oauth::token))
+        .route("/accesstoken.srf", post(oauth::token))
+        .fallback(dispatch)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// `GET /healthz`: 200 when the store answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.health().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response()
+        }
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let body = r#"{"Error":{"ErrorCode":"INTERNAL-SERVER-ERROR","Description":"Oops, something went seriously wrong"}}"#;
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body)
+        .into_response()
+}
+
+fn route_error(e: RouteError) -> ApiError {
+    match e {
+        RouteError::UnknownPath => {
+            ApiError::with(ErrorCode::UnauthorizedApiMethod, "No API method at this path")
+        }
+        RouteError::WrongMethod { expected } => ApiError::with(
+            ErrorCode::UnauthorizedApiMethod,
+            match expected {
+                endpoint::Method::Get => "This API method must be called with GET",
+                endpoint::Method::Post => "This API method must be called with POST",
+            },
+        ),
+        RouteError::UnknownNamespace(ns) => ApiError::with(
+            ErrorCode::InvalidInputParameter,
+            format!("Unknown namespace {ns:?}; the only namespace is music"),
+        ),
+    }
+}
+
+/// Every Groove path.
+async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let query = Query::parse(uri.query());
+    let style = state.config.error_style;
+    let format = match reply::response_format(&query, &headers) {
+        Ok(f) => f,
+        Err(e) => return e.render(&Ctx { format: Format::Json, style, root: "ErrorResponse" }),
+    };
+    let method = match method {
+        Method::GET | Method::HEAD => Some(endpoint::Method::Get),
+        Method::POST => Some(endpoint::Method::Post),
+        _ => None,
+    };
+    let parsed = match method {
+        Some(m) => Endpoint::parse(m, uri.path()),
+        None => Err(RouteError::UnknownPath),
+    };
+    let endpoint = match parsed {
+        Ok(e) => e,
+        Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse" }),
+    };
+    let ctx = Ctx { format, style, root: endpoint.response_root() };
+    match handle(&state, &endpoint, &ctx, &query, &headers, body).await {
+        Ok(response) => response,
+        Err(e) => e.render(&ctx),
+    }
+}
+
+fn user(caller: Caller) -> Result<User, ApiError> {
+    match caller {
+        Caller::User(u) => Ok(u),
+        Caller::App(_) => Err(ApiError::new(ErrorCode::InvalidAuthorizationHeader)),
+    }
+}
+
+/// Reads a request body of at most `limit` bytes; a larger one is refused with 413.
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    let too_large = || ApiError {
+        status: Some(StatusCode::PAYLOAD_TOO_LARGE),
+        ..ApiError::with(ErrorCode::InvalidInputParameter, format!("The request body exceeds {limit} bytes"))
+    };
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(err) = source {
+                if err.is::<http_body_util::LengthLimitError>() {
+                    return Err(too_large());
+                }
+                source = err.source();
+            }
+            Err(ApiError::with(ErrorCode::InvalidInputParameter, "The request body could not be read"))
+        }
+    }
+}
+
+async fn handle(
+    state: &AppState,
+    endpoint: &Endpoint,
+    ctx: &Ctx,
+    query: &Query,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let caller = caller::authenticate(state, endpoint.auth(), headers, query).await?;
+    match endpoint {
+        Endpoint::CollectionAdd => {
+            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            collection::add(state, ctx, &user(caller)?, headers, &body).await
+        }
+        Endpoint::CollectionDelete => {
+            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            collection::delete(state, ctx, &user(caller)?, headers, &body).await
+        }
+        Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
+            "tracks" => collection::browse_tracks(state, ctx, &user(caller)?, query).await,
+            "albums" | "artists" | "playlists" | "playlistsforyou" => Err(not_yet()),
+            other => Err(ApiError::with(
+                ErrorCode::InvalidInputParameter,
+                format!("Unknown collection type {other:?}; use tracks, albums, artists or playlists"),
+            )),
+        },
+        Endpoint::NotServed(n) => Err(ApiError::with(n.error(), n.message())),
+        Endpoint::PlaylistCreate
+        | Endpoint::PlaylistUpdate
+        | Endpoint::PlaylistDelete
+        | Endpoint::Lookup { .. }
+        | Endpoint::SubBrowse { .. }
+        | Endpoint::Search
+        | Endpoint::CatalogBrowse { .. }
+        | Endpoint::UserProfile => Err(not_yet()),
+    }
+}
+
+fn not_yet() -> ApiError {
+    ApiError::with(ErrorCode::UnauthorizedApiMethod, "This API method is not available on this server")
+}

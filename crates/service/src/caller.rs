@@ -1,0 +1,116 @@
+//! Who is calling: the user token of `Authorization: Bearer` and the developer token of the
+//! `accessToken` query parameter (`user-authentication.md`, SPEC section 4), checked
+//! against what the operation requires. Every refusal is a documented error.
+
+use crate::auth::{Principal, TokenError, TokenKind};
+use crate::reply::ApiError;
+use crate::state::AppState;
+use groove_store::{StoreError, User};
+use groove_wire::ErrorCode;
+use groove_wire::endpoint::AuthClass;
+use groove_wire::query::Query;
+use http::{HeaderMap, header};
+
+/// The authenticated party of a request.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    User(User),
+    App(String),
+}
+
+const NEED_USER: &str = "You need user authentication to use this API";
+
+/// The token of `Authorization: Bearer <token>`; `Err` if the header is there but is not
+/// a bearer token.
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let invalid = || {
+        ApiError::with(
+            ErrorCode::InvalidAuthorizationHeader,
+            "The Authorization header must be Bearer <token>",
+        )
+    };
+    let value = value.to_str().map_err(|_| invalid())?.trim();
+    let (scheme, token) = value.split_once(' ').ok_or_else(invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(invalid());
+    }
+    Ok(Some(token.trim()))
+}
+
+/// The developer token of `accessToken`, with or without a `Bearer ` prefix.
+fn access_token(query: &Query) -> Option<&str> {
+    let raw = query.get("accesstoken")?.trim();
+    let token = match raw.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("bearer ") => raw[7..].trim(),
+        _ => raw,
+    };
+    Some(token)
+}
+
+fn app_token_error(e: TokenError) -> ApiError {
+    match e {
+        TokenError::Expired(TokenKind::App) => ApiError::new(ErrorCode::AccessTokenExpired),
+        _ => ApiError::new(ErrorCode::AccessTokenInvalid),
+    }
+}
+
+fn user_token_error(e: TokenError) -> ApiError {
+    match e {
+        TokenError::Expired(TokenKind::User) => ApiError::new(ErrorCode::AuthorizationTokenExpired),
+        TokenError::Expired(TokenKind::App) => ApiError::new(ErrorCode::AccessTokenExpired),
+        TokenError::Invalid => ApiError::new(ErrorCode::InvalidAuthorizationHeader),
+    }
+}
+
+pub async fn authenticate(
+    state: &AppState,
+    class: AuthClass,
+    headers: &HeaderMap,
+    query: &Query,
+) -> Result<Caller, ApiError> {
+    // A developer token, when present, must be valid, whatever else the request carries.
+    let app = match access_token(query) {
+        Some(token) => match state.tokens.verify(token) {
+            Ok(Principal::App(client)) => Some(client),
+            Ok(Principal::User(_)) => return Err(app_token_error(TokenError::Invalid)),
+            Err(e) => return Err(app_token_error(e)),
+        },
+        None => None,
+    };
+    let header_principal = match bearer(headers)? {
+        Some(token) => Some(state.tokens.verify(token).map_err(user_token_error)?),
+        None => None,
+    };
+    match (class, header_principal, app) {
+        (_, Some(Principal::User(name)), _) => Ok(Caller::User(resolve_user(state, &name).await?)),
+        (AuthClass::User, _, _) => Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)),
+        (AuthClass::UserOrApp, Some(Principal::App(client)), _)
+        | (AuthClass::UserOrApp, None, Some(client)) => Ok(Caller::App(client)),
+        (AuthClass::UserOrApp, None, None) => Err(ApiError::new(ErrorCode::AccessTokenMissing)),
+    }
+}
+
+/// The user a valid token names. Users of the server's own tokens are created by the admin
+/// command; a token naming no user is refused.
+async fn resolve_user(state: &AppState, name: &str) -> Result<User, ApiError> {
+    if let Some(user) = state.cached_user(name) {
+        return Ok(user);
+    }
+    match state.store.find_user(name).await {
+        Ok(Some(user)) => {
+            state.cache_user(&user);
+            Ok(user)
+        }
+        Ok(None) => {
+            Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, "The token names an unknown user"))
+        }
+        Err(e) => Err(crate::state::store_error(&e, ErrorCode::CollectionOperationUnknownError)),
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        crate::state::store_error(&e, ErrorCode::CollectionOperationUnknownError)
+    }
+}

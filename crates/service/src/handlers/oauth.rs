@@ -1,0 +1,95 @@
+//! The OAuth 2.0 token endpoint for applications (`obtaining-a-developer-access-token.md`):
+//! `grant_type=client_credentials` with `client_id` and `client_secret` in the form body or
+//! in HTTP Basic authentication (RFC 6749 section 2.3.1). Errors follow RFC 6749 section 5.2.
+
+use crate::auth::{APP_TOKEN_TTL_SECS, TokenKind};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use groove_wire::model::{OAuthError, TokenResponse};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// SHA-256 of a client secret, as stored.
+pub fn hash_secret(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn error(status: StatusCode, error: &'static str, description: impl Into<String>) -> Response {
+    json(status, &OAuthError { error, error_description: description.into() })
+}
+
+/// Client credentials from `Authorization: Basic`, if present.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape =
+        |s: &str| form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+/// `POST /oauth/token` (also served at `/accesstoken.srf`, the path the .NET SDK uses).
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: bytes::Bytes) -> Response {
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    match field("grant_type").as_deref() {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("grant_type {other:?} is not supported; use client_credentials"),
+            );
+        }
+        None => return error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
+    }
+    let basic = basic_credentials(&headers);
+    let Some((client_id, secret)) =
+        basic.clone().or_else(|| Some((field("client_id")?, field("client_secret")?)))
+    else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request", "client_id and client_secret are required");
+    };
+    let app = match state.store.find_app(&client_id).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look up an application");
+            return error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later");
+        }
+    };
+    let ok = app.is_some_and(|app| bool::from(app.secret_sha256.ct_eq(&hash_secret(&secret))));
+    if !ok {
+        let mut r = error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret");
+        if basic.is_some() {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+        }
+        return r;
+    }
+    match state.tokens.issue(TokenKind::App, &client_id, APP_TOKEN_TTL_SECS) {
+        Ok(access_token) => json(
+            StatusCode::OK,
+            &TokenResponse { token_type: "bearer", access_token, expires_in: APP_TOKEN_TTL_SECS },
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot sign a token");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "cannot issue a token")
+        }
+    }
+}

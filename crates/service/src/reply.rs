@@ -1,0 +1,235 @@
+//! Content negotiation and the rendering of every Groove response, errors included.
+//!
+//! The response format follows `Accept`; the `contentType=json|xml` query parameter
+//! overrides it; `jsonp=callback` wraps JSON as `callback(...)` (`common-parameters.md`,
+//! `overview.md`). The request format follows `Content-Type`.
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use groove_wire::error::ErrorResponse;
+use groove_wire::query::Query;
+use groove_wire::xml::{XmlWrite, to_document};
+use groove_wire::{ErrorCode, ErrorStyle};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Serialize;
+use std::borrow::Cow;
+
+/// How a response is encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+    /// JSON wrapped in a call of this JavaScript function.
+    Jsonp(String),
+}
+
+/// What every response of a request needs to be rendered.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub format: Format,
+    pub style: ErrorStyle,
+    /// Root element of the XML form (the operation's response type).
+    pub root: &'static str,
+}
+
+/// An error answered with the documented error object, as `{"Error": {...}}` (or its XML
+/// form under the operation's response element).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: Option<Cow<'static, str>>,
+    /// A status other than the table's, where HTTP demands one (413).
+    pub status: Option<StatusCode>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        ApiError { code, message: None, status: None }
+    }
+
+    pub fn with(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError { code, message: Some(message.into()), status: None }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+            .unwrap_or_else(|| StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::BAD_REQUEST))
+    }
+
+    pub fn render(&self, ctx: &Ctx) -> Response {
+        let error = match &self.message {
+            Some(m) => self.code.with_message(ctx.style, m.clone()),
+            None => self.code.to_wire(ctx.style),
+        };
+        render(ctx, self.status(), &ErrorResponse { error })
+    }
+}
+
+/// Encodes `value` in the negotiated format.
+pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T) -> Response {
+    let (body, content_type) = match &ctx.format {
+        Format::Json => match serde_json::to_vec(value) {
+            Ok(v) => (v, "application/json; charset=utf-8"),
+            Err(e) => return encoding_failure(&e),
+        },
+        Format::Jsonp(callback) => match serde_json::to_vec(value) {
+            Ok(json) => {
+                let mut out = Vec::with_capacity(json.len() + callback.len() + 3);
+                out.extend_from_slice(callback.as_bytes());
+                out.push(b'(');
+                out.extend_from_slice(&json);
+                out.extend_from_slice(b");");
+                (out, "application/javascript; charset=utf-8")
+            }
+            Err(e) => return encoding_failure(&e),
+        },
+        Format::Xml => (to_document(ctx.root, value).into_bytes(), "application/xml; charset=utf-8"),
+    };
+    let mut response = (status, Body::from(body)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+fn encoding_failure(e: &serde_json::Error) -> Response {
+    tracing::error!(error = %e, "cannot encode a response");
+    let body = r#"{"Error":{"ErrorCode":"INTERNAL-SERVER-ERROR","Description":"Oops, something went seriously wrong"}}"#;
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body)
+        .into_response()
+}
+
+/// A JavaScript identifier path such as `cb`, `jQuery123_456` or `app.callbacks.done`.
+fn valid_callback(name: &str) -> bool {
+    let first_ok = |c: char| c.is_ascii_alphabetic() || c == '_' || c == '$';
+    name.len() <= 128
+        && name.split('.').all(|part| {
+            part.chars().next().is_some_and(first_ok)
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        })
+}
+
+/// The quality an `Accept` header gives to any of `types` (0.0 if none matches).
+fn accept_quality(accept: &str, types: &[&str]) -> f32 {
+    let mut best: f32 = 0.0;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if types.iter().any(|t| *t == media) {
+            best = best.max(q);
+        }
+    }
+    best
+}
+
+/// The response format of a request (`common-parameters.md`): `jsonp`, then `contentType`,
+/// then `Accept`, JSON by default.
+pub fn response_format(query: &Query, headers: &HeaderMap) -> Result<Format, ApiError> {
+    let content_type = query.get("contenttype").map(str::to_ascii_lowercase);
+    if let Some(callback) = query.get("jsonp") {
+        if !valid_callback(callback) {
+            return Err(ApiError::with(
+                ErrorCode::InvalidInputParameter,
+                "Parameter jsonp must be a JavaScript function name",
+            ));
+        }
+        if content_type.as_deref() == Some("xml") {
+            return Err(ApiError::with(
+                ErrorCode::IncompatibleInputParameters,
+                "Parameters jsonp and contentType=xml cannot be combined",
+            ));
+        }
+        return Ok(Format::Jsonp(callback.to_owned()));
+    }
+    match content_type.as_deref() {
+        Some("json") => return Ok(Format::Json),
+        Some("xml") => return Ok(Format::Xml),
+        Some(_) => {
+            return Err(ApiError::with(
+                ErrorCode::InvalidInputParameter,
+                "Parameter contentType must be json or xml",
+            ));
+        }
+        None => {}
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let xml = accept_quality(accept, &["application/xml", "text/xml"]);
+    let json = accept_quality(accept, &["application/json", "text/json", "application/javascript", "*/*"]);
+    Ok(if xml > json { Format::Xml } else { Format::Json })
+}
+
+/// Whether a request body is XML (by `Content-Type`, or by its first byte when untyped).
+pub fn request_is_xml(headers: &HeaderMap, body: &[u8]) -> bool {
+    match headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        Some(ct) => {
+            let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            media == "application/xml" || media == "text/xml" || media.ends_with("+xml")
+        }
+        None => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(accept: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+        h
+    }
+
+    #[test]
+    fn format_follows_accept_and_content_type_overrides() {
+        let none = Query::parse(None);
+        assert_eq!(response_format(&none, &HeaderMap::new()), Ok(Format::Json));
+        assert_eq!(response_format(&none, &headers("application/xml")), Ok(Format::Xml));
+        assert_eq!(response_format(&none, &headers("text/xml, application/json;q=0.5")), Ok(Format::Xml));
+        assert_eq!(
+            response_format(&none, &headers("application/json, application/xml;q=0.9")),
+            Ok(Format::Json)
+        );
+        assert_eq!(response_format(&none, &headers("*/*")), Ok(Format::Json));
+        let q = Query::parse(Some("contentType=json"));
+        assert_eq!(response_format(&q, &headers("application/xml")), Ok(Format::Json));
+        let q = Query::parse(Some("ContentType=XML"));
+        assert_eq!(response_format(&q, &HeaderMap::new()), Ok(Format::Xml));
+        let q = Query::parse(Some("contentType=yaml"));
+        assert_eq!(
+            response_format(&q, &HeaderMap::new()).unwrap_err().code,
+            ErrorCode::InvalidInputParameter
+        );
+    }
+
+    #[test]
+    fn jsonp_callbacks_are_identifiers() {
+        let q = Query::parse(Some("jsonp=jQuery_1.cb$"));
+        assert_eq!(
+            response_format(&q, &headers("application/xml")),
+            Ok(Format::Jsonp("jQuery_1.cb$".into()))
+        );
+        for bad in ["alert(1)", "1abc", "a..b", "", "a-b", "<script>"] {
+            let q = Query::parse(Some(&format!("jsonp={bad}")));
+            assert!(response_format(&q, &HeaderMap::new()).is_err(), "{bad}");
+        }
+        let q = Query::parse(Some("jsonp=cb&contentType=xml"));
+        assert_eq!(
+            response_format(&q, &HeaderMap::new()).unwrap_err().code,
+            ErrorCode::IncompatibleInputParameters
+        );
+    }
+
+    #[test]
+    fn request_format_follows_content_type() {
+        let mut h = HeaderMap::new();
+        assert!(request_is_xml(&h, b" <TrackActionRequest/>"));
+        assert!(!request_is_xml(&h, b"{}"));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+        assert!(request_is_xml(&h, b"{}"));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        assert!(!request_is_xml(&h, b"<x/>"));
+    }
+}

@@ -1,0 +1,99 @@
+//! What every request handler shares.
+
+use crate::auth::TokenAuthority;
+use crate::continuation::TokenSealer;
+use crate::reply::ApiError;
+use groove_store::{Store, StoreError, User};
+use groove_wire::{ErrorCode, ErrorStyle};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Settings of the service (the binary maps its command line onto this).
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// How error codes are spelled (`COLLECTION-INVALID-ID` or `COLLECTION_INVALID_ID`).
+    pub error_style: ErrorStyle,
+    /// Track capacity of a collection (`user-profile` example: 50,000).
+    pub max_tracks: u32,
+    /// Playlist capacity of a collection (`user-profile` example: 100).
+    pub max_playlists: u32,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            error_style: ErrorStyle::Hyphen,
+            max_tracks: 50_000,
+            max_playlists: 100,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Shared state of the service.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub store: Arc<dyn Store>,
+    pub tokens: TokenAuthority,
+    pub sealer: TokenSealer,
+    pub config: ServiceConfig,
+    users: RwLock<HashMap<String, User>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        tokens: TokenAuthority,
+        token_secret: [u8; 32],
+        config: ServiceConfig,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            tokens,
+            sealer: TokenSealer::new(token_secret),
+            config,
+            users: RwLock::new(HashMap::new()),
+        }))
+    }
+
+    /// Users are never renamed or removed, so a name once resolved stays valid.
+    pub fn cached_user(&self, name: &str) -> Option<User> {
+        self.users.read().ok()?.get(name).cloned()
+    }
+
+    pub fn cache_user(&self, user: &User) {
+        if let Ok(mut users) = self.users.write() {
+            users.insert(user.name.clone(), user.clone());
+        }
+    }
+}
+
+/// The documented error for a failure of the store: a client error where the store says
+/// the input was at fault, `502` with `unavailable` where the database was, and `500` (with
+/// the detail logged, never sent) for a defect.
+pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
+    match e {
+        StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
+        StoreError::Invalid(m) => ApiError::with(ErrorCode::InvalidInputParameter, m.clone()),
+        StoreError::Unavailable(m) => {
+            tracing::warn!(error = %m, "store unavailable");
+            ApiError::new(unavailable)
+        }
+        StoreError::AlreadyExists(_) | StoreError::NotFound(_) | StoreError::Internal(_) => {
+            tracing::error!(error = %e, "store failure");
+            ApiError::new(ErrorCode::InternalServerError)
+        }
+    }
+}

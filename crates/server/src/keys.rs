@@ -4,6 +4,7 @@
 
 use anyhow::{Context as _, bail};
 use groove_service::auth::{DEFAULT_ISSUER, TokenAuthority};
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -12,14 +13,17 @@ pub const KEY_ENV: &str = "GROOVE_TOKEN_SIGNING_KEY";
 
 fn decode_hex(s: &str) -> anyhow::Result<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!("the token-signing key must be hexadecimal");
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(Into::into)).collect()
 }
 
 fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 pub fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {

@@ -1,0 +1,289 @@
+//! Black-box harness: starts the real `groove-server` binary on an ephemeral port with its
+//! own data directory, waits for `/healthz`, and stops it (by PID) when dropped.
+#![allow(dead_code, reason = "each test file uses a different part of the harness")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    reason = "test harness: a failure is a failed test"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_groove-server");
+
+/// Catalog IDs the documentation's examples use, all in the demo catalog.
+pub const GET_LUCKY: &str = "music.A83EB907-0100-11DB-89CA-0019B92A3933";
+pub const JE_REFUSE: &str = "music.873FB507-0100-11DB-89CA-0019B92A3933";
+pub const DER_ALCHEMYST: &str = "music.9941BE07-0100-11DB-89CA-0019B92A3933";
+pub const ALEPH: &str = "music.2DEBEA07-0100-11DB-89CA-0019B92A3933";
+/// The seed example's random GUID.
+pub const RANDOM_GUID: &str = "music.9bb2c5c5-455c-4c15-827c-f9bfd759a458";
+
+/// Runs an administration command against `data_dir` and returns its stdout.
+pub fn admin(data_dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN).arg("--data-dir").arg(data_dir).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    child: Option<Child>,
+    _tmp: Option<tempfile::TempDir>,
+    extra_args: Vec<String>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// A server with extra `serve` options, in a fresh data directory.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Server {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: tmp.path().join("data"),
+            child: None,
+            _tmp: Some(tmp),
+            extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        s.spawn();
+        s
+    }
+
+    /// Starts the process (again) on the same data directory.
+    pub fn spawn(&mut self) {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("serve")
+            .arg("--log-format")
+            .arg("json")
+            .args(&self.extra_args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent
+                    && let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                    && v["fields"]["message"] == "serving"
+                {
+                    let addr: SocketAddr = v["fields"]["address"].as_str().unwrap().parse().unwrap();
+                    let _ = tx.send(addr);
+                    sent = true;
+                }
+                if std::env::var_os("GROOVE_TEST_LOG").is_some() {
+                    eprintln!("server: {line}");
+                }
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("the server did not start");
+        self.addr = addr;
+        self.child = Some(child);
+        self.wait_healthy();
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if healthy(self.addr) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the server never became healthy");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the process at once, as a crash would (SIGKILL).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Asks the process to stop (SIGTERM) and waits for it.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        child.wait().unwrap()
+    }
+
+    pub fn admin(&self, args: &[&str]) -> String {
+        admin(&self.data_dir, args)
+    }
+
+    pub fn create_user(&self, name: &str) -> String {
+        self.admin(&["user", "create", name]);
+        self.user_token(name)
+    }
+
+    pub fn user_token(&self, name: &str) -> String {
+        self.admin(&["token", "user", name]).trim().to_owned()
+    }
+
+    pub fn client(&self) -> Client {
+        Client { base: format!("http://{}", self.addr), http: reqwest::Client::new() }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `GET /healthz` answered 200, over a plain socket (no async runtime needed).
+fn healthy(addr: SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(addr) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if write!(s, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = String::new();
+    let _ = s.read_to_string(&mut buf);
+    buf.starts_with("HTTP/1.1 200")
+}
+
+/// Sends a raw HTTP/1.1 request over a plain socket, writing from another thread, and reads
+/// the response even if the server answers (and closes) before the body is all sent: what a
+/// client sees when a server refuses an oversized body early.
+pub fn raw_request(addr: SocketAddr, head: &str, body: Vec<u8>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let head = head.to_owned();
+    let sender = std::thread::spawn(move || {
+        let _ = writer.write_all(head.as_bytes());
+        let _ = writer.write_all(&body);
+        let _ = writer.flush();
+    });
+    let mut raw = Vec::new();
+    let mut reader = stream;
+    let _ = reader.read_to_end(&mut raw);
+    let _ = sender.join();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `Error.ErrorCode` of a JSON body.
+    pub fn error_code(&self) -> String {
+        self.json()["Error"]["ErrorCode"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.text().await.unwrap();
+        Reply { status, headers, body }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(format!("{}{path}", self.base))
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}{path}", self.base))
+    }
+
+    /// POSTs a JSON body with a user token.
+    pub async fn post_json(&self, path: &str, token: &str, body: &serde_json::Value) -> Reply {
+        self.send(
+            self.post(path)
+                .bearer_auth(token)
+                .header("Content-Type", "application/json")
+                .body(body.to_string()),
+        )
+        .await
+    }
+
+    pub async fn add(&self, token: &str, ids: &[&str]) -> Reply {
+        self.post_json("/1/content/music/collection/add", token, &serde_json::json!({ "TrackIds": ids }))
+            .await
+    }
+
+    pub async fn delete(&self, token: &str, ids: &[&str]) -> Reply {
+        self.post_json("/1/content/music/collection/delete", token, &serde_json::json!({ "TrackIds": ids }))
+            .await
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> Reply {
+        self.send(self.get(path).bearer_auth(token)).await
+    }
+
+    /// IDs of every track of the collection, following continuation tokens.
+    pub async fn all_track_ids(&self, token: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut path = "/1/content/music/collection/tracks/browse".to_owned();
+        loop {
+            let r = self.get_auth(&path, token).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            let v = r.json();
+            for item in v["Tracks"]["Items"].as_array().unwrap() {
+                ids.push(item["Id"].as_str().unwrap().to_owned());
+            }
+            match v["Tracks"]["ContinuationToken"].as_str() {
+                Some(t) => path = format!("/1/content/music/collection/tracks/browse?continuationToken={t}"),
+                None => return ids,
+            }
+        }
+    }
+}
+
+/// The IDs that an add response assigned, in input order (`None` for failed items).
+pub fn assigned_ids(reply: &Reply) -> Vec<Option<String>> {
+    reply.json()["TrackActionResults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().map(str::to_owned))
+        .collect()
+}

@@ -35,6 +35,70 @@ struct Ledger {
     acknowledged_adds: usize,
 }
 
+/// Adds batches of 5 tracks and deletes every other batch, one request at a time, writing
+/// down what was acknowledged, until stopped or until the server stops answering.
+async fn write_until_stopped(
+    client: Client,
+    token: String,
+    u: usize,
+    ids: Arc<Vec<String>>,
+    stop: Arc<AtomicBool>,
+    ledger: Arc<Mutex<Ledger>>,
+) {
+    let mut previous: Option<Vec<String>> = None;
+    for k in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let start = (k * BATCH + u * 37) % (ids.len() - BATCH);
+        let batch: Vec<&str> = ids[start..start + BATCH].iter().map(String::as_str).collect();
+        ledger.lock().await.in_flight = Some(InFlight::Add);
+        let sent = client
+            .http
+            .post(format!("{}/1/content/music/collection/add", client.base))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "TrackIds": batch }))
+            .send()
+            .await;
+        let Ok(resp) = sent else { return };
+        let Ok(text) = resp.text().await else { return };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let added: Vec<String> = v["TrackActionResults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["Id"].as_str().unwrap().to_owned())
+            .collect();
+        {
+            let mut l = ledger.lock().await;
+            l.in_flight = None;
+            l.acknowledged_adds += 1;
+            l.present.extend(added.iter().cloned());
+        }
+        if let Some(old) = previous.take() {
+            ledger.lock().await.in_flight = Some(InFlight::Delete(old.clone()));
+            let sent = client
+                .http
+                .post(format!("{}/1/content/music/collection/delete", client.base))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "TrackIds": old }))
+                .send()
+                .await;
+            let Ok(resp) = sent else { return };
+            if resp.text().await.is_err() {
+                return;
+            }
+            let mut l = ledger.lock().await;
+            l.in_flight = None;
+            for id in &old {
+                l.present.remove(id);
+            }
+        } else {
+            previous = Some(added);
+        }
+    }
+}
+
 /// Each user adds batches of 5 tracks and deletes every other batch, one request at a time,
 /// until the server is killed (SIGKILL) in the middle of the traffic. After a restart, every
 /// acknowledged change is there and the unanswered request is applied wholly or not at all.
@@ -50,62 +114,14 @@ async fn acknowledged_writes_survive_sigkill_and_calls_are_atomic() {
 
     let mut writers = Vec::new();
     for (u, token) in tokens.iter().enumerate() {
-        let (client, token, ids, stop, ledger) =
-            (client.clone(), token.clone(), ids.clone(), stop.clone(), ledgers[u].clone());
-        writers.push(tokio::spawn(async move {
-            let mut previous: Option<Vec<String>> = None;
-            for k in 0.. {
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                let start = (k * BATCH + u * 37) % (ids.len() - BATCH);
-                let batch: Vec<&str> = ids[start..start + BATCH].iter().map(String::as_str).collect();
-                ledger.lock().await.in_flight = Some(InFlight::Add);
-                let sent = client
-                    .http
-                    .post(format!("{}/1/content/music/collection/add", client.base))
-                    .bearer_auth(&token)
-                    .json(&serde_json::json!({ "TrackIds": batch }))
-                    .send()
-                    .await;
-                let Ok(resp) = sent else { return };
-                let Ok(text) = resp.text().await else { return };
-                let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-                let added: Vec<String> = v["TrackActionResults"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["Id"].as_str().unwrap().to_owned())
-                    .collect();
-                {
-                    let mut l = ledger.lock().await;
-                    l.in_flight = None;
-                    l.acknowledged_adds += 1;
-                    l.present.extend(added.iter().cloned());
-                }
-                if let Some(old) = previous.take() {
-                    ledger.lock().await.in_flight = Some(InFlight::Delete(old.clone()));
-                    let sent = client
-                        .http
-                        .post(format!("{}/1/content/music/collection/delete", client.base))
-                        .bearer_auth(&token)
-                        .json(&serde_json::json!({ "TrackIds": old }))
-                        .send()
-                        .await;
-                    let Ok(resp) = sent else { return };
-                    if resp.text().await.is_err() {
-                        return;
-                    }
-                    let mut l = ledger.lock().await;
-                    l.in_flight = None;
-                    for id in &old {
-                        l.present.remove(id);
-                    }
-                } else {
-                    previous = Some(added);
-                }
-            }
-        }));
+        writers.push(tokio::spawn(write_until_stopped(
+            client.clone(),
+            token.clone(),
+            u,
+            ids.clone(),
+            stop.clone(),
+            ledgers[u].clone(),
+        )));
     }
 
     // Let traffic build up, then crash the server while requests are in flight.
@@ -143,7 +159,7 @@ async fn acknowledged_writes_survive_sigkill_and_calls_are_atomic() {
         let extra = stored.difference(&ledger.present).count();
         match ledger.in_flight {
             Some(InFlight::Add) => {
-                assert!(extra == 0 || extra == BATCH, "user {u}: half an add applied ({extra})")
+                assert!(extra == 0 || extra == BATCH, "user {u}: half an add applied ({extra})");
             }
             _ => assert_eq!(extra, 0, "user {u}: tracks nobody added"),
         }

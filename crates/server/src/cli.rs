@@ -86,6 +86,16 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "GROOVE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Issuer of an external OpenID Connect provider whose tokens identify users (instead of
+    /// the server's own user tokens).
+    #[arg(long, env = "GROOVE_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks"])]
+    pub oidc_issuer: Option<String>,
+    /// Audience the provider's tokens must carry.
+    #[arg(long, env = "GROOVE_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    pub oidc_audience: Option<String>,
+    /// The provider's JWK set: an http(s) URL or a file.
+    #[arg(long, env = "GROOVE_OIDC_JWKS", requires = "oidc_issuer")]
+    pub oidc_jwks: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -96,6 +106,9 @@ impl Default for ServeArgs {
             max_playlists: 100,
             no_demo_catalog: false,
             log_format: LogFormat::Text,
+            oidc_issuer: None,
+            oidc_audience: None,
+            oidc_jwks: None,
         }
     }
 }

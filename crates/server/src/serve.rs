@@ -4,6 +4,7 @@
 use crate::cli::{ErrorCodes, Global, LogFormat, ServeArgs, open_store};
 use crate::keys;
 use anyhow::Context as _;
+use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
 use groove_service::{AppState, ServiceConfig};
 use groove_store::Store;
 use groove_wire::ErrorStyle;
@@ -89,7 +90,19 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         max_playlists: args.max_playlists,
         ..ServiceConfig::default()
     };
-    let app = groove_service::router(AppState::new(store, tokens, secret, config));
+    let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {
+        (Some(issuer), Some(audience), Some(jwks)) => Some(
+            OidcVerifier::new(OidcConfig {
+                issuer: issuer.clone(),
+                audience: audience.clone(),
+                jwks: JwksSource::parse(jwks),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("identity provider: {e}"))?,
+        ),
+        _ => None,
+    };
+    let app = groove_service::router(AppState::new(store, tokens, oidc, secret, config));
     let listener = tokio::net::TcpListener::bind(global.listen)
         .await
         .with_context(|| format!("cannot listen on {}", global.listen))?;

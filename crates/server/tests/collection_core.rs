@@ -587,3 +587,48 @@ async fn tokens_from_the_command_line_work_against_a_running_server() {
     let r = server.client().add(&token, &[GET_LUCKY]).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// SPEC section 3: capacity is configurable; past it, COLLECTION-FULL per item.
+#[tokio::test]
+async fn capacity_is_configurable_and_enforced() {
+    let server = Server::start_with(&["--max-tracks", "2"]);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let r = c.add(&token, &[GET_LUCKY, ALEPH, DER_ALCHEMYST]).await;
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert!(v["TrackActionResults"][1]["Id"].is_string());
+    assert_eq!(v["TrackActionResults"][2]["Error"]["ErrorCode"], "COLLECTION-FULL");
+    assert_eq!(v["TrackActionResults"][2]["Error"]["Description"], "User's collection is full");
+    assert_eq!(v["Error"]["ErrorCode"], "COLLECTION-SOME-OPERATIONS-FAILED");
+    assert_eq!(c.all_track_ids(&token).await.len(), 2);
+    // Re-adding a track already there is not a new track.
+    let r = c.add(&token, &[GET_LUCKY]).await;
+    assert!(r.json().get("Error").is_none(), "{}", r.body);
+}
+
+/// SPEC section 3: a write carrying a stale CollectionStateToken gets 409 and changes nothing.
+#[tokio::test]
+async fn stale_collection_state_tokens_conflict() {
+    let server = Server::start();
+    let token = server.create_user("alice");
+    let c = server.client();
+    // A new collection is at state 0.
+    let r = c.post_json(ADD, &token, &json!({"TrackIds": [GET_LUCKY], "CollectionStateToken": "0"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = assigned_ids(&r)[0].clone().unwrap();
+    let stale = json!({"TrackIds": [ALEPH], "CollectionStateToken": "0"});
+    let r = c.post_json(ADD, &token, &stale).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(
+        r.body,
+        r#"{"Error":{"ErrorCode":"COLLECTION-CONCURRENT-UPDATE","Description":"Concurrent update of the collection"}}"#
+    );
+    let r = c.post_json(DELETE, &token, &json!({"TrackIds": [id], "CollectionStateToken": "0"})).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(c.all_track_ids(&token).await, vec![id.clone()]);
+    let r = c.post_json(DELETE, &token, &json!({"TrackIds": [id], "CollectionStateToken": "1"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c.post_json(ADD, &token, &json!({"TrackIds": [ALEPH], "CollectionStateToken": "garbage"})).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "INVALID-INPUT-PARAMETER"));
+}

@@ -63,6 +63,29 @@ fn user_token_error(e: TokenError) -> ApiError {
     }
 }
 
+/// The party of an `Authorization: Bearer` token.
+enum Bearer {
+    /// A token signed by this server.
+    Own(Principal),
+    /// A user token of the external identity provider, by subject.
+    External(String),
+}
+
+async fn verify_bearer(state: &AppState, token: &str) -> Result<Bearer, ApiError> {
+    match &state.oidc {
+        Some(oidc) if crate::oidc::OidcVerifier::claims_token(token) => {
+            oidc.verify(token).await.map(Bearer::External).map_err(user_token_error)
+        }
+        Some(_) => match state.tokens.verify(token).map_err(user_token_error)? {
+            // With an identity provider, users are the provider's: the server's own user
+            // tokens are no longer accepted.
+            Principal::User(_) => Err(ApiError::new(ErrorCode::InvalidAuthorizationHeader)),
+            app @ Principal::App(_) => Ok(Bearer::Own(app)),
+        },
+        None => state.tokens.verify(token).map(Bearer::Own).map_err(user_token_error),
+    }
+}
+
 pub async fn authenticate(
     state: &AppState,
     class: AuthClass,
@@ -79,16 +102,29 @@ pub async fn authenticate(
         None => None,
     };
     let header_principal = match bearer(headers)? {
-        Some(token) => Some(state.tokens.verify(token).map_err(user_token_error)?),
+        Some(token) => Some(verify_bearer(state, token).await?),
         None => None,
     };
     match (class, header_principal, app) {
-        (_, Some(Principal::User(name)), _) => Ok(Caller::User(resolve_user(state, &name).await?)),
+        (_, Some(Bearer::External(subject)), _) => Ok(Caller::User(provision_user(state, &subject).await?)),
+        (_, Some(Bearer::Own(Principal::User(name))), _) => {
+            Ok(Caller::User(resolve_user(state, &name).await?))
+        }
         (AuthClass::User, _, _) => Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)),
-        (AuthClass::UserOrApp, Some(Principal::App(client)), _)
+        (AuthClass::UserOrApp, Some(Bearer::Own(Principal::App(client))), _)
         | (AuthClass::UserOrApp, None, Some(client)) => Ok(Caller::App(client)),
         (AuthClass::UserOrApp, None, None) => Err(ApiError::new(ErrorCode::AccessTokenMissing)),
     }
+}
+
+/// The user of an external provider's token, created on first sight.
+async fn provision_user(state: &AppState, subject: &str) -> Result<User, ApiError> {
+    if let Some(user) = state.cached_user(subject) {
+        return Ok(user);
+    }
+    let user = state.store.ensure_user(subject).await?;
+    state.cache_user(&user);
+    Ok(user)
 }
 
 /// The user a valid token names. Users of the server's own tokens are created by the admin

@@ -2,6 +2,7 @@
 
 use crate::auth::TokenAuthority;
 use crate::continuation::TokenSealer;
+use crate::oidc::OidcVerifier;
 use crate::reply::ApiError;
 use groove_store::{Store, StoreError, User};
 use groove_wire::{ErrorCode, ErrorStyle};
@@ -40,6 +41,9 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub store: Arc<dyn Store>,
     pub tokens: TokenAuthority,
+    /// User tokens of an external identity provider, when one is configured; the server's
+    /// own user tokens are then refused.
+    pub oidc: Option<OidcVerifier>,
     pub sealer: TokenSealer,
     pub config: ServiceConfig,
     users: RwLock<HashMap<String, User>>,
@@ -56,12 +60,14 @@ impl AppState {
     pub fn new(
         store: Arc<dyn Store>,
         tokens: TokenAuthority,
+        oidc: Option<OidcVerifier>,
         token_secret: [u8; 32],
         config: ServiceConfig,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
             tokens,
+            oidc,
             sealer: TokenSealer::new(token_secret),
             config,
             users: RwLock::new(HashMap::new()),

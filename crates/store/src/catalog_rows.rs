@@ -23,7 +23,8 @@ pub(crate) struct ArtistRow {
     pub gid: [u8; 16],
     pub name: String,
     pub name_key: String,
-    pub doc: String,
+    /// The artist as described, merged over every credit of the batch.
+    pub artist: Artist,
 }
 
 pub(crate) struct AlbumRow {
@@ -35,6 +36,8 @@ pub(crate) struct AlbumRow {
     pub release_date: String,
     pub doc: String,
     pub artists: Vec<(String, [u8; 16])>,
+    /// What else a search for this album may match: its artists' names.
+    pub search_extra: String,
 }
 
 pub(crate) struct TrackRow {
@@ -49,6 +52,8 @@ pub(crate) struct TrackRow {
     pub track_number: i64,
     pub doc: String,
     pub artists: Vec<(String, [u8; 16])>,
+    /// What else a search for this track may match: its album's and artists' names.
+    pub search_extra: String,
 }
 
 /// Rows for a batch of tracks; albums and artists appear once (the last description wins).
@@ -94,12 +99,13 @@ impl CatalogRows {
             doc.content.id = Some(id.to_string());
             doc.content.source = None;
             doc.content.compatible_sources = None;
-            let row = ArtistRow {
-                gid: *id.as_bytes(),
-                name: name.to_owned(),
-                name_key: fold(name),
-                doc: to_doc(&doc)?,
-            };
+            // A credit may describe the artist in less detail than another: keep every
+            // member some credit of the batch gives.
+            if let Some(&i) = index.get(id.as_bytes()) {
+                merge_artist(&mut doc, &self.artists[i].artist);
+            }
+            let row =
+                ArtistRow { gid: *id.as_bytes(), name: name.to_owned(), name_key: fold(name), artist: doc };
             upsert(&mut self.artists, index, *id.as_bytes(), row);
             out.push((credit.role.clone(), *id.as_bytes()));
         }
@@ -132,6 +138,7 @@ impl CatalogRows {
         let album_artist_key = main_name(album.artists.as_deref());
         let album_genre_key = first_genre(album.genres.as_deref());
         let album_row = AlbumRow {
+            search_extra: credit_names(album.artists.as_deref()),
             gid: *album_id.as_bytes(),
             name: album_name.to_owned(),
             name_key: fold(album_name),
@@ -160,6 +167,7 @@ impl CatalogRows {
             k => k,
         };
         Ok(TrackRow {
+            search_extra: format!("{album_name} {}", credit_names(track.artists.as_deref())),
             gid: *id.as_bytes(),
             album_gid: *album_id.as_bytes(),
             name: name.to_owned(),
@@ -173,6 +181,17 @@ impl CatalogRows {
             artists: track_artists,
         })
     }
+}
+
+/// Completes `new` with the members only `old` has: a credit may describe an artist in less
+/// detail than another (a featured artist on a track, the same artist's own lines).
+pub(crate) fn merge_artist(new: &mut Artist, old: &Artist) {
+    new.biography = new.biography.take().or_else(|| old.biography.clone());
+    new.genres = new.genres.take().or_else(|| old.genres.clone());
+    new.subgenres = new.subgenres.take().or_else(|| old.subgenres.clone());
+    new.content.image_url = new.content.image_url.take().or_else(|| old.content.image_url.clone());
+    new.content.link = new.content.link.take().or_else(|| old.content.link.clone());
+    new.content.other_ids = new.content.other_ids.take().or_else(|| old.content.other_ids.clone());
 }
 
 /// Replaces the row of `key` if there is one, appends it otherwise.
@@ -209,6 +228,12 @@ fn main_name(credits: Option<&[Contributor]>) -> String {
         .and_then(|c| c.artist.content.name.as_deref())
         .map(fold)
         .unwrap_or_default()
+}
+
+fn credit_names(credits: Option<&[Contributor]>) -> String {
+    let names: Vec<&str> =
+        credits.unwrap_or_default().iter().filter_map(|c| c.artist.content.name.as_deref()).collect();
+    names.join(" ")
 }
 
 fn first_genre(genres: Option<&[String]>) -> String {

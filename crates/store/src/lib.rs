@@ -21,6 +21,7 @@ pub use catalog_rows::{is_main_role, validate_track};
 pub use types::*;
 
 use async_trait::async_trait;
+use groove_wire::ids::{CatalogId, CollectionId};
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,28 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Inserts or replaces catalog tracks with their albums and artists. Idempotent.
     async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats>;
     async fn catalog_track_count(&self) -> StoreResult<u64>;
+    /// Catalog records by ID, in input order (`None` where the catalog has no such ID).
+    async fn catalog_items(&self, ids: Vec<CatalogId>) -> StoreResult<Vec<Option<CatalogItem>>>;
+    /// The tracks of a catalog album by track number; `None` if there is no such album.
+    async fn catalog_album_tracks(
+        &self,
+        album: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogTrack>>>;
+    /// The albums of a catalog artist, most recent first; `None` if there is no such artist.
+    async fn catalog_artist_albums(
+        &self,
+        artist: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogAlbum>>>;
+    /// The tracks of a catalog artist, most recent first; `None` if there is no such artist.
+    async fn catalog_artist_tracks(
+        &self,
+        artist: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogTrack>>>;
+    /// One list of a search, in the catalog or in a user's collection.
+    async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage>;
 
     // --- collection --------------------------------------------------------------------
 
@@ -85,4 +108,28 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>>;
     /// A page of the user's tracks.
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>>;
+    /// A page of the user's albums.
+    async fn browse_albums(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionAlbum>>;
+    /// A page of the user's artists (main artists of the user's tracks and albums).
+    async fn browse_artists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionArtist>>;
+    /// The user's records by reference, in input order (`None` where the user has none).
+    async fn collection_items(
+        &self,
+        user: UserId,
+        refs: Vec<ItemRef>,
+    ) -> StoreResult<Vec<Option<CollectionItem>>>;
+    /// The user's tracks of one of the user's albums; `None` if the user has no such album.
+    async fn collection_album_tracks(
+        &self,
+        user: UserId,
+        album: CollectionId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CollectionTrack>>>;
+    /// The user's albums of one of the user's artists; `None` if the user has no such artist.
+    async fn collection_artist_albums(
+        &self,
+        user: UserId,
+        artist: CollectionId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CollectionAlbum>>>;
 }

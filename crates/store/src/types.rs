@@ -88,9 +88,9 @@ pub struct WriteOutcome<T> {
     pub state: CollectionState,
 }
 
-/// Orders of the collection's tracks (`orderby.md`).
+/// Orders of lists (`orderby.md`). Each list accepts some of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TrackOrder {
+pub enum SortOrder {
     TrackTitle,
     AlbumTitle,
     ArtistName,
@@ -102,16 +102,29 @@ pub enum TrackOrder {
     TrackNumber,
 }
 
-impl TrackOrder {
-    pub const ALL: [TrackOrder; 7] = [
-        TrackOrder::TrackTitle,
-        TrackOrder::AlbumTitle,
-        TrackOrder::ArtistName,
-        TrackOrder::GenreName,
-        TrackOrder::ReleaseDate,
-        TrackOrder::CollectionDate,
-        TrackOrder::TrackNumber,
+impl SortOrder {
+    pub const ALL: [SortOrder; 7] = [
+        SortOrder::TrackTitle,
+        SortOrder::AlbumTitle,
+        SortOrder::ArtistName,
+        SortOrder::GenreName,
+        SortOrder::ReleaseDate,
+        SortOrder::CollectionDate,
+        SortOrder::TrackNumber,
     ];
+
+    /// Orders of the collection's tracks.
+    pub const TRACKS: [SortOrder; 7] = Self::ALL;
+    /// Orders of the collection's albums.
+    pub const ALBUMS: [SortOrder; 5] = [
+        SortOrder::AlbumTitle,
+        SortOrder::ArtistName,
+        SortOrder::GenreName,
+        SortOrder::ReleaseDate,
+        SortOrder::CollectionDate,
+    ];
+    /// Orders of the collection's artists.
+    pub const ARTISTS: [SortOrder; 2] = [SortOrder::ArtistName, SortOrder::CollectionDate];
 }
 
 /// One component of a position in an ordered list.
@@ -129,7 +142,7 @@ pub struct SortKey(pub Vec<KeyPart>);
 /// Which page of an ordered list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageRequest {
-    pub order: TrackOrder,
+    pub order: SortOrder,
     pub limit: u32,
     /// Start after this position (keyset pagination); `None` for the first page.
     pub after: Option<SortKey>,
@@ -142,6 +155,8 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The position to continue from, if more items follow.
     pub next: Option<SortKey>,
+    /// How many items the whole list has, where the store counts it.
+    pub total: Option<u64>,
 }
 
 /// An artist of the catalog: its ID and its own members (no albums or tracks).
@@ -190,4 +205,86 @@ impl CollectionTrack {
     pub fn artist_id(&self, artist: CatalogId) -> Option<CollectionId> {
         self.artist_ids.iter().find(|(a, _)| *a == artist).map(|(_, c)| *c)
     }
+}
+
+/// An album of a user's collection, with the collection IDs of its artists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectionAlbum {
+    pub id: CollectionId,
+    pub album: CatalogAlbum,
+    /// Tracks of the album in the collection.
+    pub track_count: u32,
+    pub artist_ids: Vec<(CatalogId, CollectionId)>,
+}
+
+impl CollectionAlbum {
+    pub fn artist_id(&self, artist: CatalogId) -> Option<CollectionId> {
+        self.artist_ids.iter().find(|(a, _)| *a == artist).map(|(_, c)| *c)
+    }
+}
+
+/// An artist of a user's collection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectionArtist {
+    pub id: CollectionId,
+    pub artist: CatalogArtist,
+}
+
+/// A catalog record of any kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogItem {
+    Track(Box<CatalogTrack>),
+    Album(CatalogAlbum),
+    Artist(CatalogArtist),
+}
+
+/// A record of a user's collection of any kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CollectionItem {
+    Track(Box<CollectionTrack>),
+    Album(CollectionAlbum),
+    Artist(CollectionArtist),
+}
+
+/// How an item of a collection is named in a lookup: by its collection ID, or by the catalog
+/// ID of the catalog record it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemRef {
+    Collection(CollectionId),
+    Catalog(CatalogId),
+}
+
+/// Which lists a search fills (`filters` of `uri-search-content.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SearchKind {
+    Artists,
+    Albums,
+    Tracks,
+}
+
+/// One list of a search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The query as typed; the store folds case and accents.
+    pub query: String,
+    pub kind: SearchKind,
+    /// `Some(user)` to search that user's collection, `None` for the catalog.
+    pub collection_of: Option<UserId>,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// Results of one list of a search, best first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchHits {
+    Artists(Vec<CatalogArtist>),
+    Albums(Vec<CatalogAlbum>),
+    Tracks(Vec<CatalogTrack>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchPage {
+    pub hits: SearchHits,
+    /// Matches in all.
+    pub total: u64,
 }

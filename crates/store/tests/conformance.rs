@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
 
 use groove_store::{
-    AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, PageRequest, Store, StoreError, TrackOrder, UserId,
+    AddOutcome, AddTracks, CatalogItem, CollectionItem, DeleteOutcome, DeleteTracks, ItemRef, PageRequest,
+    SearchHits, SearchKind, SearchPage, SearchRequest, SortOrder, Store, StoreError, UserId,
 };
 use groove_wire::ids::{CatalogId, CollectionId};
 use groove_wire::model::{Album, Artist, Content, Contributor, Track};
@@ -95,11 +96,11 @@ fn added(outcome: AddOutcome) -> CollectionId {
     }
 }
 
-fn first_page(order: TrackOrder, limit: u32) -> PageRequest {
+fn first_page(order: SortOrder, limit: u32) -> PageRequest {
     PageRequest { order, limit, after: None, skip: 0 }
 }
 
-async fn names(store: &dyn Store, user: UserId, order: TrackOrder) -> Vec<String> {
+async fn names(store: &dyn Store, user: UserId, order: SortOrder) -> Vec<String> {
     let page = store.browse_tracks(user, first_page(order, 100)).await.unwrap();
     page.items.into_iter().map(|t| t.track.track.content.name.unwrap()).collect()
 }
@@ -111,7 +112,7 @@ pub async fn add_browse_delete(store: &dyn Store) {
     assert!(matches!(out.items[1], AddOutcome::Added(_)));
     assert_eq!(out.items[2], AddOutcome::NotInCatalog);
     assert_eq!((out.state.version, out.state.track_count), (1, 2));
-    assert_eq!(names(store, alice, TrackOrder::TrackTitle).await, ["Delta", "Echo"]);
+    assert_eq!(names(store, alice, SortOrder::TrackTitle).await, ["Delta", "Echo"]);
 
     let echo = added(out.items[0]);
     let del = store
@@ -120,7 +121,7 @@ pub async fn add_browse_delete(store: &dyn Store) {
         .unwrap();
     assert_eq!(del.items, [DeleteOutcome::Deleted, DeleteOutcome::NotFound]);
     assert_eq!((del.state.version, del.state.track_count), (2, 1));
-    assert_eq!(names(store, alice, TrackOrder::TrackTitle).await, ["Delta"]);
+    assert_eq!(names(store, alice, SortOrder::TrackTitle).await, ["Delta"]);
     assert_eq!(store.collection_state(alice).await.unwrap(), del.state);
 }
 
@@ -146,7 +147,7 @@ pub async fn users_are_isolated(store: &dyn Store) {
         .unwrap();
     assert_eq!(del.items, [DeleteOutcome::NotFound]);
     assert_eq!(del.state, b.state, "nothing changed for bob");
-    assert_eq!(names(store, alice, TrackOrder::TrackTitle).await, ["Echo"]);
+    assert_eq!(names(store, alice, SortOrder::TrackTitle).await, ["Echo"]);
     assert_eq!(store.collection_state(alice).await.unwrap(), a.state);
 }
 
@@ -177,7 +178,7 @@ pub async fn stale_state_token_changes_nothing(store: &dyn Store) {
 pub async fn albums_and_artists_follow_their_tracks(store: &dyn Store) {
     let (alice, _) = setup(store).await;
     let out = store.add_tracks(add(alice, &[1, 2, 7])).await.unwrap();
-    let page = store.browse_tracks(alice, first_page(TrackOrder::TrackNumber, 10)).await.unwrap();
+    let page = store.browse_tracks(alice, first_page(SortOrder::TrackNumber, 10)).await.unwrap();
     let [one, two, seven] = &page.items[..] else { panic!("three tracks expected") };
     assert_eq!(one.album_id, two.album_id, "one album ID per album");
     assert_ne!(one.album_id, seven.album_id);
@@ -189,11 +190,11 @@ pub async fn albums_and_artists_follow_their_tracks(store: &dyn Store) {
     // The album stays while one of its tracks does, and goes with the last one.
     let delete = |ids: Vec<CollectionId>| DeleteTracks { user: alice, tracks: ids, expected_version: None };
     store.delete_tracks(delete(vec![added(out.items[0])])).await.unwrap();
-    let page = store.browse_tracks(alice, first_page(TrackOrder::TrackNumber, 10)).await.unwrap();
+    let page = store.browse_tracks(alice, first_page(SortOrder::TrackNumber, 10)).await.unwrap();
     assert_eq!(page.items[0].album_id, one.album_id);
     store.delete_tracks(delete(vec![added(out.items[1])])).await.unwrap();
     let readd = store.add_tracks(add(alice, &[1])).await.unwrap();
-    let page = store.browse_tracks(alice, first_page(TrackOrder::TrackNumber, 10)).await.unwrap();
+    let page = store.browse_tracks(alice, first_page(SortOrder::TrackNumber, 10)).await.unwrap();
     assert_eq!(page.items[0].id, added(readd.items[0]));
     assert_ne!(page.items[0].album_id, one.album_id, "the album left with its last track");
 }
@@ -202,26 +203,23 @@ pub async fn every_order_sorts_as_documented(store: &dyn Store) {
     let (alice, _) = setup(store).await;
     store.add_tracks(add(alice, &[1, 2, 3, 4, 5, 6, 7, 8, 9])).await.unwrap();
     let all_titles = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Whiskey", "X-ray", "Yankee", "Zulu"];
-    assert_eq!(names(store, alice, TrackOrder::TrackTitle).await, all_titles);
+    assert_eq!(names(store, alice, SortOrder::TrackTitle).await, all_titles);
     assert_eq!(
-        names(store, alice, TrackOrder::AlbumTitle).await,
+        names(store, alice, SortOrder::AlbumTitle).await,
         ["Echo", "Delta", "Charlie", "Bravo", "Alpha", "Zulu", "Yankee", "X-ray", "Whiskey"]
     );
     // "Ärtist One" folds to "artist one", before "artist two".
     assert_eq!(
-        names(store, alice, TrackOrder::ArtistName).await[..5],
+        names(store, alice, SortOrder::ArtistName).await[..5],
         ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
     );
-    assert_eq!(
-        names(store, alice, TrackOrder::GenreName).await[..4],
-        ["Alpha", "Charlie", "Echo", "Whiskey"]
-    );
-    assert_eq!(names(store, alice, TrackOrder::ReleaseDate).await[0], "Whiskey");
-    assert_eq!(names(store, alice, TrackOrder::TrackNumber).await[..2], ["Echo", "Delta"]);
+    assert_eq!(names(store, alice, SortOrder::GenreName).await[..4], ["Alpha", "Charlie", "Echo", "Whiskey"]);
+    assert_eq!(names(store, alice, SortOrder::ReleaseDate).await[0], "Whiskey");
+    assert_eq!(names(store, alice, SortOrder::TrackNumber).await[..2], ["Echo", "Delta"]);
     let recent = store.add_tracks(add(alice, &[1])).await.unwrap();
     assert!(matches!(recent.items[0], AddOutcome::Existing(_)));
     assert_eq!(
-        names(store, alice, TrackOrder::CollectionDate).await[0],
+        names(store, alice, SortOrder::CollectionDate).await[0],
         "Whiskey",
         "most recently added first"
     );
@@ -230,7 +228,7 @@ pub async fn every_order_sorts_as_documented(store: &dyn Store) {
 pub async fn keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(store: &dyn Store) {
     let (alice, _) = setup(store).await;
     let out = store.add_tracks(add(alice, &[1, 2, 3, 4, 5, 6, 7, 8])).await.unwrap();
-    for order in TrackOrder::ALL {
+    for order in SortOrder::ALL {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
@@ -247,7 +245,7 @@ pub async fn keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(s
         assert_eq!(seen, full.items.iter().map(|t| t.id).collect::<Vec<_>>(), "{order:?}");
     }
     // Delete an item already seen and add one after the position: nothing skipped or repeated.
-    let page1 = store.browse_tracks(alice, first_page(TrackOrder::TrackTitle, 3)).await.unwrap();
+    let page1 = store.browse_tracks(alice, first_page(SortOrder::TrackTitle, 3)).await.unwrap();
     let titles: Vec<_> = page1.items.iter().map(|t| t.track.track.content.name.clone().unwrap()).collect();
     assert_eq!(titles, ["Alpha", "Bravo", "Charlie"]);
     let bravo = added(out.items[3]);
@@ -259,7 +257,7 @@ pub async fn keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(s
     let page2 = store
         .browse_tracks(
             alice,
-            PageRequest { order: TrackOrder::TrackTitle, limit: 100, after: page1.next, skip: 0 },
+            PageRequest { order: SortOrder::TrackTitle, limit: 100, after: page1.next, skip: 0 },
         )
         .await
         .unwrap();
@@ -270,17 +268,17 @@ pub async fn keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(s
 pub async fn import_is_idempotent(store: &dyn Store) {
     let (alice, _) = setup(store).await;
     store.add_tracks(add(alice, &[1])).await.unwrap();
-    let before = names(store, alice, TrackOrder::TrackTitle).await;
+    let before = names(store, alice, SortOrder::TrackTitle).await;
     let again = store.import_catalog(catalog()).await.unwrap();
     assert_eq!(again.tracks, 9);
     assert_eq!(store.catalog_track_count().await.unwrap(), 9);
-    assert_eq!(names(store, alice, TrackOrder::TrackTitle).await, before);
+    assert_eq!(names(store, alice, SortOrder::TrackTitle).await, before);
     // A renamed track moves in the title order of collections that hold it.
     let mut renamed = catalog();
     renamed[0].content.name = Some("Aaa".into());
     store.import_catalog(renamed).await.unwrap();
     store.add_tracks(add(alice, &[5])).await.unwrap();
-    assert_eq!(names(store, alice, TrackOrder::TrackTitle).await, ["Aaa", "Alpha"]);
+    assert_eq!(names(store, alice, SortOrder::TrackTitle).await, ["Aaa", "Alpha"]);
 }
 
 pub async fn concurrent_writes_of_many_users_all_land(store: Arc<dyn Store>) {
@@ -318,6 +316,177 @@ pub async fn users_and_apps(store: &dyn Store) {
     assert!(matches!(store.create_app(app).await, Err(StoreError::AlreadyExists(_))));
     assert_eq!(store.find_app("cid").await.unwrap().unwrap().secret_sha256, [7; 32]);
     assert!(store.find_app("other").await.unwrap().is_none());
+}
+
+fn album_names(page: &groove_store::Page<groove_store::CollectionAlbum>) -> Vec<String> {
+    page.items.iter().map(|a| a.album.album.content.name.clone().unwrap()).collect()
+}
+
+pub async fn albums_and_artists_browse_in_every_order(store: &dyn Store) {
+    let (alice, _) = setup(store).await;
+    store.add_tracks(add(alice, &[1, 2, 7])).await.unwrap();
+    let page = |order| PageRequest { order, limit: 10, after: None, skip: 0 };
+    let albums = store.browse_albums(alice, page(SortOrder::AlbumTitle)).await.unwrap();
+    assert_eq!(album_names(&albums), ["Alpha", "Beta"]);
+    assert_eq!(albums.items[0].track_count, 2);
+    assert_eq!(albums.items[1].track_count, 1);
+    let by_date = store.browse_albums(alice, page(SortOrder::ReleaseDate)).await.unwrap();
+    assert_eq!(album_names(&by_date).len(), 2);
+    let recent = store.browse_albums(alice, page(SortOrder::CollectionDate)).await.unwrap();
+    assert_eq!(album_names(&recent), ["Beta", "Alpha"], "most recently added first");
+    assert!(matches!(
+        store.browse_albums(alice, page(SortOrder::TrackTitle)).await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Main artists only: the featured guest of track 7 is not listed.
+    let artists = store.browse_artists(alice, page(SortOrder::ArtistName)).await.unwrap();
+    let names: Vec<_> = artists.items.iter().map(|a| a.artist.artist.content.name.clone().unwrap()).collect();
+    assert_eq!(names, ["Ärtist One", "Artist Two"]);
+    let recent = store.browse_artists(alice, page(SortOrder::CollectionDate)).await.unwrap();
+    assert_eq!(recent.items[0].artist.artist.content.name.as_deref(), Some("Artist Two"));
+}
+
+pub async fn lookups_by_collection_or_catalog_id(store: &dyn Store) {
+    let (alice, bob) = setup(store).await;
+    let out = store.add_tracks(add(alice, &[1, 2])).await.unwrap();
+    let echo = added(out.items[0]);
+    let albums = store.browse_albums(alice, first_page(SortOrder::AlbumTitle, 10)).await.unwrap();
+    let album = albums.items[0].id;
+    let refs = vec![
+        ItemRef::Collection(echo),
+        ItemRef::Catalog(gid(2)),
+        ItemRef::Collection(album),
+        ItemRef::Catalog(gid(100)),
+        ItemRef::Catalog(gid(9)),
+    ];
+    let items = store.collection_items(alice, refs.clone()).await.unwrap();
+    assert!(matches!(&items[0], Some(CollectionItem::Track(t)) if t.id == echo));
+    assert!(matches!(&items[1], Some(CollectionItem::Track(t)) if t.track.id == gid(2)));
+    assert!(matches!(&items[2], Some(CollectionItem::Album(a)) if a.id == album && a.track_count == 2));
+    assert!(matches!(&items[3], Some(CollectionItem::Album(a)) if a.id == album));
+    assert!(items[4].is_none(), "not in the collection");
+    // Another user's IDs find nothing.
+    assert!(store.collection_items(bob, refs).await.unwrap().iter().all(Option::is_none));
+
+    let catalog = store.catalog_items(vec![gid(1), gid(100), gid(99)]).await.unwrap();
+    assert!(
+        matches!(&catalog[0], Some(CatalogItem::Track(t)) if t.track.content.name.as_deref() == Some("Echo"))
+    );
+    assert!(
+        matches!(&catalog[1], Some(CatalogItem::Album(a)) if a.album.content.name.as_deref() == Some("Alpha"))
+    );
+    assert!(catalog[2].is_none());
+    let artist = CatalogId::parse("music.00000001-0200-11DB-89CA-0019B92A3933").unwrap();
+    let a = store.catalog_items(vec![artist]).await.unwrap();
+    assert!(
+        matches!(&a[0], Some(CatalogItem::Artist(a)) if a.artist.content.name.as_deref() == Some("Ärtist One"))
+    );
+}
+
+pub async fn sub_lists_of_albums_and_artists(store: &dyn Store) {
+    let (alice, bob) = setup(store).await;
+    let tracks =
+        store.catalog_album_tracks(gid(100), first_page(SortOrder::TrackNumber, 2)).await.unwrap().unwrap();
+    assert_eq!(tracks.total, Some(5));
+    assert_eq!(tracks.items.iter().map(|t| t.track.track_number.unwrap()).collect::<Vec<_>>(), [1, 2]);
+    let rest = store
+        .catalog_album_tracks(
+            gid(100),
+            PageRequest { order: SortOrder::TrackNumber, limit: 10, after: tracks.next, skip: 0 },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rest.items.len(), 3);
+    assert!(rest.next.is_none());
+    assert!(
+        store.catalog_album_tracks(gid(99), first_page(SortOrder::TrackNumber, 2)).await.unwrap().is_none()
+    );
+
+    let artist_two = CatalogId::parse("music.00000002-0200-11DB-89CA-0019B92A3933").unwrap();
+    let albums = store
+        .catalog_artist_albums(artist_two, first_page(SortOrder::ReleaseDate, 5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(albums.items.len(), 1);
+    let top = store
+        .catalog_artist_tracks(artist_two, first_page(SortOrder::ReleaseDate, 5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(top.total, Some(4));
+    assert_eq!(top.items[0].track.content.name.as_deref(), Some("Whiskey"), "most recent first");
+
+    store.add_tracks(add(alice, &[6, 8, 3])).await.unwrap();
+    let page = store.browse_albums(alice, first_page(SortOrder::AlbumTitle, 10)).await.unwrap();
+    let beta = page.items[1].id;
+    let mine = store
+        .collection_album_tracks(alice, beta, first_page(SortOrder::TrackNumber, 10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mine.total, Some(2));
+    let numbers: Vec<_> = mine.items.iter().map(|t| t.track.track.track_number.unwrap()).collect();
+    assert_eq!(numbers, [6, 8]);
+    assert!(
+        store
+            .collection_album_tracks(bob, beta, first_page(SortOrder::TrackNumber, 10))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let artists = store.browse_artists(alice, first_page(SortOrder::ArtistName, 10)).await.unwrap();
+    let two = artists.items[1].id;
+    let their = store
+        .collection_artist_albums(alice, two, first_page(SortOrder::ReleaseDate, 10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(their.items.len(), 1);
+    assert_eq!(their.items[0].id, beta);
+}
+
+fn hit_names(page: &SearchPage) -> Vec<String> {
+    match &page.hits {
+        SearchHits::Tracks(t) => t.iter().map(|t| t.track.content.name.clone().unwrap()).collect(),
+        SearchHits::Albums(a) => a.iter().map(|a| a.album.content.name.clone().unwrap()).collect(),
+        SearchHits::Artists(a) => a.iter().map(|a| a.artist.content.name.clone().unwrap()).collect(),
+    }
+}
+
+pub async fn search_folds_case_and_accents_and_ranks_exact_first(store: &dyn Store) {
+    let (alice, _) = setup(store).await;
+    let req = |q: &str, kind, collection_of| SearchRequest {
+        query: q.into(),
+        kind,
+        collection_of,
+        limit: 10,
+        offset: 0,
+    };
+    let artists = store.search(req("ARTIST one", SearchKind::Artists, None)).await.unwrap();
+    assert_eq!(hit_names(&artists), ["Ärtist One"], "accents and case folded");
+    let artists = store.search(req("ärt", SearchKind::Artists, None)).await.unwrap();
+    assert_eq!(artists.total, 2, "prefix match");
+    // An exact name first, then names that start with the query, then other matches.
+    let albums = store.search(req("alpha", SearchKind::Tracks, None)).await.unwrap();
+    assert_eq!(hit_names(&albums)[0], "Alpha");
+    assert_eq!(albums.total, 5, "the title, and the four other tracks of the album Alpha");
+    let tracks = store.search(req("artist two", SearchKind::Tracks, None)).await.unwrap();
+    assert_eq!(tracks.total, 4, "matches on the artist's name");
+    // Within a collection.
+    store.add_tracks(add(alice, &[1, 6])).await.unwrap();
+    let mine = store.search(req("a", SearchKind::Tracks, Some(alice))).await.unwrap();
+    assert_eq!(mine.total, 2);
+    let none = store.search(req("guest", SearchKind::Artists, Some(alice))).await.unwrap();
+    assert_eq!(none.total, 0);
+    let paged = store
+        .search(SearchRequest { limit: 2, offset: 2, ..req("a", SearchKind::Tracks, None) })
+        .await
+        .unwrap();
+    assert_eq!(hit_names(&paged).len(), 2);
+    assert_eq!(store.search(req("--", SearchKind::Tracks, None)).await.unwrap().total, 0);
 }
 
 macro_rules! suite {
@@ -379,6 +548,26 @@ macro_rules! suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn concurrent_writes_of_many_users_all_land() {
                 with_store(|s| async move { super::concurrent_writes_of_many_users_all_land(s).await }).await;
+            }
+            #[tokio::test]
+            async fn albums_and_artists_browse_in_every_order() {
+                with_store(|s| async move { super::albums_and_artists_browse_in_every_order(&*s).await })
+                    .await;
+            }
+            #[tokio::test]
+            async fn lookups_by_collection_or_catalog_id() {
+                with_store(|s| async move { super::lookups_by_collection_or_catalog_id(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn sub_lists_of_albums_and_artists() {
+                with_store(|s| async move { super::sub_lists_of_albums_and_artists(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn search_folds_case_and_accents_and_ranks_exact_first() {
+                with_store(|s| async move {
+                    super::search_folds_case_and_accents_and_ranks_exact_first(&*s).await
+                })
+                .await;
             }
             #[tokio::test]
             async fn users_and_apps() {

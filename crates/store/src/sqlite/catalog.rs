@@ -1,96 +1,170 @@
 //! Catalog import: Groove-shaped Track objects with their Album and Artists nested.
+//!
+//! Every row is an upsert keyed by the catalog GUID, so importing the same file twice is a
+//! no-op. Sort keys that collections copy are rewritten in the collections only when they
+//! change (a re-import that renames something), and the full-text index follows each row.
 
 use super::{internal, unavailable};
-use crate::catalog_rows::{CatalogRows, TrackRow};
+use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
 use crate::{ImportStats, StoreResult};
+use groove_wire::model::Artist;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Inserts or replaces `tracks` in one transaction (the caller's). Idempotent.
 pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) -> StoreResult<ImportStats> {
     let rows = CatalogRows::from_tracks(tracks)?;
     for artist in &rows.artists {
-        conn.prepare_cached(
-            "INSERT INTO catalog_artists (gid, name, name_key, doc) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, doc = excluded.doc",
-        )
-        .and_then(|mut st| st.execute(params![&artist.gid[..], artist.name, artist.name_key, artist.doc]))
-        .map_err(|e| unavailable(&e))?;
+        upsert_artist(conn, artist)?;
     }
     for album in &rows.albums {
-        let album_id: i64 = conn
-            .prepare_cached(
-                "INSERT INTO catalog_albums (gid, name, name_key, artist_key, genre_key, release_date, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
-                     artist_key = excluded.artist_key, genre_key = excluded.genre_key,
-                     release_date = excluded.release_date, doc = excluded.doc
-                 RETURNING id",
-            )
-            .and_then(|mut st| {
-                st.query_row(
-                    params![
-                        &album.gid[..],
-                        album.name,
-                        album.name_key,
-                        album.artist_key,
-                        album.genre_key,
-                        album.release_date,
-                        album.doc
-                    ],
-                    |r| r.get(0),
-                )
-            })
-            .map_err(|e| unavailable(&e))?;
-        conn.prepare_cached("DELETE FROM catalog_album_artists WHERE album_id = ?1")
-            .and_then(|mut st| st.execute([album_id]))
-            .map_err(|e| unavailable(&e))?;
-        for (position, (role, artist_gid)) in album.artists.iter().enumerate() {
-            insert_credit(conn, "catalog_album_artists", "album_id", album_id, position, role, artist_gid)?;
-        }
+        let album_id = upsert_album(conn, album)?;
+        replace_credits(conn, "catalog_album_artists", "album_id", album_id, &album.artists)?;
+        replace_fts(conn, "catalog_albums_fts", album_id, &album.name, Some(&album.search_extra))?;
     }
     for track in &rows.tracks {
         let track_id = upsert_track(conn, track)?;
-        conn.prepare_cached("DELETE FROM catalog_track_artists WHERE track_id = ?1")
-            .and_then(|mut st| st.execute([track_id]))
-            .map_err(|e| unavailable(&e))?;
-        for (position, (role, artist_gid)) in track.artists.iter().enumerate() {
-            insert_credit(conn, "catalog_track_artists", "track_id", track_id, position, role, artist_gid)?;
-        }
+        replace_credits(conn, "catalog_track_artists", "track_id", track_id, &track.artists)?;
+        replace_fts(conn, "catalog_tracks_fts", track_id, &track.name, Some(&track.search_extra))?;
     }
     Ok(rows.stats())
 }
 
-fn insert_credit(
+fn replace_fts(
+    conn: &Connection,
+    table: &str,
+    rowid: i64,
+    name: &str,
+    extra: Option<&str>,
+) -> StoreResult<()> {
+    conn.prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))
+        .and_then(|mut st| st.execute([rowid]))
+        .map_err(|e| unavailable(&e))?;
+    let result = match extra {
+        Some(extra) => conn
+            .prepare_cached(&format!("INSERT INTO {table} (rowid, name, extra) VALUES (?1, ?2, ?3)"))
+            .and_then(|mut st| st.execute(params![rowid, name, extra])),
+        None => conn
+            .prepare_cached(&format!("INSERT INTO {table} (rowid, name) VALUES (?1, ?2)"))
+            .and_then(|mut st| st.execute(params![rowid, name])),
+    };
+    result.map(|_| ()).map_err(|e| unavailable(&e))
+}
+
+fn upsert_artist(conn: &Connection, artist: &ArtistRow) -> StoreResult<i64> {
+    let old: Option<(i64, String, String)> = conn
+        .prepare_cached("SELECT id, name_key, doc FROM catalog_artists WHERE gid = ?1")
+        .and_then(|mut st| {
+            st.query_row([&artist.gid[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+        })
+        .map_err(|e| unavailable(&e))?;
+    let mut doc: Artist = artist.artist.clone();
+    if let Some((_, _, old_doc)) = &old
+        && let Ok(old_artist) = serde_json::from_str::<Artist>(old_doc)
+    {
+        merge_artist(&mut doc, &old_artist);
+    }
+    let doc = serde_json::to_string(&doc).map_err(internal)?;
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO catalog_artists (gid, name, name_key, doc) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, doc = excluded.doc
+             RETURNING id",
+        )
+        .and_then(|mut st| st.query_row(params![&artist.gid[..], artist.name, artist.name_key, doc], |r| r.get(0)))
+        .map_err(|e| unavailable(&e))?;
+    if old.is_some_and(|(_, key, _)| key != artist.name_key) {
+        conn.prepare_cached("UPDATE collection_artists SET name_key = ?2 WHERE artist_id = ?1")
+            .and_then(|mut st| st.execute(params![id, artist.name_key]))
+            .map_err(|e| unavailable(&e))?;
+    }
+    replace_fts(conn, "catalog_artists_fts", id, &artist.name, None)?;
+    Ok(id)
+}
+
+fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<i64> {
+    let keys = (
+        album.name_key.clone(),
+        album.artist_key.clone(),
+        album.genre_key.clone(),
+        album.release_date.clone(),
+    );
+    let old: Option<(String, String, String, String)> = conn
+        .prepare_cached(
+            "SELECT name_key, artist_key, genre_key, release_date FROM catalog_albums WHERE gid = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_row([&album.gid[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()
+        })
+        .map_err(|e| unavailable(&e))?;
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO catalog_albums (gid, name, name_key, artist_key, genre_key, release_date, doc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
+                 artist_key = excluded.artist_key, genre_key = excluded.genre_key,
+                 release_date = excluded.release_date, doc = excluded.doc
+             RETURNING id",
+        )
+        .and_then(|mut st| {
+            st.query_row(
+                params![
+                    &album.gid[..],
+                    album.name,
+                    album.name_key,
+                    album.artist_key,
+                    album.genre_key,
+                    album.release_date,
+                    album.doc
+                ],
+                |r| r.get(0),
+            )
+        })
+        .map_err(|e| unavailable(&e))?;
+    if old.is_some_and(|old| old != keys) {
+        conn.prepare_cached(
+            "UPDATE collection_albums SET name_key = ?2, artist_key = ?3, genre_key = ?4, release_date = ?5
+             WHERE album_id = ?1",
+        )
+        .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3]))
+        .map_err(|e| unavailable(&e))?;
+    }
+    Ok(id)
+}
+
+fn replace_credits(
     conn: &Connection,
     table: &str,
     owner_column: &str,
     owner: i64,
-    position: usize,
-    role: &str,
-    artist_gid: &[u8; 16],
+    credits: &[(String, [u8; 16])],
 ) -> StoreResult<()> {
+    conn.prepare_cached(&format!("DELETE FROM {table} WHERE {owner_column} = ?1"))
+        .and_then(|mut st| st.execute([owner]))
+        .map_err(|e| unavailable(&e))?;
     let sql = format!(
         "INSERT INTO {table} ({owner_column}, position, role, artist_id)
          SELECT ?1, ?2, ?3, id FROM catalog_artists WHERE gid = ?4"
     );
-    let position = i64::try_from(position).map_err(internal)?;
-    conn.prepare_cached(&sql)
-        .and_then(|mut st| st.execute(params![owner, position, role, &artist_gid[..]]))
-        .map(|_| ())
-        .map_err(|e| unavailable(&e))
+    for (position, (role, artist_gid)) in credits.iter().enumerate() {
+        let position = i64::try_from(position).map_err(internal)?;
+        conn.prepare_cached(&sql)
+            .and_then(|mut st| st.execute(params![owner, position, role, &artist_gid[..]]))
+            .map_err(|e| unavailable(&e))?;
+    }
+    Ok(())
 }
 
-/// Inserts or updates a track; if its sort keys changed, brings the copies held by
-/// collections up to date.
 /// The sort keys of a catalog track, as copied into collections.
 type Keys = (i64, String, String, String, String, String, i64);
 
+/// Inserts or updates a track; if its sort keys changed, brings the copies held by
+/// collections up to date.
 fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
     let album_id: i64 = conn
         .prepare_cached("SELECT id FROM catalog_albums WHERE gid = ?1")
         .and_then(|mut st| st.query_row([&t.album_gid[..]], |r| r.get(0)))
         .map_err(|e| unavailable(&e))?;
-    let keys = (
+    let keys: Keys = (
         album_id,
         t.name_key.clone(),
         t.album_key.clone(),
@@ -147,7 +221,7 @@ fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
                  genre_key = ?6, release_date = ?7, track_number = ?8
              WHERE track_id = ?1",
         )
-        .and_then(|mut st| st.execute(params![id, album_id, keys.1, keys.2, keys.3, keys.4, keys.5, keys.6]))
+        .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3, keys.4, keys.5, keys.6]))
         .map_err(|e| unavailable(&e))?;
     }
     Ok(id)

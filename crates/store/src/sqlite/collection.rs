@@ -1,15 +1,14 @@
 //! A user's collection: its tracks, and the albums and artists derived from them.
 
-use super::{internal, now_millis, unavailable};
+use super::read::key16;
+use super::{now_millis, unavailable};
 use crate::{
-    AddOutcome, AddTracks, CatalogAlbum, CatalogArtist, CatalogTrack, CollectionState, CollectionTrack,
-    Credit, DeleteOutcome, DeleteTracks, KeyPart, Page, PageRequest, SortKey, StoreError, StoreResult,
-    TrackOrder, UserId, WriteOutcome, is_main_role,
+    AddOutcome, AddTracks, CollectionState, DeleteOutcome, DeleteTracks, StoreError, StoreResult, UserId,
+    WriteOutcome, is_main_role,
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use std::collections::{BTreeMap, HashMap};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeMap;
 
 struct UserRow {
     state: CollectionState,
@@ -61,10 +60,6 @@ fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> StoreResult<()> 
         })
         .map(|_| ())
         .map_err(|e| unavailable(&e))
-}
-
-fn key16(bytes: &[u8]) -> StoreResult<[u8; 16]> {
-    bytes.try_into().map_err(|_| internal("a stored collection key is not 16 bytes"))
 }
 
 /// The artists credited on a catalog track or on its album, each once, with whether they
@@ -171,7 +166,10 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
         .map_err(|e| unavailable(&e))?;
         let album_cid = CollectionId::new_random(CollectionKind::Album);
         conn.prepare_cached(
-            "INSERT INTO collection_albums (user_id, album_id, cid, track_count, added_seq) VALUES (?1, ?2, ?3, 1, ?4)
+            "INSERT INTO collection_albums
+                 (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
+             SELECT ?1, ?2, ?3, 1, ?4, name_key, artist_key, genre_key, release_date
+             FROM catalog_albums WHERE id = ?2
              ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = track_count + 1",
         )
         .and_then(|mut st| st.execute(params![req.user, keys.album_id, &album_cid.key()[..], seq]))
@@ -179,8 +177,8 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
         for (artist_id, main) in credited_artists(conn, keys.id, keys.album_id)? {
             let artist_cid = CollectionId::new_random(CollectionKind::Artist);
             conn.prepare_cached(
-                "INSERT INTO collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq)
-                 VALUES (?1, ?2, ?3, 1, ?4, ?5)
+                "INSERT INTO collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
+                 SELECT ?1, ?2, ?3, 1, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2
                  ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = track_count + 1,
                      main_count = main_count + excluded.main_count",
             )
@@ -256,221 +254,4 @@ pub(crate) fn delete_tracks(
         save_user(conn, req.user, &user)?;
     }
     Ok(WriteOutcome { items, state: user.state })
-}
-
-/// Key columns of each order, and whether the order is descending. The last column makes
-/// every key unique within a user, so that keyset pagination neither skips nor repeats.
-pub(crate) fn order_columns(order: TrackOrder) -> (&'static [&'static str], bool) {
-    match order {
-        TrackOrder::TrackTitle => (&["title_key", "cid"], false),
-        TrackOrder::AlbumTitle => (&["album_key", "track_number", "cid"], false),
-        TrackOrder::ArtistName => (&["artist_key", "title_key", "cid"], false),
-        TrackOrder::GenreName => (&["genre_key", "title_key", "cid"], false),
-        TrackOrder::ReleaseDate => (&["release_date", "cid"], true),
-        TrackOrder::CollectionDate => (&["added_seq"], true),
-        TrackOrder::TrackNumber => (&["track_number", "title_key", "cid"], false),
-    }
-}
-
-fn key_part(value: Value) -> StoreResult<KeyPart> {
-    match value {
-        Value::Integer(i) => Ok(KeyPart::Int(i)),
-        Value::Text(t) => Ok(KeyPart::Text(t)),
-        Value::Blob(b) => Ok(KeyPart::Bytes(b)),
-        other => Err(internal(format!("unexpected sort key value {other:?}"))),
-    }
-}
-
-fn key_value(part: &KeyPart) -> Value {
-    match part {
-        KeyPart::Int(i) => Value::Integer(*i),
-        KeyPart::Text(t) => Value::Text(t.clone()),
-        KeyPart::Bytes(b) => Value::Blob(b.clone()),
-    }
-}
-
-pub(crate) fn browse_tracks(
-    conn: &Connection,
-    user: UserId,
-    page: &PageRequest,
-) -> StoreResult<Page<CollectionTrack>> {
-    let (columns, desc) = order_columns(page.order);
-    let dir = if desc { "DESC" } else { "ASC" };
-    let order_by = columns.iter().map(|c| format!("ct.{c} {dir}")).collect::<Vec<_>>().join(", ");
-    let mut args: Vec<Value> = vec![Value::Integer(user)];
-    let mut filter = String::new();
-    if let Some(after) = &page.after {
-        if after.0.len() != columns.len() {
-            return Err(StoreError::Invalid("the position does not fit this order".into()));
-        }
-        let placeholders = (0..columns.len()).map(|i| format!("?{}", i + 2)).collect::<Vec<_>>().join(", ");
-        let qualified = columns.iter().map(|c| format!("ct.{c}")).collect::<Vec<_>>().join(", ");
-        filter = format!(" AND ({qualified}) {} ({placeholders})", if desc { "<" } else { ">" });
-        args.extend(after.0.iter().map(key_value));
-    }
-    let limit = i64::from(page.limit) + 1;
-    let skip = i64::try_from(page.skip).map_err(internal)?;
-    args.push(Value::Integer(limit));
-    args.push(Value::Integer(skip));
-    let sql = format!(
-        "SELECT ct.cid, ct.track_id, {cols_q} FROM collection_tracks ct
-         WHERE ct.user_id = ?1{filter} ORDER BY {order_by} LIMIT ?{l} OFFSET ?{o}",
-        cols_q = columns.iter().map(|c| format!("ct.{c}")).collect::<Vec<_>>().join(", "),
-        l = args.len() - 1,
-        o = args.len(),
-    );
-    let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
-    let mut rows = st.query(params_from_iter(args)).map_err(|e| unavailable(&e))?;
-    let mut found: Vec<(CollectionId, i64, SortKey)> = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
-        let cid: Vec<u8> = row.get(0).map_err(|e| unavailable(&e))?;
-        let track_id: i64 = row.get(1).map_err(|e| unavailable(&e))?;
-        let mut key = Vec::with_capacity(columns.len());
-        for i in 0..columns.len() {
-            key.push(key_part(row.get::<_, Value>(i + 2).map_err(|e| unavailable(&e))?)?);
-        }
-        found.push((CollectionId::from_key(CollectionKind::Track, key16(&cid)?), track_id, SortKey(key)));
-    }
-    drop(rows);
-    let more = found.len() > page.limit as usize;
-    found.truncate(page.limit as usize);
-    let next = if more { found.last().map(|(_, _, k)| k.clone()) } else { None };
-    let mut reader = CatalogReader::default();
-    let mut items = Vec::with_capacity(found.len());
-    for (id, track_id, _) in found {
-        let track = reader.track(conn, track_id)?;
-        items.push(collection_view(conn, user, id, track_id, track)?);
-    }
-    Ok(Page { items, next })
-}
-
-/// Attaches the collection IDs of a track's album and artists.
-fn collection_view(
-    conn: &Connection,
-    user: UserId,
-    id: CollectionId,
-    track_id: i64,
-    track: CatalogTrack,
-) -> StoreResult<CollectionTrack> {
-    let album_cid: Vec<u8> = conn
-        .prepare_cached(
-            "SELECT ca.cid FROM collection_albums ca JOIN catalog_tracks t ON t.album_id = ca.album_id
-             WHERE ca.user_id = ?1 AND t.id = ?2",
-        )
-        .and_then(|mut st| st.query_row(params![user, track_id], |r| r.get(0)))
-        .map_err(|e| unavailable(&e))?;
-    let mut st = conn
-        .prepare_cached(
-            "SELECT a.gid, ca.cid FROM collection_artists ca JOIN catalog_artists a ON a.id = ca.artist_id
-             WHERE ca.user_id = ?1 AND ca.artist_id IN (
-                 SELECT artist_id FROM catalog_track_artists WHERE track_id = ?2
-                 UNION
-                 SELECT aa.artist_id FROM catalog_album_artists aa JOIN catalog_tracks t ON t.album_id = aa.album_id
-                 WHERE t.id = ?2)",
-        )
-        .map_err(|e| unavailable(&e))?;
-    let mut artist_ids = Vec::new();
-    let rows = st
-        .query_map(params![user, track_id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
-        .map_err(|e| unavailable(&e))?;
-    for row in rows {
-        let (gid, cid) = row.map_err(|e| unavailable(&e))?;
-        artist_ids.push((
-            CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(&gid)?)),
-            CollectionId::from_key(CollectionKind::Artist, key16(&cid)?),
-        ));
-    }
-    Ok(CollectionTrack {
-        id,
-        track,
-        album_id: CollectionId::from_key(CollectionKind::Album, key16(&album_cid)?),
-        artist_ids,
-    })
-}
-
-/// Reads catalog documents, remembering albums and artists already read.
-#[derive(Default)]
-pub(crate) struct CatalogReader {
-    albums: HashMap<i64, CatalogAlbum>,
-    artists: HashMap<i64, CatalogArtist>,
-}
-
-fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc).map_err(|e| internal(format!("a stored catalog document does not parse: {e}")))
-}
-
-fn gid_of(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
-    row.get(i)
-}
-
-impl CatalogReader {
-    fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist> {
-        if let Some(a) = self.artists.get(&id) {
-            return Ok(a.clone());
-        }
-        let (gid, doc): (Vec<u8>, String) = conn
-            .prepare_cached("SELECT gid, doc FROM catalog_artists WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| Ok((gid_of(r, 0)?, r.get(1)?))))
-            .map_err(|e| unavailable(&e))?;
-        let artist = CatalogArtist {
-            id: CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(&gid)?)),
-            artist: parse_doc(&doc)?,
-        };
-        self.artists.insert(id, artist.clone());
-        Ok(artist)
-    }
-
-    fn credits(&mut self, conn: &Connection, sql: &str, owner: i64) -> StoreResult<Vec<Credit>> {
-        let pairs: Vec<(String, i64)> = {
-            let mut st = conn.prepare_cached(sql).map_err(|e| unavailable(&e))?;
-            st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?)))
-                .and_then(Iterator::collect)
-                .map_err(|e| unavailable(&e))?
-        };
-        pairs
-            .into_iter()
-            .map(|(role, artist)| Ok(Credit { role, artist: self.artist(conn, artist)? }))
-            .collect()
-    }
-
-    fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum> {
-        if let Some(a) = self.albums.get(&id) {
-            return Ok(a.clone());
-        }
-        let (gid, doc): (Vec<u8>, String) = conn
-            .prepare_cached("SELECT gid, doc FROM catalog_albums WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| Ok((gid_of(r, 0)?, r.get(1)?))))
-            .map_err(|e| unavailable(&e))?;
-        let artists = self.credits(
-            conn,
-            "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = ?1 ORDER BY position",
-            id,
-        )?;
-        let album = CatalogAlbum {
-            id: CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(&gid)?)),
-            album: parse_doc(&doc)?,
-            artists,
-        };
-        self.albums.insert(id, album.clone());
-        Ok(album)
-    }
-
-    pub(crate) fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack> {
-        let (gid, album_id, doc): (Vec<u8>, i64, String) = conn
-            .prepare_cached("SELECT gid, album_id, doc FROM catalog_tracks WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| Ok((gid_of(r, 0)?, r.get(1)?, r.get(2)?))))
-            .map_err(|e| unavailable(&e))?;
-        let album = self.album(conn, album_id)?;
-        let artists = self.credits(
-            conn,
-            "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = ?1 ORDER BY position",
-            id,
-        )?;
-        Ok(CatalogTrack {
-            id: CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(&gid)?)),
-            track: parse_doc(&doc)?,
-            album,
-            artists,
-        })
-    }
 }

@@ -7,7 +7,10 @@ use crate::{StoreError, StoreResult};
 use rusqlite::{Connection, params};
 
 /// Every migration, in order. Never edit or remove one that has been released.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (2, "read_paths", include_str!("migrations/0002_read_paths.sql")),
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> i64 {

@@ -8,13 +8,18 @@ mod actors;
 mod catalog;
 mod collection;
 mod migrations;
+mod read;
+mod search;
 
 use crate::{
-    AddOutcome, AddTracks, App, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats,
-    NewApp, Page, PageRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
+    AddOutcome, AddTracks, App, CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
+    CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats, ItemRef,
+    NewApp, Page, PageRequest, SearchPage, SearchRequest, Store, StoreError, StoreResult, User, UserId,
+    WriteOutcome,
 };
 use actors::{Readers, Writer};
 use async_trait::async_trait;
+use groove_wire::ids::{CatalogId, CollectionId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -253,6 +258,72 @@ impl Store for SqliteStore {
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
-        self.readers.run(move |conn| collection::browse_tracks(conn, user, &page)).await
+        self.readers.run(move |conn| read::browse_tracks(conn, user, &page)).await
+    }
+
+    async fn browse_albums(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionAlbum>> {
+        self.readers.run(move |conn| read::browse_albums(conn, user, &page)).await
+    }
+
+    async fn browse_artists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionArtist>> {
+        self.readers.run(move |conn| read::browse_artists(conn, user, &page)).await
+    }
+
+    async fn collection_items(
+        &self,
+        user: UserId,
+        refs: Vec<ItemRef>,
+    ) -> StoreResult<Vec<Option<CollectionItem>>> {
+        self.readers.run(move |conn| read::collection_items(conn, user, &refs)).await
+    }
+
+    async fn collection_album_tracks(
+        &self,
+        user: UserId,
+        album: CollectionId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CollectionTrack>>> {
+        self.readers.run(move |conn| read::collection_album_tracks(conn, user, album, &page)).await
+    }
+
+    async fn collection_artist_albums(
+        &self,
+        user: UserId,
+        artist: CollectionId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CollectionAlbum>>> {
+        self.readers.run(move |conn| read::collection_artist_albums(conn, user, artist, &page)).await
+    }
+
+    async fn catalog_items(&self, ids: Vec<CatalogId>) -> StoreResult<Vec<Option<CatalogItem>>> {
+        self.readers.run(move |conn| read::catalog_items(conn, &ids)).await
+    }
+
+    async fn catalog_album_tracks(
+        &self,
+        album: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogTrack>>> {
+        self.readers.run(move |conn| read::catalog_album_tracks(conn, album, &page)).await
+    }
+
+    async fn catalog_artist_albums(
+        &self,
+        artist: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogAlbum>>> {
+        self.readers.run(move |conn| read::catalog_artist_albums(conn, artist, &page)).await
+    }
+
+    async fn catalog_artist_tracks(
+        &self,
+        artist: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogTrack>>> {
+        self.readers.run(move |conn| read::catalog_artist_tracks(conn, artist, &page)).await
+    }
+
+    async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
+        self.readers.run(move |conn| search::search(conn, &req)).await
     }
 }

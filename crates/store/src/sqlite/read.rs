@@ -1,0 +1,664 @@
+//! Reading: catalog records, the collection's lists (keyset pagination) and lookups.
+
+use super::{internal, unavailable};
+use crate::{
+    CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
+    CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
+    StoreError, StoreResult, UserId,
+};
+use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use std::collections::HashMap;
+
+pub(crate) fn key16(bytes: &[u8]) -> StoreResult<[u8; 16]> {
+    bytes.try_into().map_err(|_| internal("a stored key is not 16 bytes"))
+}
+
+fn catalog_id(bytes: &[u8]) -> StoreResult<CatalogId> {
+    Ok(CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(bytes)?)))
+}
+
+fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> StoreResult<T> {
+    serde_json::from_str(doc).map_err(|e| internal(format!("a stored catalog document does not parse: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// Keyset pages
+
+/// One ordered list: which rows, and which columns order them. The last key column makes
+/// every key unique within the list, so that keyset pagination neither skips nor repeats.
+pub(crate) struct ListQuery<'a> {
+    /// Columns returned for each row, before the key columns.
+    pub select: &'a str,
+    pub from: &'a str,
+    /// Condition on the rows, with placeholders `?1` .. `?n` for `args`.
+    pub filter: &'a str,
+    pub args: Vec<Value>,
+    pub keys: &'a [&'a str],
+    pub desc: bool,
+}
+
+fn key_part(value: Value) -> StoreResult<KeyPart> {
+    match value {
+        Value::Integer(i) => Ok(KeyPart::Int(i)),
+        Value::Text(t) => Ok(KeyPart::Text(t)),
+        Value::Blob(b) => Ok(KeyPart::Bytes(b)),
+        other => Err(internal(format!("unexpected sort key value {other:?}"))),
+    }
+}
+
+fn key_value(part: &KeyPart) -> Value {
+    match part {
+        KeyPart::Int(i) => Value::Integer(*i),
+        KeyPart::Text(t) => Value::Text(t.clone()),
+        KeyPart::Bytes(b) => Value::Blob(b.clone()),
+    }
+}
+
+/// A page of `q`: the selected columns of each row, and the position after the last row if
+/// more follow.
+pub(crate) fn page_rows(
+    conn: &Connection,
+    q: ListQuery<'_>,
+    n_select: usize,
+    limit: u32,
+    after: Option<&SortKey>,
+    skip: u64,
+) -> StoreResult<(Vec<Vec<Value>>, Option<SortKey>)> {
+    let mut args = q.args;
+    let dir = if q.desc { "DESC" } else { "ASC" };
+    let mut filter = q.filter.to_owned();
+    if let Some(after) = after {
+        if after.0.len() != q.keys.len() {
+            return Err(StoreError::Invalid("the position does not fit this list".into()));
+        }
+        let first = args.len() + 1;
+        let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("?{}", first + i)).collect();
+        filter = format!(
+            "{filter} AND ({}) {} ({})",
+            q.keys.join(", "),
+            if q.desc { "<" } else { ">" },
+            placeholders.join(", ")
+        );
+        args.extend(after.0.iter().map(key_value));
+    }
+    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
+    args.push(Value::Integer(i64::from(limit) + 1));
+    args.push(Value::Integer(i64::try_from(skip).map_err(internal)?));
+    let sql = format!(
+        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        q.select,
+        q.keys.join(", "),
+        q.from,
+        order_by.join(", "),
+        args.len() - 1,
+        args.len()
+    );
+    let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
+    let mut rows = st.query(params_from_iter(args)).map_err(|e| unavailable(&e))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
+        let mut values = Vec::with_capacity(n_select);
+        for i in 0..n_select {
+            values.push(row.get::<_, Value>(i).map_err(|e| unavailable(&e))?);
+        }
+        let mut key = Vec::with_capacity(q.keys.len());
+        for i in 0..q.keys.len() {
+            key.push(key_part(row.get::<_, Value>(n_select + i).map_err(|e| unavailable(&e))?)?);
+        }
+        out.push((values, SortKey(key)));
+    }
+    let more = out.len() > limit as usize;
+    out.truncate(limit as usize);
+    let next = if more { out.last().map(|(_, k)| k.clone()) } else { None };
+    Ok((out.into_iter().map(|(v, _)| v).collect(), next))
+}
+
+fn blob(v: &Value) -> StoreResult<&[u8]> {
+    match v {
+        Value::Blob(b) => Ok(b),
+        other => Err(internal(format!("expected a blob, found {other:?}"))),
+    }
+}
+
+fn int(v: &Value) -> StoreResult<i64> {
+    match v {
+        Value::Integer(i) => Ok(*i),
+        other => Err(internal(format!("expected an integer, found {other:?}"))),
+    }
+}
+
+fn count(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResult<u64> {
+    conn.prepare_cached(sql)
+        .and_then(|mut st| st.query_row(args, |r| r.get::<_, i64>(0)))
+        .map(|n| u64::try_from(n).unwrap_or(0))
+        .map_err(|e| unavailable(&e))
+}
+
+// ---------------------------------------------------------------------------------------
+// Catalog records
+
+/// Reads catalog documents, remembering albums and artists already read.
+#[derive(Default)]
+pub(crate) struct CatalogReader {
+    albums: HashMap<i64, CatalogAlbum>,
+    artists: HashMap<i64, CatalogArtist>,
+}
+
+impl CatalogReader {
+    pub(crate) fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist> {
+        if let Some(a) = self.artists.get(&id) {
+            return Ok(a.clone());
+        }
+        let (gid, doc): (Vec<u8>, String) = conn
+            .prepare_cached("SELECT gid, doc FROM catalog_artists WHERE id = ?1")
+            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(|e| unavailable(&e))?;
+        let artist = CatalogArtist { id: catalog_id(&gid)?, artist: parse_doc(&doc)? };
+        self.artists.insert(id, artist.clone());
+        Ok(artist)
+    }
+
+    fn credits(&mut self, conn: &Connection, sql: &str, owner: i64) -> StoreResult<Vec<Credit>> {
+        let pairs: Vec<(String, i64)> = {
+            let mut st = conn.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+            st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(Iterator::collect)
+                .map_err(|e| unavailable(&e))?
+        };
+        pairs
+            .into_iter()
+            .map(|(role, artist)| Ok(Credit { role, artist: self.artist(conn, artist)? }))
+            .collect()
+    }
+
+    pub(crate) fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum> {
+        if let Some(a) = self.albums.get(&id) {
+            return Ok(a.clone());
+        }
+        let (gid, doc): (Vec<u8>, String) = conn
+            .prepare_cached("SELECT gid, doc FROM catalog_albums WHERE id = ?1")
+            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(|e| unavailable(&e))?;
+        let artists = self.credits(
+            conn,
+            "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = ?1 ORDER BY position",
+            id,
+        )?;
+        let album = CatalogAlbum { id: catalog_id(&gid)?, album: parse_doc(&doc)?, artists };
+        self.albums.insert(id, album.clone());
+        Ok(album)
+    }
+
+    pub(crate) fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack> {
+        let (gid, album_id, doc): (Vec<u8>, i64, String) = conn
+            .prepare_cached("SELECT gid, album_id, doc FROM catalog_tracks WHERE id = ?1")
+            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .map_err(|e| unavailable(&e))?;
+        let album = self.album(conn, album_id)?;
+        let artists = self.credits(
+            conn,
+            "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = ?1 ORDER BY position",
+            id,
+        )?;
+        Ok(CatalogTrack { id: catalog_id(&gid)?, track: parse_doc(&doc)?, album, artists })
+    }
+}
+
+/// Which catalog table holds a GUID, and the row's number there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CatalogRow {
+    Track(i64),
+    Album(i64),
+    Artist(i64),
+}
+
+fn find_catalog_row(conn: &Connection, id: CatalogId) -> StoreResult<Option<CatalogRow>> {
+    let gid = &id.as_bytes()[..];
+    let find = |sql: &str| {
+        conn.prepare_cached(sql)
+            .and_then(|mut st| st.query_row([gid], |r| r.get::<_, i64>(0)).optional())
+            .map_err(|e| unavailable(&e))
+    };
+    if let Some(n) = find("SELECT id FROM catalog_tracks WHERE gid = ?1")? {
+        return Ok(Some(CatalogRow::Track(n)));
+    }
+    if let Some(n) = find("SELECT id FROM catalog_albums WHERE gid = ?1")? {
+        return Ok(Some(CatalogRow::Album(n)));
+    }
+    Ok(find("SELECT id FROM catalog_artists WHERE gid = ?1")?.map(CatalogRow::Artist))
+}
+
+pub(crate) fn catalog_items(conn: &Connection, ids: &[CatalogId]) -> StoreResult<Vec<Option<CatalogItem>>> {
+    let mut reader = CatalogReader::default();
+    ids.iter()
+        .map(|&id| {
+            Ok(match find_catalog_row(conn, id)? {
+                Some(CatalogRow::Track(n)) => Some(CatalogItem::Track(Box::new(reader.track(conn, n)?))),
+                Some(CatalogRow::Album(n)) => Some(CatalogItem::Album(reader.album(conn, n)?)),
+                Some(CatalogRow::Artist(n)) => Some(CatalogItem::Artist(reader.artist(conn, n)?)),
+                None => None,
+            })
+        })
+        .collect()
+}
+
+fn catalog_row_of(conn: &Connection, table: &str, id: CatalogId) -> StoreResult<Option<i64>> {
+    conn.prepare_cached(&format!("SELECT id FROM {table} WHERE gid = ?1"))
+        .and_then(|mut st| st.query_row([&id.as_bytes()[..]], |r| r.get(0)).optional())
+        .map_err(|e| unavailable(&e))
+}
+
+/// The tracks of a catalog album, by track number.
+pub(crate) fn catalog_album_tracks(
+    conn: &Connection,
+    album: CatalogId,
+    page: &PageRequest,
+) -> StoreResult<Option<Page<CatalogTrack>>> {
+    let Some(album_id) = catalog_row_of(conn, "catalog_albums", album)? else { return Ok(None) };
+    let q = ListQuery {
+        select: "id",
+        from: "catalog_tracks",
+        filter: "album_id = ?1",
+        args: vec![Value::Integer(album_id)],
+        keys: &["track_number", "id"],
+        desc: false,
+    };
+    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
+    let total = count(conn, "SELECT count(*) FROM catalog_tracks WHERE album_id = ?1", &[&album_id])?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+/// The albums of a catalog artist (as an album artist), most recent first.
+pub(crate) fn catalog_artist_albums(
+    conn: &Connection,
+    artist: CatalogId,
+    page: &PageRequest,
+) -> StoreResult<Option<Page<CatalogAlbum>>> {
+    let Some(artist_id) = catalog_row_of(conn, "catalog_artists", artist)? else { return Ok(None) };
+    let q = ListQuery {
+        select: "al.id",
+        from: "catalog_albums al",
+        filter: "al.id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?1)",
+        args: vec![Value::Integer(artist_id)],
+        keys: &["al.release_date", "al.id"],
+        desc: true,
+    };
+    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows.iter().map(|r| reader.album(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
+    let total = count(
+        conn,
+        "SELECT count(DISTINCT album_id) FROM catalog_album_artists WHERE artist_id = ?1",
+        &[&artist_id],
+    )?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+/// The tracks a catalog artist is credited on, most recent first (the catalog has no play
+/// counts, so this stands for the artist's top tracks).
+pub(crate) fn catalog_artist_tracks(
+    conn: &Connection,
+    artist: CatalogId,
+    page: &PageRequest,
+) -> StoreResult<Option<Page<CatalogTrack>>> {
+    let Some(artist_id) = catalog_row_of(conn, "catalog_artists", artist)? else { return Ok(None) };
+    let q = ListQuery {
+        select: "t.id",
+        from: "catalog_tracks t",
+        filter: "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = ?1)",
+        args: vec![Value::Integer(artist_id)],
+        keys: &["t.release_date", "t.id"],
+        desc: true,
+    };
+    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
+    let total = count(
+        conn,
+        "SELECT count(DISTINCT track_id) FROM catalog_track_artists WHERE artist_id = ?1",
+        &[&artist_id],
+    )?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+// ---------------------------------------------------------------------------------------
+// The collection
+
+/// Collection IDs of the artists credited on catalog rows, for one user.
+fn artist_cids(
+    conn: &Connection,
+    user: UserId,
+    sql_artists: &str,
+    owner: i64,
+) -> StoreResult<Vec<(CatalogId, CollectionId)>> {
+    let sql = format!(
+        "SELECT a.gid, ca.cid FROM collection_artists ca JOIN catalog_artists a ON a.id = ca.artist_id
+         WHERE ca.user_id = ?1 AND ca.artist_id IN ({sql_artists})"
+    );
+    let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
+    let rows = st
+        .query_map(params![user, owner], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .map_err(|e| unavailable(&e))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (gid, cid) = row.map_err(|e| unavailable(&e))?;
+        out.push((catalog_id(&gid)?, CollectionId::from_key(CollectionKind::Artist, key16(&cid)?)));
+    }
+    Ok(out)
+}
+
+fn collection_track(
+    conn: &Connection,
+    reader: &mut CatalogReader,
+    user: UserId,
+    cid: &[u8],
+    track_id: i64,
+) -> StoreResult<CollectionTrack> {
+    let track = reader.track(conn, track_id)?;
+    let album_cid: Vec<u8> = conn
+        .prepare_cached(
+            "SELECT ca.cid FROM collection_albums ca JOIN catalog_tracks t ON t.album_id = ca.album_id
+             WHERE ca.user_id = ?1 AND t.id = ?2",
+        )
+        .and_then(|mut st| st.query_row(params![user, track_id], |r| r.get(0)))
+        .map_err(|e| unavailable(&e))?;
+    let artist_ids = artist_cids(
+        conn,
+        user,
+        "SELECT artist_id FROM catalog_track_artists WHERE track_id = ?2
+         UNION
+         SELECT aa.artist_id FROM catalog_album_artists aa JOIN catalog_tracks t ON t.album_id = aa.album_id
+         WHERE t.id = ?2",
+        track_id,
+    )?;
+    Ok(CollectionTrack {
+        id: CollectionId::from_key(CollectionKind::Track, key16(cid)?),
+        track,
+        album_id: CollectionId::from_key(CollectionKind::Album, key16(&album_cid)?),
+        artist_ids,
+    })
+}
+
+fn collection_album(
+    conn: &Connection,
+    reader: &mut CatalogReader,
+    user: UserId,
+    cid: &[u8],
+    album_id: i64,
+    track_count: i64,
+) -> StoreResult<CollectionAlbum> {
+    let album = reader.album(conn, album_id)?;
+    let artist_ids =
+        artist_cids(conn, user, "SELECT artist_id FROM catalog_album_artists WHERE album_id = ?2", album_id)?;
+    Ok(CollectionAlbum {
+        id: CollectionId::from_key(CollectionKind::Album, key16(cid)?),
+        album,
+        track_count: u32::try_from(track_count).unwrap_or(0),
+        artist_ids,
+    })
+}
+
+fn collection_artist(
+    conn: &Connection,
+    reader: &mut CatalogReader,
+    cid: &[u8],
+    artist_id: i64,
+) -> StoreResult<CollectionArtist> {
+    Ok(CollectionArtist {
+        id: CollectionId::from_key(CollectionKind::Artist, key16(cid)?),
+        artist: reader.artist(conn, artist_id)?,
+    })
+}
+
+fn unsupported(order: SortOrder) -> StoreError {
+    StoreError::Invalid(format!("{order:?} does not order this list"))
+}
+
+pub(crate) fn browse_tracks(
+    conn: &Connection,
+    user: UserId,
+    page: &PageRequest,
+) -> StoreResult<Page<CollectionTrack>> {
+    let (keys, desc): (&[&str], bool) = match page.order {
+        SortOrder::TrackTitle => (&["title_key", "cid"], false),
+        SortOrder::AlbumTitle => (&["album_key", "track_number", "cid"], false),
+        SortOrder::ArtistName => (&["artist_key", "title_key", "cid"], false),
+        SortOrder::GenreName => (&["genre_key", "title_key", "cid"], false),
+        SortOrder::ReleaseDate => (&["release_date", "cid"], true),
+        SortOrder::CollectionDate => (&["added_seq"], true),
+        SortOrder::TrackNumber => (&["track_number", "title_key", "cid"], false),
+    };
+    let q = ListQuery {
+        select: "cid, track_id",
+        from: "collection_tracks",
+        filter: "user_id = ?1",
+        args: vec![Value::Integer(user)],
+        keys,
+        desc,
+    };
+    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows
+        .iter()
+        .map(|r| collection_track(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?))
+        .collect::<StoreResult<_>>()?;
+    Ok(Page { items, next, total: None })
+}
+
+pub(crate) fn browse_albums(
+    conn: &Connection,
+    user: UserId,
+    page: &PageRequest,
+) -> StoreResult<Page<CollectionAlbum>> {
+    let (keys, desc): (&[&str], bool) = match page.order {
+        SortOrder::AlbumTitle => (&["name_key", "cid"], false),
+        SortOrder::ArtistName => (&["artist_key", "name_key", "cid"], false),
+        SortOrder::GenreName => (&["genre_key", "name_key", "cid"], false),
+        SortOrder::ReleaseDate => (&["release_date", "cid"], true),
+        SortOrder::CollectionDate => (&["added_seq"], true),
+        other => return Err(unsupported(other)),
+    };
+    let q = ListQuery {
+        select: "cid, album_id, track_count",
+        from: "collection_albums",
+        filter: "user_id = ?1",
+        args: vec![Value::Integer(user)],
+        keys,
+        desc,
+    };
+    let (rows, next) = page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows
+        .iter()
+        .map(|r| collection_album(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?, int(&r[2])?))
+        .collect::<StoreResult<_>>()?;
+    Ok(Page { items, next, total: None })
+}
+
+pub(crate) fn browse_artists(
+    conn: &Connection,
+    user: UserId,
+    page: &PageRequest,
+) -> StoreResult<Page<CollectionArtist>> {
+    let (keys, desc): (&[&str], bool) = match page.order {
+        SortOrder::ArtistName => (&["name_key", "cid"], false),
+        SortOrder::CollectionDate => (&["added_seq"], true),
+        other => return Err(unsupported(other)),
+    };
+    let q = ListQuery {
+        select: "cid, artist_id",
+        from: "collection_artists",
+        filter: "user_id = ?1 AND main_count > 0",
+        args: vec![Value::Integer(user)],
+        keys,
+        desc,
+    };
+    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows
+        .iter()
+        .map(|r| collection_artist(conn, &mut reader, blob(&r[0])?, int(&r[1])?))
+        .collect::<StoreResult<_>>()?;
+    Ok(Page { items, next, total: None })
+}
+
+/// The collection's record named by `r`, if the user has it.
+fn find_collection_item(
+    conn: &Connection,
+    reader: &mut CatalogReader,
+    user: UserId,
+    r: ItemRef,
+) -> StoreResult<Option<CollectionItem>> {
+    let by_cid = |sql: &str, cid: &CollectionId| {
+        conn.prepare_cached(sql)
+            .and_then(|mut st| {
+                st.query_row(params![user, &cid.key()[..]], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                })
+                .optional()
+            })
+            .map_err(|e| unavailable(&e))
+    };
+    match r {
+        ItemRef::Collection(cid) => match cid.kind() {
+            CollectionKind::Track => {
+                by_cid("SELECT track_id, 0 FROM collection_tracks WHERE user_id = ?1 AND cid = ?2", &cid)?
+                    .map(|(t, _)| {
+                        collection_track(conn, reader, user, cid.key(), t)
+                            .map(|t| CollectionItem::Track(Box::new(t)))
+                    })
+                    .transpose()
+            }
+            CollectionKind::Album => by_cid(
+                "SELECT album_id, track_count FROM collection_albums WHERE user_id = ?1 AND cid = ?2",
+                &cid,
+            )?
+            .map(|(a, n)| collection_album(conn, reader, user, cid.key(), a, n).map(CollectionItem::Album))
+            .transpose(),
+            CollectionKind::Artist => {
+                by_cid("SELECT artist_id, 0 FROM collection_artists WHERE user_id = ?1 AND cid = ?2", &cid)?
+                    .map(|(a, _)| collection_artist(conn, reader, cid.key(), a).map(CollectionItem::Artist))
+                    .transpose()
+            }
+            CollectionKind::PlaylistEntry => Ok(None),
+        },
+        ItemRef::Catalog(id) => {
+            let by_row = |sql: &str, row: i64| {
+                conn.prepare_cached(sql)
+                    .and_then(|mut st| {
+                        st.query_row(params![user, row], |r| {
+                            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+                        })
+                        .optional()
+                    })
+                    .map_err(|e| unavailable(&e))
+            };
+            match find_catalog_row(conn, id)? {
+                Some(CatalogRow::Track(t)) => {
+                    by_row("SELECT cid, 0 FROM collection_tracks WHERE user_id = ?1 AND track_id = ?2", t)?
+                        .map(|(cid, _)| {
+                            collection_track(conn, reader, user, &cid, t)
+                                .map(|t| CollectionItem::Track(Box::new(t)))
+                        })
+                        .transpose()
+                }
+                Some(CatalogRow::Album(a)) => by_row(
+                    "SELECT cid, track_count FROM collection_albums WHERE user_id = ?1 AND album_id = ?2",
+                    a,
+                )?
+                .map(|(cid, n)| collection_album(conn, reader, user, &cid, a, n).map(CollectionItem::Album))
+                .transpose(),
+                Some(CatalogRow::Artist(a)) => {
+                    by_row("SELECT cid, 0 FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2", a)?
+                        .map(|(cid, _)| collection_artist(conn, reader, &cid, a).map(CollectionItem::Artist))
+                        .transpose()
+                }
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+pub(crate) fn collection_items(
+    conn: &Connection,
+    user: UserId,
+    refs: &[ItemRef],
+) -> StoreResult<Vec<Option<CollectionItem>>> {
+    let mut reader = CatalogReader::default();
+    refs.iter().map(|&r| find_collection_item(conn, &mut reader, user, r)).collect()
+}
+
+fn own_album(conn: &Connection, user: UserId, album: CollectionId) -> StoreResult<Option<i64>> {
+    conn.prepare_cached("SELECT album_id FROM collection_albums WHERE user_id = ?1 AND cid = ?2")
+        .and_then(|mut st| st.query_row(params![user, &album.key()[..]], |r| r.get(0)).optional())
+        .map_err(|e| unavailable(&e))
+}
+
+/// The user's tracks of one of the user's albums, by track number.
+pub(crate) fn collection_album_tracks(
+    conn: &Connection,
+    user: UserId,
+    album: CollectionId,
+    page: &PageRequest,
+) -> StoreResult<Option<Page<CollectionTrack>>> {
+    let Some(album_id) = own_album(conn, user, album)? else { return Ok(None) };
+    let q = ListQuery {
+        select: "cid, track_id",
+        from: "collection_tracks",
+        filter: "user_id = ?1 AND album_id = ?2",
+        args: vec![Value::Integer(user), Value::Integer(album_id)],
+        keys: &["track_number", "cid"],
+        desc: false,
+    };
+    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows
+        .iter()
+        .map(|r| collection_track(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?))
+        .collect::<StoreResult<_>>()?;
+    let total = count(
+        conn,
+        "SELECT count(*) FROM collection_tracks WHERE user_id = ?1 AND album_id = ?2",
+        &[&user, &album_id],
+    )?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+/// The user's albums of which one of the user's artists is an album artist, most recent first.
+pub(crate) fn collection_artist_albums(
+    conn: &Connection,
+    user: UserId,
+    artist: CollectionId,
+    page: &PageRequest,
+) -> StoreResult<Option<Page<CollectionAlbum>>> {
+    let artist_id: Option<i64> = conn
+        .prepare_cached("SELECT artist_id FROM collection_artists WHERE user_id = ?1 AND cid = ?2")
+        .and_then(|mut st| st.query_row(params![user, &artist.key()[..]], |r| r.get(0)).optional())
+        .map_err(|e| unavailable(&e))?;
+    let Some(artist_id) = artist_id else { return Ok(None) };
+    let q = ListQuery {
+        select: "cid, album_id, track_count",
+        from: "collection_albums",
+        filter: "user_id = ?1 AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?2)",
+        args: vec![Value::Integer(user), Value::Integer(artist_id)],
+        keys: &["release_date", "cid"],
+        desc: true,
+    };
+    let (rows, next) = page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip)?;
+    let mut reader = CatalogReader::default();
+    let items = rows
+        .iter()
+        .map(|r| collection_album(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?, int(&r[2])?))
+        .collect::<StoreResult<_>>()?;
+    let total = count(
+        conn,
+        "SELECT count(*) FROM collection_albums WHERE user_id = ?1
+         AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?2)",
+        &[&user, &artist_id],
+    )?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}

@@ -6,8 +6,10 @@ Run from the repository root:  python3 tools/catalog/build_demo.py
 Part 1 extracts every catalog track shown in the Groove REST reference
 (../shared/reference/groove-docs/rest-reference/*.md, or $GROOVE_DOCS, or
 --docs PATH), merges what the pages say about each catalog ID and adds the few
-facts the pages cannot give from the hand tables below.  Part 2 adds real
-albums (ALBUMS below) with IDs derived deterministically with uuid5.
+facts the pages cannot give from the hand tables below.  Docs artists carry the
+details (Genres, ImageUrl, ...) of their catalog-form objects wherever they
+appear.  Part 2 adds real albums (ALBUMS below) with IDs derived
+deterministically with uuid5; their generated artists get only Genres.
 
 The output is byte-for-byte reproducible: no clock, no randomness, and every
 choice between conflicting values is made by a fixed rule.
@@ -38,7 +40,13 @@ FENCE_RE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 TRACK_FIELDS = ["Id", "Name", "ReleaseDate", "Duration", "TrackNumber", "IsExplicit", "Genres",
                 "Subgenres", "Rights", "Subtitle", "Album", "Artists", "ImageUrl", "Link", "OtherIds"]
 ALBUM_FIELDS = ["Id", "Name", "ReleaseDate", "Duration", "TrackCount", "IsExplicit", "LabelName",
-                "Genres", "Subgenres", "AlbumType", "Subtitle", "Artists", "ImageUrl", "Link"]
+                "Genres", "Subgenres", "AlbumType", "Subtitle", "Artists", "ImageUrl", "Link", "OtherIds"]
+# The nested Artist object of a contributor.  Groove's Artist JSON puts
+# Biography, Genres and Subgenres before Id and Name; the catalog keeps Id and
+# Name first, as every nested object of the file does, and the rest in
+# Groove's order.
+ARTIST_FIELDS = ["Id", "Name", "Biography", "Genres", "Subgenres", "ImageUrl", "Link", "OtherIds"]
+ARTIST_DETAIL_FIELDS = ARTIST_FIELDS[2:]
 
 # Fixed namespace for the generated (Part 2) IDs.  Never change it: every
 # generated ID depends on it.
@@ -993,6 +1001,29 @@ def contributors(node, docs):
     return out
 
 
+def artist_detail(obs_list):
+    """Detail members of a docs artist, from its catalog-form objects only.
+
+    Catalog form: "Source": "Catalog" and an Id that is the catalog GUID
+    (rank 0).  Collection-form objects are ignored.  Each member is the most
+    common value among the objects that have it (ties: first seen); OtherIds
+    is merged key by key the same way."""
+    cat_obs = [o for o in obs_list if o.rank == 0 and o.node.get("Source") == "Catalog"]
+    info = {}
+    for f in ("Biography", "Genres", "Subgenres", "ImageUrl", "Link"):
+        v = pick(cat_obs, f, ranks=(0,))
+        if has_value(v):
+            info[f] = v
+    other = {}
+    for o in cat_obs:
+        for k, v in (o.node.get("OtherIds") or {}).items():
+            if has_value(v):
+                other.setdefault(k, []).append(v)
+    if other:
+        info["OtherIds"] = {k: vote(vs) for k, vs in sorted(other.items())}
+    return info
+
+
 def build_docs_items(docs):
     track_obs = docs.of("track")
     album_obs = docs.of("album")
@@ -1000,8 +1031,10 @@ def build_docs_items(docs):
 
     # Artist names: best-ranked, most common.
     artist_names = {}
+    artist_info = {}
     for guid, lst in artist_obs.items():
         artist_names[guid] = pick(lst, "Name")
+        artist_info[guid] = artist_detail(lst)
 
     # ---- tracks
     tracks = {}
@@ -1053,6 +1086,11 @@ def build_docs_items(docs):
         a["TrackCount"] = pick(lst, "TrackCount", ranks=(0, 1))
         for f in ("IsExplicit", "LabelName", "Genres", "Subgenres", "AlbumType", "Subtitle", "ImageUrl", "Link"):
             a[f] = pick(lst, f)
+        other = {}
+        for o in lst:
+            for k, v in (o.node.get("OtherIds") or {}).items():
+                other.setdefault(k, v)
+        a["OtherIds"] = other or None
         arts = None
         for rank in (0, 1, 2):
             cands = [[g for r, g in contributors(o.node, docs) if r in ("Main", "AlbumArtist")] for o in lst if o.rank == rank]
@@ -1062,7 +1100,7 @@ def build_docs_items(docs):
                 break
         a["artists"] = arts or []
         albums[guid] = a
-    return tracks, albums, artist_names
+    return tracks, albums, artist_names, artist_info
 
 
 # ---------------------------------------------------------------------------
@@ -1073,6 +1111,7 @@ class Catalog:
     def __init__(self):
         self.artist_names = {}     # guid -> name
         self.artist_by_name = {}   # name -> guid
+        self.artist_info = {}      # guid -> detail members (ARTIST_DETAIL_FIELDS)
         self.albums = {}           # guid -> album dict (internal)
         self.tracks = {}           # guid -> track dict (internal)
         self.generated = {}        # guid -> natural key (collision check)
@@ -1098,8 +1137,9 @@ class Catalog:
 
 
 def add_docs_part(cat, docs):
-    tracks, albums, names = build_docs_items(docs)
+    tracks, albums, names, info = build_docs_items(docs)
     cat.artist_names.update(names)
+    cat.artist_info.update({g: i for g, i in info.items() if i})
     by_name = {}
     for guid, name in sorted(names.items()):
         by_name.setdefault(name, []).append(guid)
@@ -1252,9 +1292,33 @@ def add_part2(cat):
             }
 
 
+def add_part2_artist_genres(cat):
+    """Generated (Part 2) artists get the main genre of their albums.
+
+    Only album artists of Part 2 albums, and only artists with a generated
+    ID: docs artists keep exactly what the docs give.  When an artist's
+    albums differ, the most common main genre wins (ties: first album)."""
+    mains = {}
+    for a in cat.albums.values():
+        if a["docs"] or not a.get("Genres"):
+            continue
+        for g in a["artists"]:
+            mains.setdefault(g, []).append(a["Genres"][0])
+    for g, genres in mains.items():
+        if g in cat.generated and g not in cat.artist_info:
+            cat.artist_info[g] = {"Genres": [vote(genres)]}
+
+
+def artist_json(cat, guid):
+    obj = dict(cat.artist_info.get(guid) or {})
+    obj["Id"] = "music." + guid
+    obj["Name"] = cat.artist_names[guid]
+    return ordered(obj, ARTIST_FIELDS)
+
+
 def contributor_list(cat, mains, feats=()):
-    out = [{"Role": "Main", "Artist": {"Id": "music." + g, "Name": cat.artist_names[g]}} for g in mains]
-    out += [{"Role": "Featured", "Artist": {"Id": "music." + g, "Name": cat.artist_names[g]}} for g in feats]
+    out = [{"Role": "Main", "Artist": artist_json(cat, g)} for g in mains]
+    out += [{"Role": "Featured", "Artist": artist_json(cat, g)} for g in feats]
     return out
 
 
@@ -1294,6 +1358,17 @@ def report(cat, docs, stream):
         len({g for t in cat.tracks.values() for g in t["mains"] + t["feats"]}
             | {g for a in cat.albums.values() if any(t["album"] == a["guid"] for t in cat.tracks.values())
                for g in a["artists"]})))
+    used = {g for t in cat.tracks.values() for g in t["mains"] + t["feats"]} | \
+        {g for a in cat.albums.values() for g in a["artists"]}
+    docs_artists = sorted(g for g in used if g not in cat.generated)
+    w("artists with docs detail: %d of %d docs artists; generated artists with album Genres: %d\n" % (
+        sum(1 for g in docs_artists if cat.artist_info.get(g)), len(docs_artists),
+        sum(1 for g in used if g in cat.generated and cat.artist_info.get(g))))
+    for g in docs_artists:
+        info = cat.artist_info.get(g) or {}
+        w("  music.%s  %s: %s\n" % (g, cat.artist_names[g],
+                                     ", ".join(f for f in ARTIST_DETAIL_FIELDS if f in info)
+                                     or "no catalog-form object in the docs"))
     w("docs-derived tracks:\n")
     for t in docs_tracks:
         w("  music.%s  %s - %s  [%s]\n" % (t["guid"], t["Name"], cat.albums[t["album"]]["Name"],
@@ -1331,6 +1406,7 @@ def main():
     add_docs_part(cat, docs)
     add_completions(cat)
     add_part2(cat)
+    add_part2_artist_genres(cat)
     text = render(cat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8", newline="\n") as f:

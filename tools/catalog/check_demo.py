@@ -7,6 +7,7 @@ Exits non-zero and lists the problems when the file is not valid.
 import json
 import re
 import sys
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,44 @@ RELEASE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T00:00:00Z$")
 TRACK_FIELDS = ["Id", "Name", "ReleaseDate", "Duration", "TrackNumber", "IsExplicit", "Genres",
                 "Subgenres", "Rights", "Subtitle", "Album", "Artists", "ImageUrl", "Link", "OtherIds"]
 ALBUM_FIELDS = ["Id", "Name", "ReleaseDate", "Duration", "TrackCount", "IsExplicit", "LabelName",
-                "Genres", "Subgenres", "AlbumType", "Subtitle", "Artists", "ImageUrl", "Link"]
+                "Genres", "Subgenres", "AlbumType", "Subtitle", "Artists", "ImageUrl", "Link", "OtherIds"]
+ARTIST_FIELDS = ["Id", "Name", "Biography", "Genres", "Subgenres", "ImageUrl", "Link", "OtherIds"]
+
+# Same namespace as build_demo.py: an artist whose Id is uuid5(ns, "artist/<Name>") is a
+# generated (non-docs) artist and may carry only Genres.
+ID_NAMESPACE = uuid.UUID("6f1c2d3e-4a5b-5c6d-8e7f-0a1b2c3d4e5f")
+
+# Every catalog-form artist to which the Groove reference gives genres, with those genres
+# (Subgenres None: the docs give none).  An artist with a docs ID must carry exactly these,
+# or no Genres/Subgenres at all when it is not listed here.
+DOCS_ARTIST_GENRES = {
+    "music.1F154700-0200-11DB-89CA-0019B92A3933": (["Hip Hop"], ["Contemporary Hip Hop"]),     # Iggy Azalea
+    "music.26BA0500-0200-11DB-89CA-0019B92A3933": (["Pop"], ["Dance Pop"]),                    # Miley Cyrus
+    "music.2F531400-0200-11DB-89CA-0019B92A3933": (["Electronic / Dance"], ["Dance"]),         # Avicii
+    "music.5C780000-0200-11DB-89CA-0019B92A3933": (["Pop"], ["Contemporary Pop"]),             # Stardust
+    "music.8E2C0300-0200-11DB-89CA-0019B92A3933": (["Hip Hop"], ["Contemporary Hip Hop"]),     # B.o.B
+    "music.8F130500-0200-11DB-89CA-0019B92A3933": (["Electronic / Dance"], ["Dance"]),         # Busy P
+    "music.A8CE1000-0200-11DB-89CA-0019B92A3933": (["Country"], ["Traditional Country"]),      # Bob DiPiero
+    "music.AC660A00-0200-11DB-89CA-0019B92A3933": (["Rock"], ["Indie / Alternative"]),         # Bob
+    "music.C61C0000-0200-11DB-89CA-0019B92A3933": (["Electronic / Dance"], ["Dance"]),         # Daft Punk
+    "music.CCB70200-0200-11DB-89CA-0019B92A3933": (["Pop"], None),                             # LCD Soundsystem
+    "music.CDBE0000-0200-11DB-89CA-0019B92A3933": (["Alternative"], ["Pop Alternative"]),      # Birdy
+    "music.DE0E0000-0200-11DB-89CA-0019B92A3933": (["Jazz"], ["Smooth Jazz"]),                 # Bob James
+    "music.E6950200-0200-11DB-89CA-0019B92A3933": (["R&B / Soul"], ["R&B"]),                   # Trey Songz
+}
+# Artists that must be present with exactly this description (json-artist.md sample).
+REQUIRED_ARTISTS = {
+    "music.C61C0000-0200-11DB-89CA-0019B92A3933": {
+        "Id": "music.C61C0000-0200-11DB-89CA-0019B92A3933",
+        "Name": "Daft Punk",
+        "Biography": "Daft Punk is a French house music group consisting [...]",
+        "Genres": ["Electronic / Dance"],
+        "Subgenres": ["Dance"],
+        "ImageUrl": "https://musicimage.xboxlive.com/content/music.C61C0000-0200-11DB-89CA-0019B92A3933/image?locale=en-US",
+        "Link": "https://music.microsoft.com/Artist/C61C0000-0200-11DB-89CA-0019B92A3933?partnerID=AwesomePartner",
+        "OtherIds": {"music.amg": "P   168791"},
+    },
+}
 
 # ID -> (track name, album ID, main artist name); None means "not checked".
 REQUIRED = {
@@ -81,9 +119,50 @@ def check_contributors(c, lst, where, allow_featured):
     c.ok(roles == sorted(roles, key=lambda r: r != "Main"), "%s: Main artists must come first" % where)
     for x in lst:
         a = x.get("Artist") if isinstance(x, dict) else None
-        if c.ok(isinstance(a, dict) and list(a) == ["Id", "Name"], "%s: bad Artist object %r" % (where, a)):
-            c.ok(bool(ARTIST_ID.match(a["Id"])), "%s: bad artist Id %r" % (where, a["Id"]))
-            c.ok(isinstance(a["Name"], str) and a["Name"].strip() != "", "%s: empty artist name" % where)
+        if c.ok(isinstance(a, dict) and list(a)[:2] == ["Id", "Name"], "%s: bad Artist object %r" % (where, a)):
+            check_artist(c, a, where)
+
+
+def is_generated_artist(a):
+    name = a.get("Name")
+    if not isinstance(name, str):
+        return False
+    u = uuid.uuid5(ID_NAMESPACE, "artist/" + name)
+    return a.get("Id") == "music." + u.hex[:8].upper() + "-0200-11DB-89CA-0019B92A3933"
+
+
+def check_artist(c, a, where):
+    where = "%s Artist %s" % (where, a.get("Id"))
+    check_order(c, a, ARTIST_FIELDS, where)
+    c.ok(isinstance(a["Id"], str) and bool(ARTIST_ID.match(a["Id"])), "%s: bad artist Id" % where)
+    c.ok(isinstance(a["Name"], str) and a["Name"].strip() != "", "%s: empty artist name" % where)
+    if "Biography" in a:
+        c.ok(isinstance(a["Biography"], str) and a["Biography"].strip() != "", "%s: bad Biography" % where)
+    for f in ("Genres", "Subgenres"):
+        if f in a:
+            c.ok(isinstance(a[f], list) and a[f] and all(isinstance(x, str) and x for x in a[f]),
+                 "%s: bad %s" % (where, f))
+    guid = a["Id"][len("music."):] if isinstance(a["Id"], str) else ""
+    if "ImageUrl" in a:
+        c.ok(isinstance(a["ImageUrl"], str) and a["ImageUrl"].lower().startswith("https://")
+             and ("/content/music.%s/image" % guid).lower() in a["ImageUrl"].lower(),
+             "%s: ImageUrl is not this artist's image: %r" % (where, a["ImageUrl"]))
+    if "Link" in a:
+        c.ok(isinstance(a["Link"], str) and a["Link"].lower().startswith("https://")
+             and "/artist/" in a["Link"].lower() and guid.lower() in a["Link"].lower(),
+             "%s: Link is not this artist's link: %r" % (where, a["Link"]))
+    if "OtherIds" in a:
+        o = a["OtherIds"]
+        c.ok(isinstance(o, dict) and o and all(isinstance(k, str) and k and isinstance(v, str) and v
+                                               for k, v in o.items()), "%s: bad OtherIds" % where)
+    if is_generated_artist(a):
+        extra = [f for f in ("Biography", "Subgenres", "ImageUrl", "Link", "OtherIds") if f in a]
+        c.ok(not extra, "%s: generated (non-docs) artist carries %s" % (where, extra))
+    else:
+        genres, sub = DOCS_ARTIST_GENRES.get(a["Id"], (None, None))
+        c.ok(a.get("Genres") == genres and a.get("Subgenres") == sub,
+             "%s: docs artist has Genres %r / Subgenres %r, the docs give %r / %r"
+             % (where, a.get("Genres"), a.get("Subgenres"), genres, sub))
 
 
 def main():
@@ -164,13 +243,23 @@ def main():
             c.ok(len(members) <= tc and max(nums) <= tc,
                  "album %s: %d tracks / max number %s exceed TrackCount %d" % (aid, len(members), max(nums), tc))
     names = {}
+    forms = {}
     for t in tracks:
         contribs = list(t.get("Artists") or []) + list((t.get("Album") or {}).get("Artists") or [])
         for x in contribs:
             a = x.get("Artist") or {}
             names.setdefault(a.get("Id"), set()).add(a.get("Name"))
+            forms.setdefault(a.get("Id"), set()).add(json.dumps(a, ensure_ascii=False))
     clash = {k: v for k, v in names.items() if len(v) > 1}
     c.ok(not clash, "artist IDs with several names: %s" % clash)
+    for aid, variants in sorted(forms.items(), key=lambda x: str(x[0])):
+        c.ok(len(variants) == 1, "artist %s is described differently on different lines: %s"
+             % (aid, sorted(variants)))
+    for aid, want in REQUIRED_ARTISTS.items():
+        got = [json.loads(v) for v in forms.get(aid, ())]
+        if c.ok(bool(got), "required artist %s is missing" % aid):
+            c.ok(all(g == want and list(g) == list(want) for g in got),
+                 "required artist %s: %s, expected %s" % (aid, got, want))
     c.ok(not (set(names) & (set(ids) | set(albums))), "artist IDs reused as track/album IDs")
     keys = [((t.get("Album") or {}).get("Id") or "", t.get("TrackNumber") or 0) for t in tracks]
     c.ok(keys == sorted(keys), "lines are not sorted by album Id then TrackNumber")
@@ -191,7 +280,9 @@ def main():
          "Random Access Memories does not have tracks 1-13")
 
     artist_ids = set(names)
-    print("%s: %d tracks, %d albums, %d artists" % (path, len(tracks), len(albums), len(artist_ids)))
+    detailed = sum(1 for v in forms.values() if len(json.loads(next(iter(v)))) > 2)
+    print("%s: %d tracks, %d albums, %d artists (%d with more than Id and Name)"
+          % (path, len(tracks), len(albums), len(artist_ids), detailed))
     for e in c.errors[:200]:
         print("FAIL: " + e)
     if len(c.errors) > 200:

@@ -3,7 +3,7 @@
 //! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
 
 use crate::caller::{self, Caller};
-use crate::handlers::{collection, oauth};
+use crate::handlers::{collection, content, oauth, profile, search};
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
 use axum::Router;
@@ -169,22 +169,27 @@ async fn handle(
             collection::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
-            "tracks" => collection::browse_tracks(state, ctx, &user(caller)?, query).await,
-            "albums" | "artists" | "playlists" | "playlistsforyou" => Err(not_yet()),
-            other => Err(ApiError::with(
-                ErrorCode::InvalidInputParameter,
-                format!("Unknown collection type {other:?}; use tracks, albums, artists or playlists"),
-            )),
+            "playlists" | "playlistsforyou" => Err(not_yet()),
+            other => collection::browse(state, ctx, &user(caller)?, other, query).await,
         },
+        Endpoint::Lookup { ids } => content::lookup(state, ctx, &caller, ids, query).await,
+        Endpoint::SubBrowse { id, source, browse_type, extra } => {
+            let path = content::SubBrowsePath { id, source, browse_type, extra };
+            content::sub_browse(state, ctx, &caller, path, query).await
+        }
         Endpoint::NotServed(n) => Err(ApiError::with(n.error(), n.message())),
+        Endpoint::Search => search::search(state, ctx, &caller, query).await,
+        Endpoint::UserProfile => {
+            let user = match &caller {
+                Caller::User(u) => Some(u),
+                Caller::App(_) => None,
+            };
+            profile::profile(state, ctx, user, query).await
+        }
         Endpoint::PlaylistCreate
         | Endpoint::PlaylistUpdate
         | Endpoint::PlaylistDelete
-        | Endpoint::Lookup { .. }
-        | Endpoint::SubBrowse { .. }
-        | Endpoint::Search
-        | Endpoint::CatalogBrowse { .. }
-        | Endpoint::UserProfile => Err(not_yet()),
+        | Endpoint::CatalogBrowse { .. } => Err(not_yet()),
     }
 }
 

@@ -21,9 +21,9 @@ const MAX_TOKEN_CHARS: usize = 2048;
 /// What a token remembers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Continuation {
-    /// The user the list belongs to.
+    /// The user the token was issued to (`None` for an application).
     #[serde(rename = "u")]
-    pub user: UserId,
+    pub user: Option<UserId>,
     /// Which list: for example `collection/tracks`.
     #[serde(rename = "l")]
     pub list: String,
@@ -99,7 +99,7 @@ mod tests {
 
     fn sample() -> Continuation {
         Continuation {
-            user: 7,
+            user: Some(7),
             list: "collection/tracks".into(),
             order: "TrackTitle".into(),
             page_size: 25,

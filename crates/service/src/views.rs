@@ -6,7 +6,10 @@
 //! track's) and `AlbumArtist` (the album's); a subtitle is part of the name, as in
 //! `"Get Lucky (feat. Pharrell Williams)"`.
 
-use groove_store::{CatalogArtist, CollectionTrack, is_main_role};
+use groove_store::{
+    CatalogAlbum, CatalogArtist, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionTrack, Credit,
+    is_main_role,
+};
 use groove_wire::ids::CollectionId;
 use groove_wire::model::{Album, Artist, Content, ContentSource, Contributor, Track};
 
@@ -23,7 +26,7 @@ fn collection_content(content: &Content, id: Option<CollectionId>) -> Content {
     }
 }
 
-fn collection_artist(t: &CollectionTrack, artist: &CatalogArtist) -> Artist {
+fn credited_artist(t: &CollectionTrack, artist: &CatalogArtist) -> Artist {
     Artist {
         content: collection_content(&artist.artist.content, t.artist_id(artist.id)),
         ..Artist::default()
@@ -40,14 +43,14 @@ pub fn collection_track(t: &CollectionTrack) -> Track {
         .iter()
         .map(|c| Contributor {
             role: if is_main_role(&c.role) { "PrimaryArtist" } else { "ContributingArtist" }.to_owned(),
-            artist: collection_artist(t, &c.artist),
+            artist: credited_artist(t, &c.artist),
         })
         .collect();
     artists.extend(
         album
             .artists
             .iter()
-            .map(|c| Contributor { role: "AlbumArtist".to_owned(), artist: collection_artist(t, &c.artist) }),
+            .map(|c| Contributor { role: "AlbumArtist".to_owned(), artist: credited_artist(t, &c.artist) }),
     );
     let mut content = collection_content(&own.content, Some(t.id));
     if let (Some(name), Some(subtitle)) = (&own.content.name, &own.subtitle) {
@@ -70,5 +73,113 @@ pub fn collection_track(t: &CollectionTrack) -> Track {
         })),
         artists: Some(artists),
         content,
+    }
+}
+
+/// An album of the user's collection (`uri-browse-user-collection-playlist.md`, "Browse
+/// albums"): its dates, count, genres and album artists, with collection IDs.
+pub fn collection_album(a: &CollectionAlbum) -> Album {
+    let own = &a.album.album;
+    let artists = a
+        .album
+        .artists
+        .iter()
+        .map(|c| Contributor {
+            role: "AlbumArtist".to_owned(),
+            artist: Artist {
+                content: collection_content(&c.artist.artist.content, a.artist_id(c.artist.id)),
+                ..Artist::default()
+            },
+        })
+        .collect();
+    Album {
+        release_date: own.release_date.clone(),
+        track_count: Some(i32::try_from(a.track_count).unwrap_or(i32::MAX)),
+        is_explicit: own.is_explicit,
+        genres: own.genres.clone(),
+        artists: Some(artists),
+        content: collection_content(&own.content, Some(a.id)),
+        ..Album::default()
+    }
+}
+
+/// An artist of the user's collection (`uri-browse-user-collection-playlist.md`, "Browse
+/// artists").
+pub fn collection_artist(a: &CollectionArtist) -> Artist {
+    Artist { content: collection_content(&a.artist.artist.content, Some(a.id)), ..Artist::default() }
+}
+
+/// How catalog records are shown. The lookup examples (`uri-content-lookup.md`) show no
+/// `CompatibleSources`; the search examples (`uri-search-content.md`) show
+/// `"Catalog, Collection"` on every record.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CatalogStyle {
+    pub compatible_sources: bool,
+    /// `extras=ArtistDetails`: credited artists in full.
+    pub artist_details: bool,
+    /// `extras=AlbumDetails`: a track's album in full.
+    pub album_details: bool,
+}
+
+const BOTH_SOURCES: &str = "Catalog, Collection";
+
+fn catalog_content(content: &Content, style: CatalogStyle, full: bool) -> Content {
+    Content {
+        id: content.id.clone(),
+        name: content.name.clone(),
+        image_url: content.image_url.clone(),
+        link: content.link.clone(),
+        other_ids: if full { content.other_ids.clone() } else { None },
+        source: Some(ContentSource::Catalog),
+        compatible_sources: style.compatible_sources.then(|| BOTH_SOURCES.to_owned()),
+    }
+}
+
+/// A catalog artist with everything the catalog knows of it.
+pub fn catalog_artist(a: &CatalogArtist, style: CatalogStyle) -> Artist {
+    Artist {
+        biography: a.artist.biography.clone(),
+        genres: a.artist.genres.clone(),
+        subgenres: a.artist.subgenres.clone(),
+        albums: None,
+        top_tracks: None,
+        content: catalog_content(&a.artist.content, style, true),
+    }
+}
+
+/// A credited artist: in brief, or in full with `ArtistDetails`.
+fn catalog_credit(c: &Credit, style: CatalogStyle) -> Contributor {
+    let artist = if style.artist_details {
+        catalog_artist(&c.artist, style)
+    } else {
+        Artist { content: catalog_content(&c.artist.artist.content, style, false), ..Artist::default() }
+    };
+    Contributor { role: c.role.clone(), artist }
+}
+
+/// A catalog album with its own members and its credited artists.
+pub fn catalog_album(a: &CatalogAlbum, style: CatalogStyle) -> Album {
+    Album {
+        artists: Some(a.artists.iter().map(|c| catalog_credit(c, style)).collect()),
+        tracks: None,
+        content: catalog_content(&a.album.content, style, true),
+        ..a.album.clone()
+    }
+}
+
+/// A catalog track. `with_album` is false inside an album's own track list.
+pub fn catalog_track(t: &CatalogTrack, style: CatalogStyle, with_album: bool) -> Track {
+    let album = with_album.then(|| {
+        Box::new(if style.album_details {
+            catalog_album(&t.album, CatalogStyle { artist_details: false, ..style })
+        } else {
+            Album { content: catalog_content(&t.album.album.content, style, false), ..Album::default() }
+        })
+    });
+    Track {
+        album,
+        artists: Some(t.artists.iter().map(|c| catalog_credit(c, style)).collect()),
+        content: catalog_content(&t.track.content, style, true),
+        ..t.track.clone()
     }
 }

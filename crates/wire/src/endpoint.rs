@@ -93,7 +93,9 @@ pub enum Endpoint {
     Search,
     /// `GET /1/content/{namespace}/catalog/{type}/browse` (`uri-browse-catalog.md`).
     CatalogBrowse { item_type: String },
-    /// `GET /1/user/{namespace}/profile` (`uri-access-user-profile.md`).
+    /// `GET /1/user/{namespace}/profile` (`uri-access-user-profile.md`). With an application
+    /// token only, it tells the culture (the documentation's "Check if your region is
+    /// supported" example).
     UserProfile,
     /// An operation of the original service that this server does not offer.
     NotServed(NotServed),
@@ -160,7 +162,6 @@ impl Endpoint {
             | Endpoint::PlaylistCreate
             | Endpoint::PlaylistUpdate
             | Endpoint::PlaylistDelete
-            | Endpoint::UserProfile
             | Endpoint::NotServed(
                 NotServed::Stream
                 | NotServed::RadioCreate

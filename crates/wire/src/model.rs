@@ -287,6 +287,44 @@ pub struct TrackActionResponse {
     pub error: Option<Error>,
 }
 
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_zero(n: &i32) -> bool {
+    *n == 0
+}
+
+/// `json-collectionstate.md`. Counts of zero are omitted, as the service's
+/// `EmitDefaultValue = false` members are (`json-userprofileresponse.md` sample).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CollectionState {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub playlist_count: i32,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub remaining_playlist_count: i32,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub track_count: i32,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub remaining_track_count: i32,
+}
+
+/// `json-userprofileresponse.md`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserProfileResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_subscription: Option<bool>,
+    /// Always present (`EmitDefaultValue = true` in the SDK).
+    pub is_subscription_available_for_purchase: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub culture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection: Option<CollectionState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+}
+
 /// The body of the OAuth 2.0 token endpoint (`obtaining-a-developer-access-token.md`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TokenResponse {

@@ -15,8 +15,8 @@
 use crate::duration::Duration;
 use crate::error::{Error, ErrorResponse};
 use crate::model::{
-    Album, Artist, Content, ContentResponse, ContentSource, Contributor, OtherIds, PaginatedList, Track,
-    TrackActionRequest, TrackActionResponse, TrackActionResult,
+    Album, Artist, CollectionState, Content, ContentResponse, ContentSource, Contributor, OtherIds,
+    PaginatedList, Track, TrackActionRequest, TrackActionResponse, TrackActionResult, UserProfileResponse,
 };
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -279,6 +279,29 @@ impl XmlWrite for ContentResponse {
         w.opt_element("Artists", self.artists.as_ref());
         w.opt_text("Culture", self.culture.as_deref());
         w.opt_element("Tracks", self.tracks.as_ref());
+    }
+}
+
+impl XmlWrite for CollectionState {
+    const TYPE_NAME: &'static str = "CollectionState";
+    fn write_members(&self, w: &mut XmlWriter) {
+        let nonzero = |n: i32| (n != 0).then_some(n);
+        w.opt_display("PlaylistCount", nonzero(self.playlist_count));
+        w.opt_display("RemainingPlaylistCount", nonzero(self.remaining_playlist_count));
+        w.opt_display("RemainingTrackCount", nonzero(self.remaining_track_count));
+        w.opt_text("Token", self.token.as_deref());
+        w.opt_display("TrackCount", nonzero(self.track_count));
+    }
+}
+
+impl XmlWrite for UserProfileResponse {
+    const TYPE_NAME: &'static str = "UserProfileResponse";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.opt_element("Error", self.error.as_ref());
+        w.opt_element("Collection", self.collection.as_ref());
+        w.opt_text("Culture", self.culture.as_deref());
+        w.opt_bool("HasSubscription", self.has_subscription);
+        w.opt_bool("IsSubscriptionAvailableForPurchase", Some(self.is_subscription_available_for_purchase));
     }
 }
 

@@ -5,7 +5,10 @@ use crate::reply::{ApiError, Ctx, render, request_is_xml};
 use crate::state::AppState;
 use crate::views;
 use axum::response::Response;
-use groove_store::{AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, PageRequest, TrackOrder, User};
+use groove_store::{
+    AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, PageRequest, SortKey, SortOrder, StoreError, User,
+    UserId,
+};
 use groove_wire::ErrorCode;
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, echo_input_id};
 use groove_wire::model::{
@@ -155,28 +158,29 @@ pub async fn delete(
     Ok(track_action_response(ctx, results))
 }
 
-fn track_order(order: OrderBy) -> Option<TrackOrder> {
+/// The stores' order for an `orderBy` value, if it orders anything in a collection.
+pub fn sort_order(order: OrderBy) -> Option<SortOrder> {
     Some(match order {
-        OrderBy::TrackTitle => TrackOrder::TrackTitle,
-        OrderBy::AlbumTitle => TrackOrder::AlbumTitle,
-        OrderBy::ArtistName => TrackOrder::ArtistName,
-        OrderBy::GenreName => TrackOrder::GenreName,
-        OrderBy::ReleaseDate => TrackOrder::ReleaseDate,
-        OrderBy::CollectionDate => TrackOrder::CollectionDate,
-        OrderBy::TrackNumber => TrackOrder::TrackNumber,
+        OrderBy::TrackTitle => SortOrder::TrackTitle,
+        OrderBy::AlbumTitle => SortOrder::AlbumTitle,
+        OrderBy::ArtistName => SortOrder::ArtistName,
+        OrderBy::GenreName => SortOrder::GenreName,
+        OrderBy::ReleaseDate => SortOrder::ReleaseDate,
+        OrderBy::CollectionDate => SortOrder::CollectionDate,
+        OrderBy::TrackNumber => SortOrder::TrackNumber,
         OrderBy::AllTimePlayCount | OrderBy::MostPopular => return None,
     })
 }
 
-fn order_name(order: TrackOrder) -> &'static str {
+pub fn order_name(order: SortOrder) -> &'static str {
     match order {
-        TrackOrder::TrackTitle => "TrackTitle",
-        TrackOrder::AlbumTitle => "AlbumTitle",
-        TrackOrder::ArtistName => "ArtistName",
-        TrackOrder::GenreName => "GenreName",
-        TrackOrder::ReleaseDate => "ReleaseDate",
-        TrackOrder::CollectionDate => "CollectionDate",
-        TrackOrder::TrackNumber => "TrackNumber",
+        SortOrder::TrackTitle => "TrackTitle",
+        SortOrder::AlbumTitle => "AlbumTitle",
+        SortOrder::ArtistName => "ArtistName",
+        SortOrder::GenreName => "GenreName",
+        SortOrder::ReleaseDate => "ReleaseDate",
+        SortOrder::CollectionDate => "CollectionDate",
+        SortOrder::TrackNumber => "TrackNumber",
     }
 }
 
@@ -211,54 +215,124 @@ pub fn paging(query: &Query) -> Result<(u32, u64), ApiError> {
     Ok((max_items, u64::from(page) * u64::from(max_items)))
 }
 
-fn invalid_continuation() -> ApiError {
+pub fn invalid_continuation() -> ApiError {
     ApiError::new(ErrorCode::ContinuationTokenInvalidError)
 }
 
-/// `GET /1/content/{namespace}/collection/tracks/browse`
-/// (`uri-browse-user-collection-playlist.md`).
-pub async fn browse_tracks(
+pub fn incompatible_order() -> ApiError {
+    ApiError::with(ErrorCode::IncompatibleInputParameters, "Invalid ordering for this content")
+}
+
+/// A page request from `orderBy`, `maxItems` and `page`, or from a continuation token that
+/// this server issued to `user` for `list` (the other parameters are then ignored, as
+/// `json-paginatedlist.md` has the client remove them).
+pub fn page_request(
+    state: &AppState,
+    query: &Query,
+    user: Option<UserId>,
+    list: &str,
+    orders: &[SortOrder],
+) -> Result<PageRequest, ApiError> {
+    if let Some(token) = query.get("continuationtoken") {
+        let c = state.sealer.open(token).ok_or_else(invalid_continuation)?;
+        if c.user != user || c.list != list || c.page_size == 0 || c.page_size > MAX_ITEMS {
+            return Err(invalid_continuation());
+        }
+        let order = OrderBy::parse(&c.order)
+            .and_then(sort_order)
+            .filter(|o| orders.contains(o))
+            .ok_or_else(invalid_continuation)?;
+        return Ok(PageRequest { order, limit: c.page_size, after: Some(c.after), skip: 0 });
+    }
+    let order = match query.get("orderby") {
+        None => orders[0],
+        Some(v) => OrderBy::parse(v)
+            .and_then(sort_order)
+            .filter(|o| orders.contains(o))
+            .ok_or_else(incompatible_order)?,
+    };
+    let (limit, skip) = paging(query)?;
+    Ok(PageRequest { order, limit, after: None, skip })
+}
+
+/// The continuation token of a page, if more items follow.
+pub fn next_token(
+    state: &AppState,
+    user: Option<UserId>,
+    list: &str,
+    request: &PageRequest,
+    next: Option<SortKey>,
+) -> Option<String> {
+    next.map(|after| {
+        state.sealer.seal(&Continuation {
+            user,
+            list: list.to_owned(),
+            order: order_name(request.order).to_owned(),
+            page_size: request.limit,
+            after,
+        })
+    })
+}
+
+/// A store error of a page request: a position that does not fit the list came from a token.
+pub fn page_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Invalid(_) => invalid_continuation(),
+        other => ApiError::from(other),
+    }
+}
+
+fn list<T>(items: Vec<T>, continuation_token: Option<String>) -> PaginatedList<T> {
+    PaginatedList { items, continuation_token, total_item_count: None }
+}
+
+/// `GET /1/content/{namespace}/collection/{type}/browse`
+/// (`uri-browse-user-collection-playlist.md`) for tracks, albums and artists.
+pub async fn browse(
     state: &AppState,
     ctx: &Ctx,
     user: &User,
+    item_type: &str,
     query: &Query,
 ) -> Result<Response, ApiError> {
-    const LIST: &str = "collection/tracks";
-    let request = if let Some(token) = query.get("continuationtoken") {
-        let c = state.sealer.open(token).ok_or_else(invalid_continuation)?;
-        if c.user != user.id || c.list != LIST || c.page_size == 0 || c.page_size > MAX_ITEMS {
-            return Err(invalid_continuation());
+    let me = Some(user.id);
+    let response = match item_type {
+        "tracks" => {
+            let list_name = "collection/tracks";
+            let req = page_request(state, query, me, list_name, &SortOrder::TRACKS)?;
+            let page = state.store.browse_tracks(user.id, req.clone()).await.map_err(page_error)?;
+            let token = next_token(state, me, list_name, &req, page.next);
+            ContentResponse {
+                tracks: Some(list(page.items.iter().map(views::collection_track).collect(), token)),
+                ..ContentResponse::default()
+            }
         }
-        let order = OrderBy::parse(&c.order).and_then(track_order).ok_or_else(invalid_continuation)?;
-        PageRequest { order, limit: c.page_size, after: Some(c.after), skip: 0 }
-    } else {
-        let order = match query.get("orderby") {
-            None => TrackOrder::TrackTitle,
-            Some(v) => OrderBy::parse(v).and_then(track_order).ok_or_else(|| {
-                ApiError::with(ErrorCode::IncompatibleInputParameters, "Invalid ordering for this content")
-            })?,
-        };
-        let (limit, skip) = paging(query)?;
-        PageRequest { order, limit, after: None, skip }
-    };
-    let (order, limit) = (request.order, request.limit);
-    let page = state.store.browse_tracks(user.id, request).await.map_err(|e| match e {
-        groove_store::StoreError::Invalid(_) => invalid_continuation(),
-        other => ApiError::from(other),
-    })?;
-    let continuation_token = page.next.map(|after| {
-        state.sealer.seal(&Continuation {
-            user: user.id,
-            list: LIST.to_owned(),
-            order: order_name(order).to_owned(),
-            page_size: limit,
-            after,
-        })
-    });
-    let items = page.items.iter().map(views::collection_track).collect();
-    let response = ContentResponse {
-        tracks: Some(PaginatedList { items, continuation_token, total_item_count: None }),
-        ..ContentResponse::default()
+        "albums" => {
+            let list_name = "collection/albums";
+            let req = page_request(state, query, me, list_name, &SortOrder::ALBUMS)?;
+            let page = state.store.browse_albums(user.id, req.clone()).await.map_err(page_error)?;
+            let token = next_token(state, me, list_name, &req, page.next);
+            ContentResponse {
+                albums: Some(list(page.items.iter().map(views::collection_album).collect(), token)),
+                ..ContentResponse::default()
+            }
+        }
+        "artists" => {
+            let list_name = "collection/artists";
+            let req = page_request(state, query, me, list_name, &SortOrder::ARTISTS)?;
+            let page = state.store.browse_artists(user.id, req.clone()).await.map_err(page_error)?;
+            let token = next_token(state, me, list_name, &req, page.next);
+            ContentResponse {
+                artists: Some(list(page.items.iter().map(views::collection_artist).collect(), token)),
+                ..ContentResponse::default()
+            }
+        }
+        other => {
+            return Err(ApiError::with(
+                ErrorCode::InvalidInputParameter,
+                format!("Unknown collection type {other:?}; use tracks, albums, artists or playlists"),
+            ));
+        }
     };
     Ok(render(ctx, StatusCode::OK, &response))
 }

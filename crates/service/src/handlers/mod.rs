@@ -1,4 +1,7 @@
 //! Handlers, one module per group of operations of the REST reference.
 
 pub mod collection;
+pub mod content;
 pub mod oauth;
+pub mod profile;
+pub mod search;

@@ -13,6 +13,7 @@
 //! - `CollectionState` (`state_version`, counts) changes exactly when the collection does.
 
 mod catalog_rows;
+mod order;
 pub mod sqlite;
 pub mod text;
 mod types;
@@ -21,7 +22,7 @@ pub use catalog_rows::{is_main_role, validate_track};
 pub use types::*;
 
 use async_trait::async_trait;
-use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,9 @@ pub enum StoreError {
     /// The database cannot be reached or refused the operation; nothing was changed.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The write is refused as a whole; nothing was changed.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     /// The stored data or the database contradicts what this version expects.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -125,6 +129,25 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         album: CollectionId,
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionTrack>>>;
+    /// Creates or updates a playlist and its tracks, in one transaction.
+    async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome>;
+    /// Deletes a playlist; [`StoreError::NotFound`] if the user has no such playlist.
+    async fn delete_playlist(
+        &self,
+        user: UserId,
+        playlist: PlaylistId,
+        expected_version: Option<u64>,
+    ) -> StoreResult<CollectionState>;
+    /// The user's playlists, most recently created first.
+    async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>>;
+    async fn playlist(&self, user: UserId, playlist: PlaylistId) -> StoreResult<Option<PlaylistInfo>>;
+    /// The entries of a playlist, in order; `None` if the user has no such playlist.
+    async fn playlist_entries(
+        &self,
+        user: UserId,
+        playlist: PlaylistId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<PlaylistEntry>>>;
     /// The user's albums of one of the user's artists; `None` if the user has no such artist.
     async fn collection_artist_albums(
         &self,

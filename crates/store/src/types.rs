@@ -1,6 +1,6 @@
 //! The values that cross the [`crate::Store`] interface.
 
-use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
 use groove_wire::model::{Album, Artist, Track};
 
 /// A user's internal number. Never leaves the server.
@@ -287,4 +287,96 @@ pub struct SearchPage {
     pub hits: SearchHits,
     /// Matches in all.
     pub total: u64,
+}
+
+/// A playlist of a user, without its tracks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaylistInfo {
+    pub id: PlaylistId,
+    pub name: String,
+    pub is_published: bool,
+    pub is_read_only: bool,
+    pub track_count: u32,
+}
+
+/// A track at a position of a playlist. `id` is the entry's own ID (what update deletes
+/// and moves take); the album and artists carry the user's collection IDs where the user
+/// has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaylistEntry {
+    pub id: CollectionId,
+    pub track: CatalogTrack,
+    pub album_id: Option<CollectionId>,
+    pub artist_ids: Vec<(CatalogId, CollectionId)>,
+}
+
+impl PlaylistEntry {
+    pub fn artist_id(&self, artist: CatalogId) -> Option<CollectionId> {
+        self.artist_ids.iter().find(|(a, _)| *a == artist).map(|(_, c)| *c)
+    }
+}
+
+/// Changes to a playlist's tracks in one call: adds and deletes, or one reorder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrackEdits {
+    None,
+    Changes(Vec<TrackChange>),
+    /// Moves `entries`, keeping their relative order, before `before` (at the end if `None`).
+    Move {
+        entries: Vec<CollectionId>,
+        before: Option<CollectionId>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackChange {
+    /// Adds a catalog track (or the catalog track of one of the user's collection tracks).
+    Add(ItemRef),
+    /// Deletes an entry.
+    Delete(CollectionId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    Added(CollectionId),
+    Deleted,
+    /// The track or the entry does not exist (for this user and playlist).
+    NotFound,
+    /// The playlist is at its track capacity.
+    PlaylistFull,
+}
+
+/// Create or update a playlist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaylistWrite {
+    pub user: UserId,
+    pub playlist: PlaylistId,
+    /// Creates the playlist (with a fresh ID) rather than updating it.
+    pub create: bool,
+    pub expected_version: Option<u64>,
+    pub name: Option<String>,
+    pub is_published: Option<bool>,
+    pub is_read_only: Option<bool>,
+    pub tracks: TrackEdits,
+    pub max_playlists: u32,
+    pub max_playlist_tracks: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaylistOutcome {
+    pub playlist: PlaylistInfo,
+    /// One outcome per track change, in order (empty for a reorder).
+    pub changes: Vec<ChangeOutcome>,
+    pub state: CollectionState,
+}
+
+/// Why the store refused a write as a whole; nothing was changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The user has as many playlists as allowed.
+    CollectionFull,
+    /// The playlist is read-only.
+    ReadOnly,
+    /// A reorder that names entries not in the playlist, or moves the anchor itself.
+    InvalidReorder(String),
 }

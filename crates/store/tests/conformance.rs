@@ -6,7 +6,8 @@ use groove_store::{
     AddOutcome, AddTracks, CatalogItem, CollectionItem, DeleteOutcome, DeleteTracks, ItemRef, PageRequest,
     SearchHits, SearchKind, SearchPage, SearchRequest, SortOrder, Store, StoreError, UserId,
 };
-use groove_wire::ids::{CatalogId, CollectionId};
+use groove_store::{ChangeOutcome, PlaylistWrite, Refusal, TrackChange, TrackEdits};
+use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, PlaylistId};
 use groove_wire::model::{Album, Artist, Content, Contributor, Track};
 use std::sync::Arc;
 
@@ -489,6 +490,261 @@ pub async fn search_folds_case_and_accents_and_ranks_exact_first(store: &dyn Sto
     assert_eq!(store.search(req("--", SearchKind::Tracks, None)).await.unwrap().total, 0);
 }
 
+fn playlist_write(user: UserId, playlist: PlaylistId, tracks: TrackEdits) -> PlaylistWrite {
+    PlaylistWrite {
+        user,
+        playlist,
+        create: false,
+        expected_version: None,
+        name: None,
+        is_published: None,
+        is_read_only: None,
+        tracks,
+        max_playlists: 100,
+        max_playlist_tracks: 1000,
+    }
+}
+
+async fn create_playlist(
+    store: &dyn Store,
+    user: UserId,
+    name: &str,
+    adds: &[u32],
+) -> (PlaylistId, Vec<CollectionId>) {
+    let id = PlaylistId::new_random();
+    let changes = adds.iter().map(|&n| TrackChange::Add(ItemRef::Catalog(gid(n)))).collect();
+    let mut req = playlist_write(user, id, TrackEdits::Changes(changes));
+    req.create = true;
+    req.name = Some(name.into());
+    let out = store.write_playlist(req).await.unwrap();
+    let entries = out
+        .changes
+        .iter()
+        .map(|c| match c {
+            ChangeOutcome::Added(e) => *e,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    (id, entries)
+}
+
+async fn entry_order(store: &dyn Store, user: UserId, playlist: PlaylistId) -> Vec<CollectionId> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .playlist_entries(
+                user,
+                playlist,
+                PageRequest { order: SortOrder::TrackNumber, limit: 7, after, skip: 0 },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        out.extend(page.items.iter().map(|e| e.id));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return out,
+        }
+    }
+}
+
+pub async fn playlists_create_update_move_delete(store: &dyn Store) {
+    let (alice, bob) = setup(store).await;
+    let (list, entries) = create_playlist(store, alice, "Mix", &[1, 2, 3, 4]).await;
+    let state = store.collection_state(alice).await.unwrap();
+    assert_eq!(state.playlist_count, 1);
+    let info = store.playlist(alice, list).await.unwrap().unwrap();
+    assert_eq!((info.name.as_str(), info.track_count), ("Mix", 4));
+    assert_eq!(entry_order(store, alice, list).await, entries);
+
+    // Move the 4th and 2nd before the 1st: they keep their relative order (2nd, 4th).
+    let mv = TrackEdits::Move { entries: vec![entries[3], entries[1]], before: Some(entries[0]) };
+    store.write_playlist(playlist_write(alice, list, mv)).await.unwrap();
+    assert_eq!(entry_order(store, alice, list).await, [entries[1], entries[3], entries[0], entries[2]]);
+    // To the end.
+    let mv = TrackEdits::Move { entries: vec![entries[1]], before: None };
+    store.write_playlist(playlist_write(alice, list, mv)).await.unwrap();
+    assert_eq!(entry_order(store, alice, list).await, [entries[3], entries[0], entries[2], entries[1]]);
+    // Refused reorders change nothing.
+    for bad in [
+        TrackEdits::Move { entries: vec![entries[0]], before: Some(entries[0]) },
+        TrackEdits::Move {
+            entries: vec![CollectionId::new_random(CollectionKind::PlaylistEntry)],
+            before: None,
+        },
+        TrackEdits::Move {
+            entries: vec![entries[0]],
+            before: Some(CollectionId::new_random(CollectionKind::PlaylistEntry)),
+        },
+    ] {
+        let r = store.write_playlist(playlist_write(alice, list, bad)).await;
+        assert!(matches!(r, Err(StoreError::Refused(Refusal::InvalidReorder(_)))), "{r:?}");
+    }
+    assert_eq!(entry_order(store, alice, list).await, [entries[3], entries[0], entries[2], entries[1]]);
+
+    // Adds and deletes in one call; an unknown entry is an item failure.
+    let changes = TrackEdits::Changes(vec![
+        TrackChange::Delete(entries[0]),
+        TrackChange::Add(ItemRef::Catalog(gid(9))),
+        TrackChange::Delete(entries[0]),
+        TrackChange::Add(ItemRef::Catalog(gid(99))),
+    ]);
+    let out = store.write_playlist(playlist_write(alice, list, changes)).await.unwrap();
+    assert_eq!(out.changes[0], ChangeOutcome::Deleted);
+    assert!(matches!(out.changes[1], ChangeOutcome::Added(_)));
+    assert_eq!(out.changes[2..], [ChangeOutcome::NotFound, ChangeOutcome::NotFound]);
+    assert_eq!(out.playlist.track_count, 4);
+
+    // Another user sees nothing and changes nothing.
+    assert!(store.playlist(bob, list).await.unwrap().is_none());
+    let r = store.write_playlist(playlist_write(bob, list, TrackEdits::None)).await;
+    assert!(matches!(r, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.delete_playlist(bob, list, None).await, Err(StoreError::NotFound(_))));
+
+    // Removing a track from the collection does not touch playlists.
+    let out = store.add_tracks(add(alice, &[3])).await.unwrap();
+    let del = DeleteTracks { user: alice, tracks: vec![added(out.items[0])], expected_version: None };
+    store.delete_tracks(del).await.unwrap();
+    assert_eq!(store.playlist(alice, list).await.unwrap().unwrap().track_count, 4);
+
+    // Read-only playlists refuse edits until made writable again.
+    let mut lock = playlist_write(alice, list, TrackEdits::None);
+    lock.is_read_only = Some(true);
+    store.write_playlist(lock).await.unwrap();
+    let mut rename = playlist_write(alice, list, TrackEdits::None);
+    rename.name = Some("New".into());
+    assert!(matches!(
+        store.write_playlist(rename.clone()).await,
+        Err(StoreError::Refused(Refusal::ReadOnly))
+    ));
+    assert!(matches!(
+        store.delete_playlist(alice, list, None).await,
+        Err(StoreError::Refused(Refusal::ReadOnly))
+    ));
+    let mut unlock = playlist_write(alice, list, TrackEdits::None);
+    unlock.is_read_only = Some(false);
+    store.write_playlist(unlock).await.unwrap();
+    assert_eq!(store.write_playlist(rename).await.unwrap().playlist.name, "New");
+
+    let before = store.collection_state(alice).await.unwrap();
+    let after = store.delete_playlist(alice, list, Some(before.version)).await.unwrap();
+    assert_eq!(after.playlist_count, 0);
+    assert!(after.version > before.version);
+    assert!(store.playlist(alice, list).await.unwrap().is_none());
+}
+
+pub async fn playlist_capacities(store: &dyn Store) {
+    let (alice, _) = setup(store).await;
+    let (list, _) = create_playlist(store, alice, "Small", &[]).await;
+    let mut req = playlist_write(
+        alice,
+        list,
+        TrackEdits::Changes((1..=3).map(|n| TrackChange::Add(ItemRef::Catalog(gid(n)))).collect()),
+    );
+    req.max_playlist_tracks = 2;
+    let out = store.write_playlist(req).await.unwrap();
+    assert_eq!(out.changes[2], ChangeOutcome::PlaylistFull);
+    let mut second = playlist_write(alice, PlaylistId::new_random(), TrackEdits::None);
+    second.create = true;
+    second.name = Some("Two".into());
+    second.max_playlists = 1;
+    assert!(matches!(store.write_playlist(second).await, Err(StoreError::Refused(Refusal::CollectionFull))));
+    let page = store
+        .browse_playlists(
+            alice,
+            PageRequest { order: SortOrder::CollectionDate, limit: 10, after: None, skip: 0 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    // Most recently created first.
+    create_playlist(store, alice, "Newer", &[]).await;
+    let page = store
+        .browse_playlists(
+            alice,
+            PageRequest { order: SortOrder::CollectionDate, limit: 10, after: None, skip: 0 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Newer", "Small"]);
+}
+
+/// An operation of the property test, with indices into the playlist as it is then.
+#[derive(Clone, Debug)]
+enum Op {
+    Add(u32),
+    Delete(usize),
+    Move(Vec<usize>, Option<usize>),
+}
+
+fn op_strategy() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (1u32..=9).prop_map(Op::Add),
+        any::<usize>().prop_map(Op::Delete),
+        (proptest::collection::vec(any::<usize>(), 1..5), proptest::option::of(any::<usize>()))
+            .prop_map(|(m, b)| Op::Move(m, b)),
+    ]
+}
+
+/// Random sequences of adds, deletes and moves keep the same order as a plain list does.
+pub fn playlist_order_matches_a_model(store: &Arc<dyn Store>, rt: &tokio::runtime::Runtime) {
+    use proptest::test_runner::{Config, TestRunner};
+    let (alice, _) = rt.block_on(setup(&**store));
+    let mut runner = TestRunner::new(Config { cases: 32, failure_persistence: None, ..Config::default() });
+    let strategy = proptest::collection::vec(op_strategy(), 1..40);
+    runner
+        .run(&strategy, |ops| {
+            rt.block_on(async {
+                let (list, mut model) = create_playlist(&**store, alice, "P", &[1, 2, 3]).await;
+                for op in ops {
+                    match op {
+                        Op::Add(n) => {
+                            let edit = TrackEdits::Changes(vec![TrackChange::Add(ItemRef::Catalog(gid(n)))]);
+                            let out = store.write_playlist(playlist_write(alice, list, edit)).await.unwrap();
+                            let ChangeOutcome::Added(e) = out.changes[0] else { panic!("{out:?}") };
+                            model.push(e);
+                        }
+                        Op::Delete(i) if !model.is_empty() => {
+                            let e = model.remove(i % model.len());
+                            let edit = TrackEdits::Changes(vec![TrackChange::Delete(e)]);
+                            store.write_playlist(playlist_write(alice, list, edit)).await.unwrap();
+                        }
+                        Op::Move(picks, before) if !model.is_empty() => {
+                            let mut idx: Vec<usize> = picks.iter().map(|p| p % model.len()).collect();
+                            idx.sort_unstable();
+                            idx.dedup();
+                            let anchor = before.map(|b| b % model.len());
+                            let moved: Vec<CollectionId> = idx.iter().map(|&i| model[i]).collect();
+                            // The request names them in any order; their playlist order is kept.
+                            let mut named = moved.clone();
+                            named.reverse();
+                            let edit = TrackEdits::Move { entries: named, before: anchor.map(|a| model[a]) };
+                            let r = store.write_playlist(playlist_write(alice, list, edit)).await;
+                            if anchor.is_some_and(|a| idx.contains(&a)) {
+                                assert!(matches!(r, Err(StoreError::Refused(Refusal::InvalidReorder(_)))));
+                            } else {
+                                r.unwrap();
+                                let anchor_id = anchor.map(|a| model[a]);
+                                model.retain(|e| !moved.contains(e));
+                                let at = anchor_id
+                                    .map_or(model.len(), |a| model.iter().position(|e| *e == a).unwrap());
+                                for (k, e) in moved.into_iter().enumerate() {
+                                    model.insert(at + k, e);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    assert_eq!(entry_order(&**store, alice, list).await, model);
+                }
+            });
+            Ok(())
+        })
+        .unwrap();
+}
+
 macro_rules! suite {
     ($backend:ident, $open:expr) => {
         mod $backend {
@@ -568,6 +824,24 @@ macro_rules! suite {
                     super::search_folds_case_and_accents_and_ranks_exact_first(&*s).await
                 })
                 .await;
+            }
+            #[tokio::test]
+            async fn playlists_create_update_move_delete() {
+                with_store(|s| async move { super::playlists_create_update_move_delete(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn playlist_capacities() {
+                with_store(|s| async move { super::playlist_capacities(&*s).await }).await;
+            }
+            #[test]
+            fn playlist_order_matches_a_model() {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let (store, _guard) = rt.block_on($open);
+                super::playlist_order_matches_a_model(&store, &rt);
             }
             #[tokio::test]
             async fn users_and_apps() {

@@ -10,12 +10,12 @@ use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
-struct UserRow {
-    state: CollectionState,
-    next_seq: i64,
+pub(crate) struct UserRow {
+    pub(crate) state: CollectionState,
+    pub(crate) next_seq: i64,
 }
 
-fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> {
+pub(crate) fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> {
     conn.prepare_cached(
         "SELECT state_version, next_seq, track_count, playlist_count FROM users WHERE id = ?1",
     )
@@ -40,22 +40,25 @@ pub(crate) fn state(conn: &Connection, user: UserId) -> StoreResult<CollectionSt
     user_row(conn, user).map(|u| u.state)
 }
 
-fn check_version(row: &UserRow, expected: Option<u64>) -> StoreResult<()> {
+pub(crate) fn check_version(row: &UserRow, expected: Option<u64>) -> StoreResult<()> {
     match expected {
         Some(v) if v != row.state.version => Err(StoreError::ConcurrentUpdate),
         _ => Ok(()),
     }
 }
 
-fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE users SET state_version = ?2, next_seq = ?3, track_count = ?4 WHERE id = ?1")
+pub(crate) fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE users SET state_version = ?2, next_seq = ?3, track_count = ?4, playlist_count = ?5 WHERE id = ?1",
+    )
         .and_then(|mut st| {
             st.execute(params![
                 user,
                 i64::try_from(row.state.version)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
                 row.next_seq,
-                row.state.track_count
+                row.state.track_count,
+                row.state.playlist_count
             ])
         })
         .map(|_| ())

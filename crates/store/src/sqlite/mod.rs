@@ -8,18 +8,19 @@ mod actors;
 mod catalog;
 mod collection;
 mod migrations;
+mod playlists;
 mod read;
 mod search;
 
 use crate::{
     AddOutcome, AddTracks, App, CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
     CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats, ItemRef,
-    NewApp, Page, PageRequest, SearchPage, SearchRequest, Store, StoreError, StoreResult, User, UserId,
-    WriteOutcome,
+    NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
+    SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
 use actors::{Readers, Writer};
 use async_trait::async_trait;
-use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -321,6 +322,36 @@ impl Store for SqliteStore {
         page: PageRequest,
     ) -> StoreResult<Option<Page<CatalogTrack>>> {
         self.readers.run(move |conn| read::catalog_artist_tracks(conn, artist, &page)).await
+    }
+
+    async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome> {
+        self.writer.run(move |conn| playlists::write_playlist(conn, &req)).await
+    }
+
+    async fn delete_playlist(
+        &self,
+        user: UserId,
+        playlist: PlaylistId,
+        expected_version: Option<u64>,
+    ) -> StoreResult<CollectionState> {
+        self.writer.run(move |conn| playlists::delete_playlist(conn, user, playlist, expected_version)).await
+    }
+
+    async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>> {
+        self.readers.run(move |conn| playlists::browse_playlists(conn, user, &page)).await
+    }
+
+    async fn playlist(&self, user: UserId, playlist: PlaylistId) -> StoreResult<Option<PlaylistInfo>> {
+        self.readers.run(move |conn| playlists::playlist(conn, user, playlist)).await
+    }
+
+    async fn playlist_entries(
+        &self,
+        user: UserId,
+        playlist: PlaylistId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<PlaylistEntry>>> {
+        self.readers.run(move |conn| playlists::playlist_entries(conn, user, playlist, &page)).await
     }
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {

@@ -329,7 +329,7 @@ pub(crate) fn catalog_artist_tracks(
 // The collection
 
 /// Collection IDs of the artists credited on catalog rows, for one user.
-fn artist_cids(
+pub(crate) fn artist_cids(
     conn: &Connection,
     user: UserId,
     sql_artists: &str,

@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// Playlist capacity of each collection.
     #[arg(long, env = "GROOVE_MAX_PLAYLISTS", default_value_t = 100)]
     pub max_playlists: u32,
+    /// Track capacity of each playlist.
+    #[arg(long, env = "GROOVE_MAX_PLAYLIST_TRACKS", default_value_t = 1000)]
+    pub max_playlist_tracks: u32,
     /// Do not load the bundled demo catalog at start-up.
     #[arg(long, env = "GROOVE_NO_DEMO_CATALOG")]
     pub no_demo_catalog: bool,
@@ -104,6 +107,7 @@ impl Default for ServeArgs {
             error_codes: ErrorCodes::Hyphen,
             max_tracks: 50_000,
             max_playlists: 100,
+            max_playlist_tracks: 1000,
             no_demo_catalog: false,
             log_format: LogFormat::Text,
             oidc_issuer: None,

@@ -88,6 +88,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         },
         max_tracks: args.max_tracks,
         max_playlists: args.max_playlists,
+        max_playlist_tracks: args.max_playlist_tracks,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {

@@ -3,7 +3,7 @@
 //! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
 
 use crate::caller::{self, Caller};
-use crate::handlers::{collection, content, oauth, profile, search};
+use crate::handlers::{collection, content, oauth, playlists, profile, search};
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
 use axum::Router;
@@ -169,9 +169,19 @@ async fn handle(
             collection::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
-            "playlists" | "playlistsforyou" => Err(not_yet()),
+            "playlists" => playlists::browse(state, ctx, &user(caller)?, false, query).await,
+            "playlistsforyou" => playlists::browse(state, ctx, &user(caller)?, true, query).await,
             other => collection::browse(state, ctx, &user(caller)?, other, query).await,
         },
+        Endpoint::PlaylistCreate | Endpoint::PlaylistUpdate => {
+            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            let create = *endpoint == Endpoint::PlaylistCreate;
+            playlists::write(state, ctx, &user(caller)?, create, headers, &body).await
+        }
+        Endpoint::PlaylistDelete => {
+            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            playlists::delete(state, ctx, &user(caller)?, headers, &body).await
+        }
         Endpoint::Lookup { ids } => content::lookup(state, ctx, &caller, ids, query).await,
         Endpoint::SubBrowse { id, source, browse_type, extra } => {
             let path = content::SubBrowsePath { id, source, browse_type, extra };
@@ -186,10 +196,7 @@ async fn handle(
             };
             profile::profile(state, ctx, user, query).await
         }
-        Endpoint::PlaylistCreate
-        | Endpoint::PlaylistUpdate
-        | Endpoint::PlaylistDelete
-        | Endpoint::CatalogBrowse { .. } => Err(not_yet()),
+        Endpoint::CatalogBrowse { .. } => Err(not_yet()),
     }
 }
 

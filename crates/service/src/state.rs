@@ -4,7 +4,7 @@ use crate::auth::TokenAuthority;
 use crate::continuation::TokenSealer;
 use crate::oidc::OidcVerifier;
 use crate::reply::ApiError;
-use groove_store::{Store, StoreError, User};
+use groove_store::{Refusal, Store, StoreError, User};
 use groove_wire::{ErrorCode, ErrorStyle};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -18,6 +18,8 @@ pub struct ServiceConfig {
     pub max_tracks: u32,
     /// Playlist capacity of a collection (`user-profile` example: 100).
     pub max_playlists: u32,
+    /// Track capacity of one playlist (the original service allowed 1,000).
+    pub max_playlist_tracks: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
 }
@@ -28,6 +30,7 @@ impl Default for ServiceConfig {
             error_style: ErrorStyle::Hyphen,
             max_tracks: 50_000,
             max_playlists: 100,
+            max_playlist_tracks: 1000,
             max_body_bytes: 1024 * 1024,
         }
     }
@@ -92,6 +95,13 @@ impl AppState {
 pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
     match e {
         StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
+        StoreError::Refused(Refusal::CollectionFull) => ApiError::new(ErrorCode::CollectionFull),
+        StoreError::Refused(Refusal::ReadOnly) => {
+            ApiError::with(ErrorCode::CollectionInvalidOperation, "The playlist is read-only")
+        }
+        StoreError::Refused(Refusal::InvalidReorder(m)) => {
+            ApiError::with(ErrorCode::CollectionInvalidPlaylistReorder, m.clone())
+        }
         StoreError::Invalid(m) => ApiError::with(ErrorCode::InvalidInputParameter, m.clone()),
         StoreError::Unavailable(m) => {
             tracing::warn!(error = %m, "store unavailable");

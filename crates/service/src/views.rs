@@ -8,10 +8,10 @@
 
 use groove_store::{
     CatalogAlbum, CatalogArtist, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionTrack, Credit,
-    is_main_role,
+    PlaylistEntry, PlaylistInfo, is_main_role,
 };
-use groove_wire::ids::CollectionId;
-use groove_wire::model::{Album, Artist, Content, ContentSource, Contributor, Track};
+use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::model::{Album, Artist, Content, ContentSource, Contributor, Playlist, Track};
 
 /// Content members of a catalog record, re-labelled as a collection item.
 fn collection_content(content: &Content, id: Option<CollectionId>) -> Content {
@@ -26,33 +26,52 @@ fn collection_content(content: &Content, id: Option<CollectionId>) -> Content {
     }
 }
 
-fn credited_artist(t: &CollectionTrack, artist: &CatalogArtist) -> Artist {
-    Artist {
-        content: collection_content(&artist.artist.content, t.artist_id(artist.id)),
-        ..Artist::default()
+/// Content of a record nested in a collection item: the user's collection ID where there is
+/// one, the catalog's ID otherwise (a playlist may hold tracks of albums the user has not
+/// collected).
+fn nested_content(content: &Content, id: Option<CollectionId>) -> Content {
+    match id {
+        Some(id) => collection_content(content, Some(id)),
+        None => Content {
+            id: content.id.clone(),
+            name: content.name.clone(),
+            image_url: content.image_url.clone(),
+            link: content.link.clone(),
+            other_ids: None,
+            source: Some(ContentSource::Catalog),
+            compatible_sources: None,
+        },
     }
 }
 
-/// A track of the user's collection.
-pub fn collection_track(t: &CollectionTrack) -> Track {
-    let catalog = &t.track;
+/// A catalog track shown as an item of the user's, under `id`.
+fn collection_track_view(
+    id: CollectionId,
+    catalog: &CatalogTrack,
+    album_id: Option<CollectionId>,
+    artist_id: impl Fn(CatalogId) -> Option<CollectionId>,
+) -> Track {
     let own = &catalog.track;
     let album = &catalog.album;
+    let credited = |a: &CatalogArtist| Artist {
+        content: nested_content(&a.artist.content, artist_id(a.id)),
+        ..Artist::default()
+    };
     let mut artists: Vec<Contributor> = catalog
         .artists
         .iter()
         .map(|c| Contributor {
             role: if is_main_role(&c.role) { "PrimaryArtist" } else { "ContributingArtist" }.to_owned(),
-            artist: credited_artist(t, &c.artist),
+            artist: credited(&c.artist),
         })
         .collect();
     artists.extend(
         album
             .artists
             .iter()
-            .map(|c| Contributor { role: "AlbumArtist".to_owned(), artist: credited_artist(t, &c.artist) }),
+            .map(|c| Contributor { role: "AlbumArtist".to_owned(), artist: credited(&c.artist) }),
     );
-    let mut content = collection_content(&own.content, Some(t.id));
+    let mut content = collection_content(&own.content, Some(id));
     if let (Some(name), Some(subtitle)) = (&own.content.name, &own.subtitle) {
         content.name = Some(format!("{name} ({subtitle})"));
     }
@@ -68,11 +87,38 @@ pub fn collection_track(t: &CollectionTrack) -> Track {
         album: Some(Box::new(Album {
             release_date: album.album.release_date.clone(),
             genres: album.album.genres.clone(),
-            content: collection_content(&album.album.content, Some(t.album_id)),
+            content: nested_content(&album.album.content, album_id),
             ..Album::default()
         })),
         artists: Some(artists),
         content,
+    }
+}
+
+/// A track of the user's collection.
+pub fn collection_track(t: &CollectionTrack) -> Track {
+    collection_track_view(t.id, &t.track, Some(t.album_id), |a| t.artist_id(a))
+}
+
+/// A track of one of the user's playlists, under its entry ID.
+pub fn playlist_entry(e: &PlaylistEntry) -> Track {
+    collection_track_view(e.id, &e.track, e.album_id, |a| e.artist_id(a))
+}
+
+/// A playlist of the user (`uri-browse-user-collection-playlist.md`, "Browse playlists").
+pub fn playlist(p: &PlaylistInfo) -> Playlist {
+    Playlist {
+        is_read_only: p.is_read_only.then_some(true),
+        track_count: Some(i32::try_from(p.track_count).unwrap_or(i32::MAX)),
+        user_is_owner: Some(true),
+        is_published: Some(p.is_published),
+        content: Content {
+            id: Some(p.id.to_string()),
+            name: Some(p.name.clone()),
+            source: Some(ContentSource::Collection),
+            ..Content::default()
+        },
+        ..Playlist::default()
     }
 }
 

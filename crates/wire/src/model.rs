@@ -233,6 +233,31 @@ impl<T> PaginatedList<T> {
     }
 }
 
+/// `json-playlist.md`. Member order as the documentation's JSON shows it (`Description`,
+/// `IsReadOnly`, `Duration`, `TrackCount`, `UserIsOwner`, ... before the content members).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Playlist {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_read_only: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Duration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_count: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_is_owner: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_published: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection_state_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracks: Option<PaginatedList<Track>>,
+    #[serde(flatten)]
+    pub content: Content,
+}
+
 /// `json-contentresponse.md`: the answer of browse, lookup and search.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -243,6 +268,8 @@ pub struct ContentResponse {
     pub albums: Option<PaginatedList<Album>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tracks: Option<PaginatedList<Track>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playlists: Option<PaginatedList<Playlist>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub culture: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -265,6 +292,71 @@ pub struct TrackActionRequest {
         default
     )]
     pub collection_state_token: Option<String>,
+}
+
+/// `json-trackaction.md`: an action on one track of a playlist.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct TrackAction {
+    #[serde(rename = "Id", alias = "id", default)]
+    pub id: Option<String>,
+    #[serde(rename = "Action", alias = "action", default)]
+    pub action: Option<String>,
+}
+
+/// `json-playlistaction.md`: the body of playlist create, update and delete.
+/// `IsReadOnly` is accepted too (`uri-update-playlist.md` speaks of making a playlist
+/// read-only).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct PlaylistAction {
+    #[serde(rename = "Id", alias = "id", default)]
+    pub id: Option<String>,
+    #[serde(
+        rename = "CollectionStateToken",
+        alias = "collectionStateToken",
+        alias = "collectionstatetoken",
+        default
+    )]
+    pub collection_state_token: Option<String>,
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    #[serde(rename = "IsPublished", alias = "isPublished", alias = "ispublished", default)]
+    pub is_published: Option<bool>,
+    #[serde(rename = "IsReadOnly", alias = "isReadOnly", alias = "isreadonly", default)]
+    pub is_read_only: Option<bool>,
+    #[serde(
+        rename = "InsertBeforeTrackId",
+        alias = "insertBeforeTrackId",
+        alias = "insertbeforetrackid",
+        default
+    )]
+    pub insert_before_track_id: Option<String>,
+    #[serde(rename = "TrackActions", alias = "trackActions", alias = "trackactions", default)]
+    pub track_actions: Option<Vec<TrackAction>>,
+}
+
+/// `json-playlistactionresult.md`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlaylistActionResult {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_read_only: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_published: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_action_results: Option<Vec<TrackActionResult>>,
+}
+
+/// `json-playlistactionresponse.md`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlaylistActionResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playlist_action_result: Option<PlaylistActionResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
 }
 
 /// `json-trackactionresult.md`.

@@ -16,7 +16,8 @@ use crate::duration::Duration;
 use crate::error::{Error, ErrorResponse};
 use crate::model::{
     Album, Artist, CollectionState, Content, ContentResponse, ContentSource, Contributor, OtherIds,
-    PaginatedList, Track, TrackActionRequest, TrackActionResponse, TrackActionResult, UserProfileResponse,
+    PaginatedList, Playlist, PlaylistAction, PlaylistActionResponse, PlaylistActionResult, Track,
+    TrackAction, TrackActionRequest, TrackActionResponse, TrackActionResult, UserProfileResponse,
 };
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -271,6 +272,23 @@ impl<T: XmlWrite> XmlWrite for PaginatedList<T> {
     }
 }
 
+impl XmlWrite for Playlist {
+    const TYPE_NAME: &'static str = "Playlist";
+    fn write_members(&self, w: &mut XmlWriter) {
+        write_content(w, &self.content);
+        // TrackContainer
+        w.opt_duration("Duration", self.duration);
+        w.opt_display("TrackCount", self.track_count);
+        w.opt_element("Tracks", self.tracks.as_ref());
+        // Playlist
+        w.opt_text("CollectionStateToken", self.collection_state_token.as_deref());
+        w.opt_text("Description", self.description.as_deref());
+        w.opt_bool("IsPublished", self.is_published);
+        w.opt_bool("IsReadOnly", self.is_read_only);
+        w.opt_bool("UserIsOwner", self.user_is_owner);
+    }
+}
+
 impl XmlWrite for ContentResponse {
     const TYPE_NAME: &'static str = "ContentResponse";
     fn write_members(&self, w: &mut XmlWriter) {
@@ -278,7 +296,27 @@ impl XmlWrite for ContentResponse {
         w.opt_element("Albums", self.albums.as_ref());
         w.opt_element("Artists", self.artists.as_ref());
         w.opt_text("Culture", self.culture.as_deref());
+        w.opt_element("Playlists", self.playlists.as_ref());
         w.opt_element("Tracks", self.tracks.as_ref());
+    }
+}
+
+impl XmlWrite for PlaylistActionResult {
+    const TYPE_NAME: &'static str = "PlaylistActionResult";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.text("Id", &self.id);
+        w.opt_bool("IsPublished", self.is_published);
+        w.opt_bool("IsReadOnly", self.is_read_only);
+        w.opt_text("Name", self.name.as_deref());
+        w.opt_list("TrackActionResults", self.track_action_results.as_deref());
+    }
+}
+
+impl XmlWrite for PlaylistActionResponse {
+    const TYPE_NAME: &'static str = "PlaylistActionResponse";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.opt_element("Error", self.error.as_ref());
+        w.opt_element("PlaylistActionResult", self.playlist_action_result.as_ref());
     }
 }
 
@@ -493,10 +531,94 @@ impl TrackActionRequest {
     }
 }
 
+fn parse_bool(e: &XmlElement) -> Result<bool, XmlInputError> {
+    match e.text.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(err(format!("<{}> must be true or false, not {other:?}", e.name))),
+    }
+}
+
+impl PlaylistAction {
+    /// Reads the XML form of `json-playlistaction.md`.
+    pub fn from_xml(input: &[u8]) -> Result<Self, XmlInputError> {
+        let root = parse_document(input)?;
+        expect_root(&root, "PlaylistAction")?;
+        let mut req = PlaylistAction::default();
+        let text = |e: &XmlElement| Some(e.text.trim().to_owned());
+        for child in root.children.iter().filter(|c| !c.nil) {
+            match child.name.as_str() {
+                _ if !child.in_ns(&[PLATFORM_NS, SDK_NS]) => {}
+                "Id" => req.id = text(child),
+                "CollectionStateToken" => req.collection_state_token = text(child),
+                "Name" => req.name = Some(child.text.clone()),
+                "IsPublished" => req.is_published = Some(parse_bool(child)?),
+                "IsReadOnly" => req.is_read_only = Some(parse_bool(child)?),
+                "InsertBeforeTrackId" => req.insert_before_track_id = text(child),
+                "TrackActions" => {
+                    let mut actions = Vec::new();
+                    for item in &child.children {
+                        if !item.is_contract("TrackAction") {
+                            return Err(err(format!("unexpected <{}> in <TrackActions>", item.name)));
+                        }
+                        let mut action = TrackAction::default();
+                        for m in item.children.iter().filter(|m| m.in_ns(&[PLATFORM_NS, SDK_NS]) && !m.nil) {
+                            match m.name.as_str() {
+                                "Id" => action.id = text(m),
+                                "Action" => action.action = text(m),
+                                _ => {}
+                            }
+                        }
+                        actions.push(action);
+                    }
+                    req.track_actions = Some(actions);
+                }
+                _ => {}
+            }
+        }
+        Ok(req)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::{ErrorCode, ErrorStyle};
+
+    #[test]
+    fn reads_a_playlist_action() {
+        let doc = r#"<PlaylistAction xmlns="http://schemas.microsoft.com/groovemusic/2016/09/api"><Id>music.playlist.56c99764-800a-00fe-552f-ee11db9370d1</Id><IsPublished>false</IsPublished><Name> Mix </Name><TrackActions><TrackAction><Action>Delete</Action><Id>music.AQQfj</Id></TrackAction><TrackAction><Action>Add</Action><Id>music.2DEBEA07-0100-11DB-89CA-0019B92A3933</Id></TrackAction></TrackActions></PlaylistAction>"#;
+        let a = PlaylistAction::from_xml(doc.as_bytes()).unwrap();
+        assert_eq!(a.id.as_deref(), Some("music.playlist.56c99764-800a-00fe-552f-ee11db9370d1"));
+        assert_eq!(a.name.as_deref(), Some(" Mix "));
+        assert_eq!(a.is_published, Some(false));
+        let actions = a.track_actions.unwrap();
+        assert_eq!(actions[0].action.as_deref(), Some("Delete"));
+        assert_eq!(actions[1].id.as_deref(), Some("music.2DEBEA07-0100-11DB-89CA-0019B92A3933"));
+        let bad = r#"<PlaylistAction xmlns="http://schemas.microsoft.com/groovemusic/2016/09/api"><IsPublished>maybe</IsPublished></PlaylistAction>"#;
+        assert!(PlaylistAction::from_xml(bad.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn playlist_action_response_in_both_forms() {
+        let resp = PlaylistActionResponse {
+            playlist_action_result: Some(PlaylistActionResult {
+                id: "music.playlist.72d0fb33-8027-00fe-746f-abe4d8374ad1".into(),
+                name: Some("Groove is awesome".into()),
+                is_published: Some(false),
+                ..PlaylistActionResult::default()
+            }),
+            error: None,
+        };
+        // uri-create-playlist.md, "Create a playlist without tracks", compacted.
+        assert_eq!(
+            serde_json::to_string(&resp).unwrap(),
+            r#"{"PlaylistActionResult":{"Id":"music.playlist.72d0fb33-8027-00fe-746f-abe4d8374ad1","Name":"Groove is awesome","IsPublished":false}}"#
+        );
+        assert!(to_document("PlaylistActionResponse", &resp).ends_with(
+            "<PlaylistActionResult><Id>music.playlist.72d0fb33-8027-00fe-746f-abe4d8374ad1</Id><IsPublished>false</IsPublished><Name>Groove is awesome</Name></PlaylistActionResult></PlaylistActionResponse>"
+        ));
+    }
     use crate::model::ContentSource;
 
     #[test]

@@ -30,7 +30,7 @@ pub fn state_token(version: u64) -> String {
     version.to_string()
 }
 
-fn parse_state_token(token: Option<&str>) -> Result<Option<u64>, ApiError> {
+pub fn parse_state_token(token: Option<&str>) -> Result<Option<u64>, ApiError> {
     token
         .map(|t| {
             t.trim().parse::<u64>().map_err(|_| {

@@ -8,10 +8,10 @@ use crate::reply::{ApiError, Ctx, render};
 use crate::state::AppState;
 use crate::views::{self, CatalogStyle};
 use axum::response::Response;
-use groove_store::{CatalogItem, CollectionItem, ItemRef, Page, PageRequest, SortOrder, User};
+use groove_store::{CatalogItem, CollectionItem, ItemRef, Page, PageRequest, PlaylistInfo, SortOrder, User};
 use groove_wire::ErrorCode;
-use groove_wire::ids::{CatalogId, CollectionId};
-use groove_wire::model::{Album, Artist, ContentResponse, PaginatedList, Track};
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
+use groove_wire::model::{Album, Artist, ContentResponse, PaginatedList, Playlist, Track};
 use groove_wire::query::Query;
 use http::StatusCode;
 
@@ -90,6 +90,8 @@ pub enum SubList {
     ArtistAlbums,
     /// `topTracks` of an artist.
     ArtistTopTracks,
+    /// The tracks of a playlist, in the playlist's order.
+    PlaylistTracks,
 }
 
 impl SubList {
@@ -98,19 +100,20 @@ impl SubList {
             SubList::AlbumTracks => "tracks",
             SubList::ArtistAlbums => "albums",
             SubList::ArtistTopTracks => "toptracks",
+            SubList::PlaylistTracks => "playlisttracks",
         }
     }
 
     fn from_name(s: &str) -> Option<Self> {
-        [SubList::AlbumTracks, SubList::ArtistAlbums, SubList::ArtistTopTracks]
+        [SubList::AlbumTracks, SubList::ArtistAlbums, SubList::ArtistTopTracks, SubList::PlaylistTracks]
             .into_iter()
             .find(|l| l.name().eq_ignore_ascii_case(s))
     }
 
-    /// The only order of each sub-list.
+    /// The only order of each sub-list (a playlist's own order counts as `TrackNumber`).
     fn order(self) -> SortOrder {
         match self {
-            SubList::AlbumTracks => SortOrder::TrackNumber,
+            SubList::AlbumTracks | SubList::PlaylistTracks => SortOrder::TrackNumber,
             SubList::ArtistAlbums | SubList::ArtistTopTracks => SortOrder::ReleaseDate,
         }
     }
@@ -152,6 +155,7 @@ fn extras(query: &Query) -> Result<Extras, ApiError> {
 enum Found {
     Collection(CollectionItem),
     Catalog(CatalogItem),
+    Playlist(PlaylistInfo),
 }
 
 /// A looked-up item as shown, before its sub-lists.
@@ -159,10 +163,12 @@ enum View {
     Artist(Artist),
     Album(Album),
     Track(Track),
+    Playlist(Playlist),
 }
 
 fn view(found: &Found, style: CatalogStyle) -> View {
     match found {
+        Found::Playlist(p) => View::Playlist(views::playlist(p)),
         Found::Collection(CollectionItem::Track(t)) => View::Track(views::collection_track(t)),
         Found::Collection(CollectionItem::Album(a)) => View::Album(views::collection_album(a)),
         Found::Collection(CollectionItem::Artist(a)) => View::Artist(views::collection_artist(a)),
@@ -237,6 +243,15 @@ async fn fill_sub_list(
             let next = token(page.next.clone());
             view.tracks = Some(list_of(&page, views::collection_track, next));
         }
+        (Found::Playlist(p), View::Playlist(view), SubList::PlaylistTracks) => {
+            let user = user.ok_or_else(need_user)?;
+            let Some(page) = store.playlist_entries(user.id, p.id, req.clone()).await.map_err(page_error)?
+            else {
+                return Ok(false);
+            };
+            let next = token(page.next.clone());
+            view.tracks = Some(list_of(&page, views::playlist_entry, next));
+        }
         (Found::Collection(CollectionItem::Artist(a)), View::Artist(view), SubList::ArtistAlbums) => {
             let user = user.ok_or_else(need_user)?;
             let Some(page) =
@@ -257,6 +272,7 @@ struct Lists {
     artists: Vec<Artist>,
     albums: Vec<Album>,
     tracks: Vec<Track>,
+    playlists: Vec<Playlist>,
 }
 
 impl Lists {
@@ -265,6 +281,7 @@ impl Lists {
             View::Artist(a) => self.artists.push(a),
             View::Album(a) => self.albums.push(a),
             View::Track(t) => self.tracks.push(t),
+            View::Playlist(p) => self.playlists.push(p),
         }
     }
 
@@ -276,6 +293,7 @@ impl Lists {
             artists: list(self.artists),
             albums: list(self.albums),
             tracks: list(self.tracks),
+            playlists: list(self.playlists),
             ..ContentResponse::default()
         }
     }
@@ -290,6 +308,11 @@ async fn find(
 ) -> Result<Vec<Option<Found>>, ApiError> {
     let mut found: Vec<Option<Found>> = ids.iter().map(|_| None).collect();
     if let (true, Some(user)) = (sources.collection, user) {
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(p) = PlaylistId::parse(id) {
+                found[i] = state.store.playlist(user.id, p).await?.map(Found::Playlist);
+            }
+        }
         let refs: Vec<(usize, ItemRef)> = ids
             .iter()
             .enumerate()
@@ -328,11 +351,14 @@ async fn find(
     Ok(found)
 }
 
-fn no_result(sources: Sources) -> ApiError {
-    if sources.catalog {
-        ApiError::new(ErrorCode::CatalogNoResult)
-    } else {
+/// Nothing found: `COLLECTION-NO-RESULT` if only the collection could have had the IDs
+/// (collection or playlist IDs, or the collection source alone), `CATALOG-NO-RESULT` otherwise.
+fn no_result(sources: Sources, ids: &[String]) -> ApiError {
+    let collection_only = !sources.catalog || ids.iter().all(|id| CatalogId::parse(id).is_none());
+    if collection_only && sources.collection {
         ApiError::new(ErrorCode::CollectionNoResult)
+    } else {
+        ApiError::new(ErrorCode::CatalogNoResult)
     }
 }
 
@@ -390,7 +416,9 @@ pub async fn lookup(
         }
         let req = page_request(state, query, me, &c.list, &[which.order()])?;
         let found = find(state, user, sources, &[id.to_owned()]).await?;
-        let Some(Some(item)) = found.into_iter().next() else { return Err(no_result(sources)) };
+        let Some(Some(item)) = found.into_iter().next() else {
+            return Err(no_result(sources, &[id.to_owned()]));
+        };
         let mut v = view(&item, style);
         fill_sub_list(state, user, &item, &mut v, SubListPage { which, req, list: &c.list }, style).await?;
         let mut lists = Lists::default();
@@ -403,13 +431,15 @@ pub async fn lookup(
         CatalogStyle { artist_details: extras.artist_details, album_details: extras.album_details, ..style };
     let found = find(state, user, sources, &list).await?;
     if found.iter().all(Option::is_none) {
-        return Err(no_result(sources));
+        return Err(no_result(sources, &list));
     }
     let mut lists = Lists::default();
     for (id, item) in list.iter().zip(found) {
         let Some(item) = item else { continue };
         let mut v = view(&item, style);
         let wanted = [
+            // A playlist's tracks come with it, as in the "Collection playlist lookup" example.
+            (matches!(item, Found::Playlist(_)), SubList::PlaylistTracks),
             (extras.tracks, SubList::AlbumTracks),
             (extras.albums, SubList::ArtistAlbums),
             (extras.top_tracks, SubList::ArtistTopTracks),
@@ -470,6 +500,7 @@ pub async fn sub_browse(
         ("album", "tracks") => SubList::AlbumTracks,
         ("artist", "albums") => SubList::ArtistAlbums,
         ("artist", "toptracks") if sources.catalog => SubList::ArtistTopTracks,
+        ("playlist", "tracks") if sources.collection => SubList::PlaylistTracks,
         (t, e) => {
             return Err(ApiError::with(
                 ErrorCode::InvalidInputParameter,
@@ -480,13 +511,13 @@ pub async fn sub_browse(
     let list_name = sub_list_name("subbrowse", sources, id, which);
     let req = page_request(state, query, user.map(|u| u.id), &list_name, &[which.order()])?;
     let found = find(state, user, sources, &[id.to_owned()]).await?;
-    let Some(Some(item)) = found.into_iter().next() else { return Err(no_result(sources)) };
+    let Some(Some(item)) = found.into_iter().next() else { return Err(no_result(sources, &[id.to_owned()])) };
     let style = CatalogStyle::default();
     let mut v = view(&item, style);
     if !fill_sub_list(state, user, &item, &mut v, SubListPage { which, req, list: &list_name }, style).await?
     {
         // The ID names an item of another kind than browseType.
-        return Err(no_result(sources));
+        return Err(no_result(sources, &[id.to_owned()]));
     }
     let mut lists = Lists::default();
     lists.push(v);

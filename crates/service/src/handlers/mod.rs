@@ -3,5 +3,6 @@
 pub mod collection;
 pub mod content;
 pub mod oauth;
+pub mod playlists;
 pub mod profile;
 pub mod search;

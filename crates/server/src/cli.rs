@@ -7,6 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use groove_service::auth::TokenKind;
+use groove_store::postgres::{PgOptions, PostgresStore};
 use groove_store::{NewApp, Store, StoreError};
 use groove_wire::model::Track;
 use std::io::BufRead as _;
@@ -35,6 +36,13 @@ pub struct Global {
     /// Address the server listens on.
     #[arg(long, env = "GROOVE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: SocketAddr,
+    /// A PostgreSQL database (`postgres://user@host:port/db`) shared by every server process,
+    /// instead of the embedded store in the data directory.
+    #[arg(long, env = "GROOVE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Most connections this process opens to PostgreSQL.
+    #[arg(long, env = "GROOVE_DATABASE_POOL_SIZE", default_value_t = 16, global = true)]
+    pub database_pool_size: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,10 +154,32 @@ pub enum CatalogCommand {
     Import { file: PathBuf },
 }
 
+/// The store: PostgreSQL if a database URL is given, the embedded SQLite store otherwise.
 pub async fn open_store(global: &Global) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(url) = &global.database_url {
+        let options = PgOptions { max_connections: global.database_pool_size.max(1), ..PgOptions::default() };
+        let store = PostgresStore::connect(url, options)
+            .await
+            .with_context(|| format!("cannot use the database {}", redact(url)))?;
+        return Ok(Arc::new(store));
+    }
     let store = groove_store::sqlite::SqliteStore::open(&global.data_dir)
         .with_context(|| format!("cannot open the store in {}", global.data_dir.display()))?;
     Ok(Arc::new(store))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -13,9 +13,8 @@ const BROWSE: &str = "/1/content/music/collection/tracks/browse";
 
 /// 000_b9e4e952c1eb4134.txt / uri-delete-track-collection.md, end to end: add two tracks of
 /// the documentation, browse them, delete one with a random GUID, get the seed's response.
-#[tokio::test]
-async fn seed_example_add_browse_delete() {
-    let server = Server::start();
+async fn seed_example_add_browse_delete(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
 
@@ -54,9 +53,8 @@ async fn seed_example_add_browse_delete() {
 }
 
 /// uri-add-track-collection.md, "Add tracks to collection": one invalid, one valid.
-#[tokio::test]
-async fn add_reports_unknown_tracks_per_item() {
-    let server = Server::start();
+async fn add_reports_unknown_tracks_per_item(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let r = server.client().add(&token, &[RANDOM_GUID, GET_LUCKY]).await;
     assert_eq!(r.status, 200);
@@ -73,9 +71,8 @@ async fn add_reports_unknown_tracks_per_item() {
 }
 
 /// uri-add-track-collection.md, "Add too many tracks at once".
-#[tokio::test]
-async fn batches_are_limited_to_100_ids() {
-    let server = Server::start();
+async fn batches_are_limited_to_100_ids(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.add(&token, &[GET_LUCKY; 101]).await;
@@ -90,9 +87,8 @@ async fn batches_are_limited_to_100_ids() {
     assert_eq!(r.status, 200, "100 is allowed");
 }
 
-#[tokio::test]
-async fn missing_or_empty_track_ids() {
-    let server = Server::start();
+async fn missing_or_empty_track_ids(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     for body in [json!({}), json!({"TrackIds": []}), json!({"TrackIds": null}), json!({"Other": 1})] {
@@ -106,9 +102,8 @@ async fn missing_or_empty_track_ids() {
     assert_eq!(empty.error_code(), "MISSING-INPUT-PARAMETER");
 }
 
-#[tokio::test]
-async fn malformed_bodies_are_invalid_input() {
-    let server = Server::start();
+async fn malformed_bodies_are_invalid_input(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let cases: [(&str, &str); 6] = [
@@ -129,9 +124,8 @@ async fn malformed_bodies_are_invalid_input() {
 
 /// uri-add-track-collection.md, "Access is denied if the user authentication token is
 /// missing or invalid"; SPEC section 4.
-#[tokio::test]
-async fn user_tokens_missing_invalid_expired_or_of_the_wrong_kind() {
-    let server = Server::start();
+async fn user_tokens_missing_invalid_expired_or_of_the_wrong_kind(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let body = json!({"TrackIds": [GET_LUCKY]}).to_string();
@@ -151,7 +145,7 @@ async fn user_tokens_missing_invalid_expired_or_of_the_wrong_kind() {
     assert_eq!((r.status, r.error_code().as_str()), (401, "AUTHORIZATION-TOKEN-EXPIRED"));
 
     // A token for a user that does not exist on this server.
-    let other = Server::start();
+    let other = Server::start(backend);
     let stranger = other.create_user("mallory");
     let r = c.send(c.post(ADD).bearer_auth(&stranger).body(body.clone())).await;
     assert_eq!(r.status, 401, "another server's key: {}", r.body);
@@ -185,9 +179,8 @@ async fn app_token(server: &Server, c: &Client) -> String {
 }
 
 /// obtaining-a-developer-access-token.md: the token endpoint and the `accessToken` parameter.
-#[tokio::test]
-async fn developer_tokens_and_the_token_endpoint() {
-    let server = Server::start();
+async fn developer_tokens_and_the_token_endpoint(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let app = app_token(&server, &c).await;
@@ -235,9 +228,8 @@ async fn developer_tokens_and_the_token_endpoint() {
     assert_eq!(sdk.status, 200, "{}", sdk.body);
 }
 
-#[tokio::test]
-async fn catalog_ids_in_any_case_and_re_adding() {
-    let server = Server::start();
+async fn catalog_ids_in_any_case_and_re_adding(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let lower = GET_LUCKY.to_lowercase();
@@ -257,9 +249,8 @@ async fn catalog_ids_in_any_case_and_re_adding() {
     assert_eq!(c.all_track_ids(&token).await.len(), 1);
 }
 
-#[tokio::test]
-async fn deleting_twice_in_one_call_and_other_users_ids() {
-    let server = Server::start();
+async fn deleting_twice_in_one_call_and_other_users_ids(backend: Backend) {
+    let server = Server::start(backend);
     let alice = server.create_user("alice");
     let bob = server.create_user("bob");
     let c = server.client();
@@ -294,9 +285,8 @@ async fn deleting_twice_in_one_call_and_other_users_ids() {
 }
 
 /// uri-add-track-collection.md, "Add a track using XML instead of JSON".
-#[tokio::test]
-async fn xml_both_ways() {
-    let server = Server::start();
+async fn xml_both_ways(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let request = r#"<TrackActionRequest xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/xboxmusic/2013/10/platform">
@@ -362,9 +352,8 @@ async fn xml_both_ways() {
     assert_eq!(r.error_code(), "INVALID-AUTHORIZATION-HEADER");
 }
 
-#[tokio::test]
-async fn jsonp_gzip_and_cors() {
-    let server = Server::start();
+async fn jsonp_gzip_and_cors(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.get_auth(&format!("{BROWSE}?jsonp=handle_1"), &token).await;
@@ -406,9 +395,8 @@ async fn jsonp_gzip_and_cors() {
     assert_eq!(simple.header("access-control-allow-origin"), Some("*"));
 }
 
-#[tokio::test]
-async fn paths_and_parameter_names_ignore_case() {
-    let server = Server::start();
+async fn paths_and_parameter_names_ignore_case(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let body = json!({"TrackIds": [GET_LUCKY]});
@@ -424,9 +412,8 @@ async fn paths_and_parameter_names_ignore_case() {
     assert!(c.all_track_ids(&token).await.is_empty());
 }
 
-#[tokio::test]
-async fn unknown_namespaces_paths_and_methods() {
-    let server = Server::start();
+async fn unknown_namespaces_paths_and_methods(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.post_json("/1/content/video/collection/add", &token, &json!({"TrackIds": [GET_LUCKY]})).await;
@@ -445,9 +432,8 @@ async fn unknown_namespaces_paths_and_methods() {
 }
 
 /// uri-browse-user-collection-playlist.md, "Browse tracks with invalid maxItems"; orderby.md.
-#[tokio::test]
-async fn browse_parameters_are_checked() {
-    let server = Server::start();
+async fn browse_parameters_are_checked(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.get_auth(&format!("{BROWSE}?maxItems=42"), &token).await;
@@ -471,9 +457,8 @@ async fn browse_parameters_are_checked() {
 }
 
 /// json-error.md: the table's codes with underscores, by a setting.
-#[tokio::test]
-async fn underscore_error_codes_by_setting() {
-    let server = Server::start_with(&["--error-codes", "underscore"]);
+async fn underscore_error_codes_by_setting(backend: Backend) {
+    let server = Server::start_with(backend, &["--error-codes", "underscore"]);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.delete(&token, &[RANDOM_GUID]).await;
@@ -485,9 +470,8 @@ async fn underscore_error_codes_by_setting() {
 }
 
 /// Bad input never crashes or hangs the server and never answers 500.
-#[tokio::test]
-async fn oversized_and_hostile_bodies_are_refused() {
-    let server = Server::start();
+async fn oversized_and_hostile_bodies_are_refused(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let huge = format!("{{\"TrackIds\":[\"{}\"]}}", "a".repeat(1024 * 1024 + 10)).into_bytes();
@@ -580,18 +564,16 @@ fn admin_commands_print_ids_and_tokens() {
 }
 
 /// The token command works while the server runs, against the same data directory.
-#[tokio::test]
-async fn tokens_from_the_command_line_work_against_a_running_server() {
-    let server = Server::start();
+async fn tokens_from_the_command_line_work_against_a_running_server(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("carol");
     let r = server.client().add(&token, &[GET_LUCKY]).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
 /// SPEC section 3: capacity is configurable; past it, COLLECTION-FULL per item.
-#[tokio::test]
-async fn capacity_is_configurable_and_enforced() {
-    let server = Server::start_with(&["--max-tracks", "2"]);
+async fn capacity_is_configurable_and_enforced(backend: Backend) {
+    let server = Server::start_with(backend, &["--max-tracks", "2"]);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.add(&token, &[GET_LUCKY, ALEPH, DER_ALCHEMYST]).await;
@@ -608,9 +590,8 @@ async fn capacity_is_configurable_and_enforced() {
 }
 
 /// SPEC section 3: a write carrying a stale CollectionStateToken gets 409 and changes nothing.
-#[tokio::test]
-async fn stale_collection_state_tokens_conflict() {
-    let server = Server::start();
+async fn stale_collection_state_tokens_conflict(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     // A new collection is at state 0.
@@ -632,3 +613,25 @@ async fn stale_collection_state_tokens_conflict() {
     let r = c.post_json(ADD, &token, &json!({"TrackIds": [ALEPH], "CollectionStateToken": "garbage"})).await;
     assert_eq!((r.status, r.error_code().as_str()), (400, "INVALID-INPUT-PARAMETER"));
 }
+
+backend_tests!(
+    seed_example_add_browse_delete,
+    add_reports_unknown_tracks_per_item,
+    batches_are_limited_to_100_ids,
+    missing_or_empty_track_ids,
+    malformed_bodies_are_invalid_input,
+    user_tokens_missing_invalid_expired_or_of_the_wrong_kind,
+    developer_tokens_and_the_token_endpoint,
+    catalog_ids_in_any_case_and_re_adding,
+    deleting_twice_in_one_call_and_other_users_ids,
+    xml_both_ways,
+    jsonp_gzip_and_cors,
+    paths_and_parameter_names_ignore_case,
+    unknown_namespaces_paths_and_methods,
+    browse_parameters_are_checked,
+    underscore_error_codes_by_setting,
+    oversized_and_hostile_bodies_are_refused,
+    tokens_from_the_command_line_work_against_a_running_server,
+    capacity_is_configurable_and_enforced,
+    stale_collection_state_tokens_conflict
+);

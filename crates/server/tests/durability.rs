@@ -102,9 +102,8 @@ async fn write_until_stopped(
 /// Each user adds batches of 5 tracks and deletes every other batch, one request at a time,
 /// until the server is killed (SIGKILL) in the middle of the traffic. After a restart, every
 /// acknowledged change is there and the unanswered request is applied wholly or not at all.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_writes_survive_sigkill_and_calls_are_atomic() {
-    let mut server = Server::start();
+async fn acknowledged_writes_survive_sigkill_and_calls_are_atomic(backend: Backend) {
+    let mut server = Server::start(backend);
     let tokens: Vec<String> = (0..USERS).map(|i| server.create_user(&format!("user{i}"))).collect();
     let ids = Arc::new(catalog_ids());
     let client = server.client();
@@ -165,3 +164,5 @@ async fn acknowledged_writes_survive_sigkill_and_calls_are_atomic() {
         }
     }
 }
+
+backend_tests!(acknowledged_writes_survive_sigkill_and_calls_are_atomic);

@@ -37,20 +37,15 @@ fn claims(sub: &str) -> serde_json::Value {
     json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now(), "exp": now() + 600})
 }
 
-fn start() -> Server {
-    Server::start_with(&[
-        "--oidc-issuer",
-        ISSUER,
-        "--oidc-audience",
-        AUDIENCE,
-        "--oidc-jwks",
-        &fixture("oidc-jwks.json"),
-    ])
+fn start(backend: Backend) -> Server {
+    Server::start_with(
+        backend,
+        &["--oidc-issuer", ISSUER, "--oidc-audience", AUDIENCE, "--oidc-jwks", &fixture("oidc-jwks.json")],
+    )
 }
 
-#[tokio::test]
-async fn provider_tokens_identify_users() {
-    let server = start();
+async fn provider_tokens_identify_users(backend: Backend) {
+    let server = start(backend);
     let c = server.client();
     let es = sign(Algorithm::ES256, "oidc-es256.pem", Some("ec-1"), &claims("subject-1"));
     let r = c.add(&es, &[GET_LUCKY]).await;
@@ -64,9 +59,8 @@ async fn provider_tokens_identify_users() {
     assert!(c.all_track_ids(&other).await.is_empty());
 }
 
-#[tokio::test]
-async fn foreign_or_forged_provider_tokens_are_refused() {
-    let server = start();
+async fn foreign_or_forged_provider_tokens_are_refused(backend: Backend) {
+    let server = start(backend);
     let c = server.client();
     let mut wrong_issuer = claims("s");
     wrong_issuer["iss"] = json!("https://evil.example.test/");
@@ -122,3 +116,5 @@ fn a_provider_needs_issuer_audience_and_keys() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("jwks.json"));
 }
+
+backend_tests!(provider_tokens_identify_users, foreign_or_forged_provider_tokens_are_refused);

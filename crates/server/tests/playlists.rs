@@ -56,9 +56,8 @@ async fn entry_ids(c: &Client, token: &str, playlist: &str) -> Vec<String> {
 }
 
 /// uri-create-playlist.md: the three examples.
-#[tokio::test]
-async fn create_as_documented() {
-    let server = Server::start();
+async fn create_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.post_json(CREATE, &token, &json!({"Name": "Groove is awesome", "IsPublished": false})).await;
@@ -124,9 +123,8 @@ async fn create_as_documented() {
 }
 
 /// uri-update-playlist.md: metadata, metadata and tracks, an invalid track, a reorder.
-#[tokio::test]
-async fn update_as_documented() {
-    let server = Server::start();
+async fn update_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let (id, entries) = create(&c, &token, "Mix", &[GET_LUCKY, DER_ALCHEMYST, JE_REFUSE]).await;
@@ -236,9 +234,8 @@ async fn update_as_documented() {
 }
 
 /// uri-delete-playlist.md, and another user's playlists.
-#[tokio::test]
-async fn delete_and_isolation() {
-    let server = Server::start();
+async fn delete_and_isolation(backend: Backend) {
+    let server = Server::start(backend);
     let alice = server.create_user("alice");
     let bob = server.create_user("bob");
     let c = server.client();
@@ -265,9 +262,8 @@ async fn delete_and_isolation() {
 /// uri-browse-user-collection-playlist.md, "Browse playlists"; uri-content-lookup.md,
 /// "Collection playlist lookup"; uri-browse-sub-items.md, "Browse the tracks of one of my
 /// playlists".
-#[tokio::test]
-async fn browse_lookup_and_sub_browse_playlists() {
-    let server = Server::start();
+async fn browse_lookup_and_sub_browse_playlists(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let (first, _) = create(&c, &token, "Playlist1", &[GET_LUCKY, ALEPH]).await;
@@ -313,9 +309,8 @@ async fn browse_lookup_and_sub_browse_playlists() {
     assert_eq!(r.error_code(), "INVALID-INPUT-PARAMETER");
 }
 
-#[tokio::test]
-async fn capacities_read_only_and_state() {
-    let server = Server::start_with(&["--max-playlists", "2", "--max-playlist-tracks", "2"]);
+async fn capacities_read_only_and_state(backend: Backend) {
+    let server = Server::start_with(backend, &["--max-playlists", "2", "--max-playlist-tracks", "2"]);
     let token = server.create_user("alice");
     let c = server.client();
     let (id, _) = create(&c, &token, "One", &[]).await;
@@ -365,9 +360,8 @@ async fn capacities_read_only_and_state() {
 }
 
 /// Removing a track from the collection does not touch playlists (SPEC section 3).
-#[tokio::test]
-async fn collection_deletes_leave_playlists_alone() {
-    let server = Server::start();
+async fn collection_deletes_leave_playlists_alone(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let added = c.add(&token, &[GET_LUCKY]).await;
@@ -379,9 +373,8 @@ async fn collection_deletes_leave_playlists_alone() {
 }
 
 /// The XML form of playlist requests and responses.
-#[tokio::test]
-async fn playlists_in_xml() {
-    let server = Server::start();
+async fn playlists_in_xml(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let body = format!(
@@ -400,3 +393,13 @@ async fn playlists_in_xml() {
     assert!(r.body.starts_with(r#"<PlaylistActionResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/xboxmusic/2013/10/platform"><PlaylistActionResult><Id>music.playlist."#), "{}", r.body);
     assert!(r.body.contains("<IsPublished>true</IsPublished><Name>Groove &amp; XML</Name><TrackActionResults><TrackActionResult><Id>music.AQQ"), "{}", r.body);
 }
+
+backend_tests!(
+    create_as_documented,
+    update_as_documented,
+    delete_and_isolation,
+    browse_lookup_and_sub_browse_playlists,
+    capacities_read_only_and_state,
+    collection_deletes_leave_playlists_alone,
+    playlists_in_xml
+);

@@ -34,9 +34,8 @@ async fn documented_collection(server: &Server, user: &str) -> (String, Client) 
 
 /// uri-browse-user-collection-playlist.md, "Browse artists" and "Browse artists with invalid
 /// orderBy".
-#[tokio::test]
-async fn browse_artists_as_documented() {
-    let server = Server::start();
+async fn browse_artists_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let (token, c) = documented_collection(&server, "alice").await;
     let r = c.get_auth("/1/content/music/collection/artists/browse?orderBy=ArtistName", &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -58,9 +57,8 @@ async fn browse_artists_as_documented() {
 }
 
 /// uri-browse-user-collection-playlist.md, "Browse albums".
-#[tokio::test]
-async fn browse_albums_as_documented() {
-    let server = Server::start();
+async fn browse_albums_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let (token, c) = documented_collection(&server, "alice").await;
     let r = c.get_auth("/1/content/music/collection/albums/browse?orderBy=AlbumTitle", &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -107,9 +105,8 @@ async fn browse_albums_as_documented() {
 }
 
 /// uri-browse-user-collection-playlist.md, "Browse tracks".
-#[tokio::test]
-async fn browse_tracks_as_documented() {
-    let server = Server::start();
+async fn browse_tracks_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let (token, c) = documented_collection(&server, "alice").await;
     let r = c.get_auth("/1/content/music/collection/tracks/browse?orderBy=TrackTitle", &token).await;
     let v = r.json();
@@ -143,9 +140,8 @@ async fn browse_tracks_as_documented() {
     assert_eq!(lucky["Source"], "Collection");
 }
 
-#[tokio::test]
-async fn continuation_tokens_are_bound_and_keyset_paged() {
-    let server = Server::start();
+async fn continuation_tokens_are_bound_and_keyset_paged(backend: Backend) {
+    let server = Server::start(backend);
     let alice = server.create_user("alice");
     let bob = server.create_user("bob");
     let c = server.client();
@@ -211,9 +207,8 @@ async fn continuation_tokens_are_bound_and_keyset_paged() {
 }
 
 /// uri-content-lookup.md, catalog lookups and "Lookup of a nonexistent ID".
-#[tokio::test]
-async fn catalog_lookups_as_documented() {
-    let server = Server::start();
+async fn catalog_lookups_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let c = server.client();
     let token = server.create_user("alice");
     let app = {
@@ -283,9 +278,8 @@ async fn catalog_lookups_as_documented() {
 }
 
 /// uri-content-lookup.md, "More complex example": a batch, in XML.
-#[tokio::test]
-async fn batch_lookup_in_xml() {
-    let server = Server::start();
+async fn batch_lookup_in_xml(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let path = format!("/1/content/{GET_LUCKY}+{RAM}+{DAFT_PUNK}/lookup?source=catalog");
@@ -305,9 +299,8 @@ async fn batch_lookup_in_xml() {
 }
 
 /// json-paginatedlist.md: an album of more than 25 tracks, and its continuation.
-#[tokio::test]
-async fn lookup_extras_and_their_continuation() {
-    let server = Server::start();
+async fn lookup_extras_and_their_continuation(backend: Backend) {
+    let server = Server::start(backend);
     let token = server.create_user("alice");
     let c = server.client();
     let r =
@@ -349,9 +342,8 @@ async fn lookup_extras_and_their_continuation() {
 }
 
 /// uri-content-lookup.md, "Collection album lookup" and "Collection+Catalog batch lookup".
-#[tokio::test]
-async fn collection_lookups_as_documented() {
-    let server = Server::start();
+async fn collection_lookups_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let (token, c) = documented_collection(&server, "alice").await;
     let r = c.get_auth(&format!("/1/content/{RAM}/lookup?source=collection"), &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -388,9 +380,8 @@ async fn collection_lookups_as_documented() {
 }
 
 /// uri-browse-sub-items.md.
-#[tokio::test]
-async fn sub_browse_as_documented() {
-    let server = Server::start();
+async fn sub_browse_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let (token, c) = documented_collection(&server, "alice").await;
     // "Get the first 3 tracks of the album Discovery".
     let r =
@@ -444,9 +435,8 @@ fn item_ids(list: &Value) -> Vec<String> {
 }
 
 /// uri-search-content.md.
-#[tokio::test]
-async fn search_as_documented() {
-    let server = Server::start();
+async fn search_as_documented(backend: Backend) {
+    let server = Server::start(backend);
     let (token, c) = documented_collection(&server, "alice").await;
     let r = c.get_auth("/1/content/music/search?q=daft+punk&source=catalog", &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -498,9 +488,8 @@ async fn search_as_documented() {
 
 /// uri-access-user-profile.md and json-collectionstate.md: the state token moves with the
 /// collection and is the one checked on writes.
-#[tokio::test]
-async fn profile_and_collection_state() {
-    let server = Server::start_with(&["--max-tracks", "10"]);
+async fn profile_and_collection_state(backend: Backend) {
+    let server = Server::start_with(backend, &["--max-tracks", "10"]);
     let token = server.create_user("alice");
     let c = server.client();
     let r = c.get_auth("/1/user/music/profile", &token).await;
@@ -539,3 +528,17 @@ async fn profile_and_collection_state() {
         c.send(c.get("/1/user/music/profile").header("Accept", "application/xml").bearer_auth(&token)).await;
     assert!(r.body.contains("<Collection><RemainingPlaylistCount>100</RemainingPlaylistCount><RemainingTrackCount>7</RemainingTrackCount><Token>"), "{}", r.body);
 }
+
+backend_tests!(
+    browse_artists_as_documented,
+    browse_albums_as_documented,
+    browse_tracks_as_documented,
+    continuation_tokens_are_bound_and_keyset_paged,
+    catalog_lookups_as_documented,
+    batch_lookup_in_xml,
+    lookup_extras_and_their_continuation,
+    collection_lookups_as_documented,
+    sub_browse_as_documented,
+    search_as_documented,
+    profile_and_collection_state
+);

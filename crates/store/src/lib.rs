@@ -1,19 +1,22 @@
 //! Storage of the catalog, users, applications and collections.
 //!
 //! [`Store`] is the one interface the HTTP service uses; each backend is a module
-//! ([`sqlite`] today). Its types speak of the domain (catalog IDs, collection IDs, users),
+//! ([`sqlite`], [`postgres`]). Its types speak of the domain (catalog IDs, collection IDs, users),
 //! never of a backend, so that every backend passes the same test suite
 //! (`tests/conformance.rs`).
 //!
 //! Guarantees every backend gives:
 //! - a write call is atomic: its successful items are committed together, durably, before
-//!   the call returns; on error nothing is changed;
+//!   the call returns; on error nothing is changed (with one exception no networked database
+//!   can avoid: a connection lost during the commit itself, reported as `Unavailable`, leaves
+//!   the outcome unknown);
 //! - every query on collection data is bound to a user: a collection ID of one user finds
 //!   nothing in another's collection;
 //! - `CollectionState` (`state_version`, counts) changes exactly when the collection does.
 
 mod catalog_rows;
 mod order;
+pub mod postgres;
 pub mod sqlite;
 pub mod text;
 mod types;

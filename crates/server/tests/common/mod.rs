@@ -1,5 +1,9 @@
 //! Black-box harness: starts the real `groove-server` binary on an ephemeral port with its
-//! own data directory, waits for `/healthz`, and stops it (by PID) when dropped.
+//! own data directory (and, for PostgreSQL, its own database), waits for `/healthz`, and
+//! stops it (by PID) when dropped.
+//!
+//! Every test runs against both storage backends: a test is an `async fn name(b: Backend)`
+//! and `backend_tests!(name, ...)` at the end of its file makes one test per backend.
 #![allow(dead_code, reason = "each test file uses a different part of the harness")]
 #![allow(
     clippy::unwrap_used,
@@ -30,38 +34,158 @@ pub fn admin(data_dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Where a test server keeps its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Makes one test per backend of each `async fn name(b: Backend)` named.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// The PostgreSQL server the tests use (`GROOVE_TEST_POSTGRES_URL`, by default the local
+/// one with trust authentication).
+pub fn postgres_admin_url() -> String {
+    std::env::var("GROOVE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database of a test's own, dropped with it.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+}
+
+/// Runs `sql` on the PostgreSQL server of the tests. The synchronous client runs a runtime of
+/// its own, so it is used from a thread of its own, wherever the caller runs.
+pub fn postgres_execute(sql: &str) -> u64 {
+    let (admin, sql) = (postgres_admin_url(), sql.to_owned());
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("PostgreSQL is needed for these tests ({admin}): {e}"));
+        client.execute(sql.as_str(), &[]).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    })
+    .join()
+    .unwrap()
+}
+
+impl PgDatabase {
+    pub fn create() -> PgDatabase {
+        let admin = postgres_admin_url();
+        let name = format!("groove_test_{:032x}", rand_u128());
+        postgres_execute(&format!("CREATE DATABASE {name}"));
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        PgDatabase { url: format!("{base}/{name}"), name }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        postgres_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+fn rand_u128() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let a = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let b = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    (u128::from(a) << 64) | u128::from(b)
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    pub backend: Backend,
+    /// The database of a PostgreSQL-backed server (dropped after the server stops).
+    pub database: Option<PgDatabase>,
     child: Option<Child>,
     _tmp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
+    /// A database shared with other servers, owned by the test.
+    shared_url: Option<String>,
+    env: Vec<(String, String)>,
 }
 
 impl Server {
-    pub fn start() -> Server {
-        Self::start_with(&[])
-    }
-
-    /// A server with extra `serve` options, in a fresh data directory.
-    pub fn start_with(extra: &[&str]) -> Server {
+    /// A server on a database that other servers of the test share; `env` is passed to the
+    /// process and to its admin commands (for example a shared token-signing key).
+    pub fn start_shared(database_url: &str, env: &[(&str, &str)]) -> Server {
         let tmp = tempfile::tempdir().unwrap();
         let mut s = Server {
             addr: "127.0.0.1:0".parse().unwrap(),
             data_dir: tmp.path().join("data"),
+            backend: Backend::Postgres,
+            database: None,
             child: None,
             _tmp: Some(tmp),
-            extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
+            extra_args: Vec::new(),
+            shared_url: Some(database_url.to_owned()),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         };
         s.spawn();
         s
     }
 
-    /// Starts the process (again) on the same data directory.
+    pub fn start(backend: Backend) -> Server {
+        Self::start_with(backend, &[])
+    }
+
+    /// A server with extra `serve` options, in a fresh data directory (and database).
+    pub fn start_with(backend: Backend, extra: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = Server {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: tmp.path().join("data"),
+            backend,
+            database: (backend == Backend::Postgres).then(PgDatabase::create),
+            child: None,
+            _tmp: Some(tmp),
+            extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
+            shared_url: None,
+            env: Vec::new(),
+        };
+        s.spawn();
+        s
+    }
+
+    /// Options naming where the data is, for the server and the admin commands.
+    pub fn store_args(&self) -> Vec<String> {
+        let mut args = vec!["--data-dir".to_owned(), self.data_dir.display().to_string()];
+        if let Some(url) = self.database.as_ref().map(|db| &db.url).or(self.shared_url.as_ref()) {
+            args.extend(["--database-url".to_owned(), url.clone()]);
+        }
+        args
+    }
+
+    /// Starts the process (again) on the same data.
     pub fn spawn(&mut self) {
         let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(&self.data_dir)
+            .args(self.store_args())
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("serve")
@@ -69,6 +193,7 @@ impl Server {
             .arg("json")
             .args(&self.extra_args)
             .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -128,7 +253,14 @@ impl Server {
     }
 
     pub fn admin(&self, args: &[&str]) -> String {
-        admin(&self.data_dir, args)
+        let out = Command::new(BIN)
+            .args(self.store_args())
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
     }
 
     pub fn create_user(&self, name: &str) -> String {
@@ -147,6 +279,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // The process first, then its database (dropped after this, field by field).
         self.kill();
     }
 }

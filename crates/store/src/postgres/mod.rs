@@ -1,0 +1,627 @@
+//! The shared backend: PostgreSQL, for deployments where several stateless server
+//! processes share one database. The schema and the queries stay within what the engines
+//! that speak PostgreSQL's dialect accept (CockroachDB, YugabyteDB): no triggers, no stored
+//! procedures, no advisory locks, no `LISTEN/NOTIFY`, no extensions.
+//!
+//! - **Connections** come from a bounded pool (deadpool). A pooled connection is checked
+//!   with a round trip before it is handed out again, so that after the database restarts
+//!   (or kills its sessions) the pool drops the broken connections and opens new ones by
+//!   itself.
+//! - **Writes** are one transaction each, which first locks the user's row
+//!   (`SELECT ... FROM users WHERE id = $1 FOR UPDATE`): writes to one collection from any
+//!   number of processes happen one after the other, so none is lost, `state_version` and
+//!   the counts stay exact, and the unique constraints (one entry per track and user) back
+//!   this up.
+//! - **Retries**: a transaction that the database aborts as a serialization failure or a
+//!   deadlock (SQLSTATE 40001, 40P01) runs again, a few times, before the call fails with
+//!   [`StoreError::Unavailable`]; so does one that a unique constraint refused because of a
+//!   row another transaction had just committed, and one whose connection broke before its
+//!   `COMMIT` was sent (the database rolled it back). A write whose connection breaks during
+//!   the `COMMIT` is not retried: whether it committed is unknown.
+//! - **Durability** is PostgreSQL's: `COMMIT` answers once the write-ahead log is flushed
+//!   (`synchronous_commit=on`, the default, which this backend never changes).
+//! - **Reads** of more than one statement run in one read-only `REPEATABLE READ`
+//!   transaction, so that a page and the records it refers to come from one snapshot.
+//!
+//! Behaviour is the SQLite backend's ([`crate::sqlite`]); `tests/conformance.rs` runs the
+//! same suite against both.
+
+/// Runs `$body` in a transaction on a pooled connection, and commits. `$body` is an
+/// expression that uses the transaction `$tx` and evaluates to the call's value, with `?`
+/// for its failures. The whole transaction runs again (on a fresh connection) when
+/// [`Fail::retry_after`] says so.
+macro_rules! run {
+    ($store:expr, $mode:expr, |$tx:ident| $body:expr) => {{
+        let store: &$crate::postgres::PostgresStore = $store;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome: Result<_, $crate::postgres::Fail> = async {
+                let mut client = store.client().await?;
+                let $tx = $crate::postgres::begin(&mut client, $mode).await?;
+                let value = $body;
+                $crate::postgres::committed($mode, $tx.commit().await)?;
+                Ok(value)
+            }
+            .await;
+            match outcome {
+                Ok(value) => break Ok(value),
+                Err(fail) => match fail.retry_after(attempt) {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => break Err(fail.into_store()),
+                },
+            }
+        }
+    }};
+}
+
+mod catalog;
+mod collection;
+mod migrations;
+mod playlists;
+mod read;
+mod search;
+
+pub use migrations::SCHEMA_VERSION;
+
+use crate::catalog_rows::CatalogRows;
+use crate::{
+    AddOutcome, AddTracks, App, CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
+    CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats, ItemRef,
+    NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
+    SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
+};
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
+use std::time::Duration;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, NoTls, Row};
+
+/// A transaction on a pooled connection, with the connection's statement cache.
+pub(crate) type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+/// How many times a transaction runs at most when the database keeps aborting it.
+const MAX_ATTEMPTS: u32 = 6;
+
+/// Settings of the connection pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgOptions {
+    /// Connections one server process keeps at most.
+    pub max_connections: usize,
+    /// How long opening one connection may take.
+    pub connect_timeout: Duration,
+    /// How long a call waits for a free connection before failing with
+    /// [`StoreError::Unavailable`].
+    pub wait_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            max_connections: 16,
+            connect_timeout: Duration::from_secs(5),
+            wait_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The PostgreSQL store. Cheap to clone; all clones share one pool.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/database`, or the
+    /// `key=value` form of libpq), builds the pool and applies pending migrations.
+    ///
+    /// Fails with [`StoreError::Unavailable`] if the database cannot be reached, and with
+    /// [`StoreError::Internal`] if its schema is newer than this build knows.
+    pub async fn connect(url: &str, options: PgOptions) -> StoreResult<PostgresStore> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            StoreError::Invalid(format!("the PostgreSQL connection string does not parse: {e}"))
+        })?;
+        config.connect_timeout(options.connect_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("groove-server");
+        }
+        // `Verified`: a round trip before a pooled connection is reused, so that a connection
+        // the server has closed is dropped rather than handed to a caller.
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Verified },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.max_connections.max(1))
+            .wait_timeout(Some(options.wait_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.connect_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
+        let store = PostgresStore { pool };
+        migrations::apply(&store).await?;
+        Ok(store)
+    }
+
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client, Fail> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// One statement outside a transaction, retried like a transaction (it changes nothing).
+    async fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<Row>> {
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome: Result<Option<Row>, Fail> = async {
+                let client = self.client().await?;
+                let statement = client.prepare_cached(sql).await?;
+                Ok(client.query_opt(&statement, params).await?)
+            }
+            .await;
+            match outcome {
+                Ok(row) => return Ok(row),
+                Err(fail) => match fail.retry_after(attempt) {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(fail.into_store()),
+                },
+            }
+        }
+    }
+}
+
+/// What a transaction is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Reads several statements from one snapshot.
+    Read,
+    /// Writes, at the database's default isolation (`READ COMMITTED` on PostgreSQL); the
+    /// user's row lock orders the writes to one collection.
+    Write,
+}
+
+pub(crate) async fn begin(client: &mut deadpool_postgres::Client, mode: Mode) -> Result<Tx<'_>, Fail> {
+    let tx = match mode {
+        Mode::Write => client.transaction().await?,
+        Mode::Read => {
+            client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?
+        }
+    };
+    Ok(tx)
+}
+
+/// The outcome of a transaction's `COMMIT`.
+pub(crate) fn committed(mode: Mode, result: Result<(), tokio_postgres::Error>) -> Result<(), Fail> {
+    match result {
+        Ok(()) => Ok(()),
+        // A read-only transaction has nothing to commit: what it read stands, and the pool
+        // drops the broken connection when it next checks it.
+        Err(_) if mode == Mode::Read => Ok(()),
+        Err(e) => Err(Fail::at_commit(e)),
+    }
+}
+
+/// What a database error means for the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// Another transaction got in the way (serialization failure, deadlock): running the
+    /// transaction again may succeed.
+    Conflict,
+    /// A unique constraint refused a row that another transaction has just committed:
+    /// running again sees that row.
+    Duplicate,
+    /// The connection is gone, or the server is shutting down or not yet accepting.
+    Lost,
+    /// The database cannot serve now (too many connections, out of space, a read-only
+    /// standby, a cancelled statement).
+    Unavailable,
+    /// Anything else: the database does not accept what this version sends.
+    Other,
+}
+
+fn classify(error: &tokio_postgres::Error) -> Class {
+    if let Some(code) = error.code() {
+        let code = code.code();
+        return match code {
+            "40001" | "40P01" => Class::Conflict,
+            "23505" => Class::Duplicate,
+            "57P01" | "57P02" | "57P03" => Class::Lost,
+            c if c.starts_with("08") => Class::Lost,
+            c if c.starts_with("40")
+                || c.starts_with("53")
+                || c.starts_with("58")
+                || c == "25006"
+                || c == "57014"
+                || c == "57P04" =>
+            {
+                Class::Unavailable
+            }
+            _ => Class::Other,
+        };
+    }
+    let io = std::error::Error::source(error).is_some_and(<dyn std::error::Error>::is::<std::io::Error>);
+    if error.is_closed() || io { Class::Lost } else { Class::Other }
+}
+
+/// Why one attempt at a database call failed.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    /// A database error; `committing` if it came from the `COMMIT` itself.
+    Db { error: tokio_postgres::Error, committing: bool },
+    /// No connection could be had from the pool.
+    Pool { message: String, retry: bool },
+    /// The store's own answer (a stale state token, a refusal, ...): never retried.
+    Store(StoreError),
+}
+
+impl From<tokio_postgres::Error> for Fail {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Fail::Db { error, committing: false }
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        Fail::Store(e)
+    }
+}
+
+impl From<PoolError> for Fail {
+    fn from(e: PoolError) -> Self {
+        match e {
+            // The database refused or dropped the connection attempt: it may be restarting.
+            PoolError::Backend(error) => Fail::Pool {
+                message: format!("cannot connect to PostgreSQL: {}", describe(&error)),
+                retry: true,
+            },
+            PoolError::Timeout(TimeoutType::Wait) => {
+                Fail::Pool { message: "no database connection became free in time".into(), retry: false }
+            }
+            PoolError::Timeout(_) => {
+                Fail::Pool { message: "connecting to PostgreSQL timed out".into(), retry: false }
+            }
+            other => Fail::Pool { message: format!("no database connection: {other}"), retry: false },
+        }
+    }
+}
+
+impl Fail {
+    pub(crate) fn at_commit(error: tokio_postgres::Error) -> Fail {
+        Fail::Db { error, committing: true }
+    }
+
+    /// How long to wait before attempt `attempt + 1`, if the failure is worth another one.
+    pub(crate) fn retry_after(&self, attempt: u32) -> Option<Duration> {
+        if attempt >= MAX_ATTEMPTS {
+            return None;
+        }
+        let retry = match self {
+            Fail::Db { error, committing } => match classify(error) {
+                Class::Conflict | Class::Duplicate => true,
+                // Nothing of the transaction was applied unless the COMMIT was under way.
+                Class::Lost => !committing,
+                Class::Unavailable | Class::Other => false,
+            },
+            Fail::Pool { retry, .. } => *retry,
+            Fail::Store(_) => false,
+        };
+        if !retry {
+            return None;
+        }
+        // 10, 20, 40, ... ms and some jitter, so that two colliding writers part ways.
+        let base = 10u64 << attempt.min(6);
+        let delay = Duration::from_millis(base + rand::random_range(0..base));
+        tracing::debug!(?delay, attempt, failure = ?self, "retrying a database transaction");
+        Some(delay)
+    }
+
+    pub(crate) fn into_store(self) -> StoreError {
+        match self {
+            Fail::Store(e) => e,
+            Fail::Pool { message, .. } => StoreError::Unavailable(message),
+            Fail::Db { error, committing } => match classify(&error) {
+                Class::Conflict => StoreError::Unavailable(format!(
+                    "the database kept aborting the transaction as conflicting: {}",
+                    describe(&error)
+                )),
+                Class::Lost if committing => StoreError::Unavailable(format!(
+                    "the connection to the database broke while committing: {}",
+                    describe(&error)
+                )),
+                Class::Lost | Class::Unavailable => StoreError::Unavailable(describe(&error)),
+                Class::Duplicate | Class::Other => StoreError::Internal(describe(&error)),
+            },
+        }
+    }
+}
+
+/// An error and its causes on one line: tokio-postgres keeps the server's message (or the
+/// operating system's) in the error's source, not in its own text.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Fail {
+    Fail::Store(StoreError::Internal(e.to_string()))
+}
+
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A column of a row, as a [`StoreError`] if it does not decode.
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
+    row.try_get(i).map_err(|e| Fail::from(e).into_store())
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn health(&self) -> StoreResult<()> {
+        self.query_opt("SELECT 1", &[]).await.map(|_| ())
+    }
+
+    async fn token_secret(&self) -> StoreResult<[u8; 32]> {
+        let fresh: [u8; 32] = rand::random();
+        let value: Vec<u8> = run!(self, Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING",
+                &[&fresh.as_slice()],
+            )
+            .await?;
+            tx.query_one("SELECT value FROM meta WHERE key = 'token_secret'", &[]).await?.try_get(0)?
+        })?;
+        value.try_into().map_err(|_| StoreError::Internal("the stored token secret is not 32 bytes".into()))
+    }
+
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+            .await?
+            .map(|row| column(&row, 0))
+            .transpose()
+    }
+
+    async fn set_meta(&self, key: &str, value: Vec<u8>) -> StoreResult<()> {
+        run!(self, Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &value],
+            )
+            .await?;
+        })
+    }
+
+    async fn create_user(&self, name: &str) -> StoreResult<User> {
+        let id: Option<i64> = run!(self, Mode::Write, |tx| {
+            let st = tx
+                .prepare_cached(
+                    "INSERT INTO users (name, created_at) VALUES ($1, $2)
+                     ON CONFLICT (name) DO NOTHING RETURNING id",
+                )
+                .await?;
+            match tx.query_opt(&st, &[&name, &now_millis()]).await? {
+                Some(row) => Some(row.try_get(0)?),
+                None => None,
+            }
+        })?;
+        match id {
+            Some(id) => Ok(User { id, name: name.to_owned() }),
+            None => Err(StoreError::AlreadyExists(format!("user {name:?}"))),
+        }
+    }
+
+    async fn find_user(&self, name: &str) -> StoreResult<Option<User>> {
+        self.query_opt("SELECT id FROM users WHERE name = $1", &[&name])
+            .await?
+            .map(|row| Ok(User { id: column(&row, 0)?, name: name.to_owned() }))
+            .transpose()
+    }
+
+    async fn ensure_user(&self, name: &str) -> StoreResult<User> {
+        if let Some(user) = self.find_user(name).await? {
+            return Ok(user);
+        }
+        let id: i64 = run!(self, Mode::Write, |tx| {
+            let st = tx
+                .prepare_cached(
+                    "INSERT INTO users (name, created_at) VALUES ($1, $2)
+                     ON CONFLICT (name) DO NOTHING RETURNING id",
+                )
+                .await?;
+            match tx.query_opt(&st, &[&name, &now_millis()]).await? {
+                Some(row) => row.try_get(0)?,
+                // Another process created it since: it is committed, so this statement sees it.
+                None => tx.query_one("SELECT id FROM users WHERE name = $1", &[&name]).await?.try_get(0)?,
+            }
+        })?;
+        Ok(User { id, name: name.to_owned() })
+    }
+
+    async fn create_app(&self, app: NewApp) -> StoreResult<App> {
+        let inserted: u64 = run!(self, Mode::Write, |tx| {
+            tx.execute(
+                "INSERT INTO apps (client_id, name, secret_sha256, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (client_id) DO NOTHING",
+                &[&app.client_id, &app.name, &app.secret_sha256.as_slice(), &now_millis()],
+            )
+            .await?
+        })?;
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists(format!("application {:?}", app.client_id)));
+        }
+        Ok(App { name: app.name, client_id: app.client_id, secret_sha256: app.secret_sha256 })
+    }
+
+    async fn find_app(&self, client_id: &str) -> StoreResult<Option<App>> {
+        let Some(row) = self
+            .query_opt("SELECT name, secret_sha256 FROM apps WHERE client_id = $1", &[&client_id])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let hash: Vec<u8> = column(&row, 1)?;
+        let secret_sha256 =
+            hash.try_into().map_err(|_| StoreError::Internal("stored secret hash is not 32 bytes".into()))?;
+        Ok(Some(App { name: column(&row, 0)?, client_id: client_id.to_owned(), secret_sha256 }))
+    }
+
+    async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats> {
+        let rows = CatalogRows::from_tracks(&tracks)?;
+        run!(self, Mode::Write, |tx| catalog::import(&tx, &rows).await?)?;
+        Ok(rows.stats())
+    }
+
+    async fn catalog_track_count(&self) -> StoreResult<u64> {
+        let n: i64 = match self.query_opt("SELECT count(*) FROM catalog_tracks", &[]).await? {
+            Some(row) => column(&row, 0)?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn catalog_items(&self, ids: Vec<CatalogId>) -> StoreResult<Vec<Option<CatalogItem>>> {
+        run!(self, Mode::Read, |tx| read::catalog_items(&tx, &ids).await?)
+    }
+
+    async fn catalog_album_tracks(
+        &self,
+        album: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogTrack>>> {
+        run!(self, Mode::Read, |tx| read::catalog_album_tracks(&tx, album, &page).await?)
+    }
+
+    async fn catalog_artist_albums(
+        &self,
+        artist: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogAlbum>>> {
+        run!(self, Mode::Read, |tx| read::catalog_artist_albums(&tx, artist, &page).await?)
+    }
+
+    async fn catalog_artist_tracks(
+        &self,
+        artist: CatalogId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CatalogTrack>>> {
+        run!(self, Mode::Read, |tx| read::catalog_artist_tracks(&tx, artist, &page).await?)
+    }
+
+    async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
+        run!(self, Mode::Read, |tx| search::search(&tx, &req).await?)
+    }
+
+    async fn collection_state(&self, user: UserId) -> StoreResult<CollectionState> {
+        let row = self
+            .query_opt(
+                "SELECT state_version, next_seq, track_count, playlist_count FROM users WHERE id = $1",
+                &[&user],
+            )
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+        collection::user_from_row(&row).map(|u| u.state).map_err(Fail::into_store)
+    }
+
+    async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
+        run!(self, Mode::Write, |tx| collection::add_tracks(&tx, &req).await?)
+    }
+
+    async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
+        run!(self, Mode::Write, |tx| collection::delete_tracks(&tx, &req).await?)
+    }
+
+    async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
+        run!(self, Mode::Read, |tx| read::browse_tracks(&tx, user, &page).await?)
+    }
+
+    async fn browse_albums(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionAlbum>> {
+        run!(self, Mode::Read, |tx| read::browse_albums(&tx, user, &page).await?)
+    }
+
+    async fn browse_artists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionArtist>> {
+        run!(self, Mode::Read, |tx| read::browse_artists(&tx, user, &page).await?)
+    }
+
+    async fn collection_items(
+        &self,
+        user: UserId,
+        refs: Vec<ItemRef>,
+    ) -> StoreResult<Vec<Option<CollectionItem>>> {
+        run!(self, Mode::Read, |tx| read::collection_items(&tx, user, &refs).await?)
+    }
+
+    async fn collection_album_tracks(
+        &self,
+        user: UserId,
+        album: CollectionId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CollectionTrack>>> {
+        run!(self, Mode::Read, |tx| read::collection_album_tracks(&tx, user, album, &page).await?)
+    }
+
+    async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome> {
+        run!(self, Mode::Write, |tx| playlists::write_playlist(&tx, &req).await?)
+    }
+
+    async fn delete_playlist(
+        &self,
+        user: UserId,
+        playlist: PlaylistId,
+        expected_version: Option<u64>,
+    ) -> StoreResult<CollectionState> {
+        run!(self, Mode::Write, |tx| playlists::delete_playlist(&tx, user, playlist, expected_version)
+            .await?)
+    }
+
+    async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>> {
+        run!(self, Mode::Read, |tx| playlists::browse_playlists(&tx, user, &page).await?)
+    }
+
+    async fn playlist(&self, user: UserId, playlist: PlaylistId) -> StoreResult<Option<PlaylistInfo>> {
+        let Some(row) = self
+            .query_opt(
+                "SELECT name, is_published, is_read_only, track_count FROM playlists
+                 WHERE user_id = $1 AND id = $2",
+                &[&user, &playlist.uuid().as_bytes().as_slice()],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        playlists::info_from_row(playlist, &row).map(Some).map_err(Fail::into_store)
+    }
+
+    async fn playlist_entries(
+        &self,
+        user: UserId,
+        playlist: PlaylistId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<PlaylistEntry>>> {
+        run!(self, Mode::Read, |tx| playlists::playlist_entries(&tx, user, playlist, &page).await?)
+    }
+
+    async fn collection_artist_albums(
+        &self,
+        user: UserId,
+        artist: CollectionId,
+        page: PageRequest,
+    ) -> StoreResult<Option<Page<CollectionAlbum>>> {
+        run!(self, Mode::Read, |tx| read::collection_artist_albums(&tx, user, artist, &page).await?)
+    }
+}

@@ -1,0 +1,836 @@
+//! Reading: catalog records, the collection's lists (keyset pagination) and lookups.
+//!
+//! Over a network every round trip counts, so records are read by page rather than one by
+//! one: a page's tracks, their albums, their artists and the user's collection IDs for
+//! them are a handful of `= ANY($1)` queries whatever the page's length.
+
+use super::{Fail, Tx, internal};
+use crate::{
+    CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
+    CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
+    StoreError, UserId,
+};
+use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
+use std::collections::{BTreeSet, HashMap};
+use tokio_postgres::Row;
+use tokio_postgres::types::{ToSql, Type};
+
+pub(crate) fn key16(bytes: &[u8]) -> Result<[u8; 16], Fail> {
+    bytes.try_into().map_err(|_| internal("a stored key is not 16 bytes"))
+}
+
+fn catalog_id(bytes: &[u8]) -> Result<CatalogId, Fail> {
+    Ok(CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(bytes)?)))
+}
+
+fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, Fail> {
+    serde_json::from_str(doc).map_err(|e| internal(format!("a stored catalog document does not parse: {e}")))
+}
+
+/// `ids` without repeats, in increasing order.
+fn distinct(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Keyset pages
+
+/// A query parameter owned by the query being built.
+pub(crate) type Param = Box<dyn ToSql + Sync + Send>;
+
+/// One ordered list: which rows, and which columns order them. The last key column makes
+/// every key unique within the list, so that keyset pagination neither skips nor repeats.
+pub(crate) struct ListQuery<'a> {
+    /// Columns returned for each row, before the key columns.
+    pub select: &'a str,
+    pub from: &'a str,
+    /// Condition on the rows, with placeholders `$1` .. `$n` for `args`.
+    pub filter: &'a str,
+    pub args: Vec<Param>,
+    pub keys: &'a [&'a str],
+    pub desc: bool,
+}
+
+fn key_param(part: &KeyPart) -> Param {
+    match part {
+        KeyPart::Int(i) => Box::new(*i),
+        KeyPart::Text(t) => Box::new(t.clone()),
+        KeyPart::Bytes(b) => Box::new(b.clone()),
+    }
+}
+
+/// Whether a position's component can stand for a key column of type `ty`.
+fn fits(part: &KeyPart, ty: &Type) -> bool {
+    match part {
+        KeyPart::Int(_) => *ty == Type::INT8,
+        KeyPart::Text(_) => *ty == Type::TEXT || *ty == Type::VARCHAR,
+        KeyPart::Bytes(_) => *ty == Type::BYTEA,
+    }
+}
+
+fn key_part(row: &Row, i: usize) -> Result<KeyPart, Fail> {
+    let ty = row.columns()[i].type_();
+    if *ty == Type::INT8 {
+        Ok(KeyPart::Int(row.try_get(i)?))
+    } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+        Ok(KeyPart::Text(row.try_get(i)?))
+    } else if *ty == Type::BYTEA {
+        Ok(KeyPart::Bytes(row.try_get(i)?))
+    } else {
+        Err(internal(format!("unexpected sort key column type {ty}")))
+    }
+}
+
+fn bad_position() -> Fail {
+    StoreError::Invalid("the position does not fit this list".into()).into()
+}
+
+/// A page of `q`: the rows (the selected columns, then the key columns), and the position
+/// after the last row if more follow. Positions compare as row values
+/// (`(a, b) > ($1, $2)`), which the list's index answers as a range scan.
+pub(crate) async fn page_rows(
+    tx: &Tx<'_>,
+    q: ListQuery<'_>,
+    n_select: usize,
+    page: &PageRequest,
+) -> Result<(Vec<Row>, Option<SortKey>), Fail> {
+    let mut args = q.args;
+    let dir = if q.desc { "DESC" } else { "ASC" };
+    let mut filter = q.filter.to_owned();
+    let first_key_param = args.len();
+    if let Some(after) = &page.after {
+        if after.0.len() != q.keys.len() {
+            return Err(bad_position());
+        }
+        let placeholders: Vec<String> =
+            (0..q.keys.len()).map(|i| format!("${}", first_key_param + 1 + i)).collect();
+        filter = format!(
+            "{filter} AND ({}) {} ({})",
+            q.keys.join(", "),
+            if q.desc { "<" } else { ">" },
+            placeholders.join(", ")
+        );
+        args.extend(after.0.iter().map(key_param));
+    }
+    let limit = usize::try_from(page.limit).map_err(internal)?;
+    args.push(Box::new(i64::from(page.limit) + 1));
+    args.push(Box::new(i64::try_from(page.skip).map_err(|_| bad_position())?));
+    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
+    let sql = format!(
+        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {} LIMIT ${} OFFSET ${}",
+        q.select,
+        q.keys.join(", "),
+        q.from,
+        order_by.join(", "),
+        args.len() - 1,
+        args.len()
+    );
+    let st = tx.prepare_cached(&sql).await?;
+    if let Some(after) = &page.after {
+        let types = st.params().get(first_key_param..first_key_param + after.0.len()).unwrap_or_default();
+        if types.len() != after.0.len() || after.0.iter().zip(types).any(|(p, t)| !fits(p, t)) {
+            return Err(bad_position());
+        }
+    }
+    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
+    let mut rows = tx.query(&st, &params).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = match rows.last() {
+        Some(last) if more => {
+            Some(SortKey((0..q.keys.len()).map(|i| key_part(last, n_select + i)).collect::<Result<_, _>>()?))
+        }
+        _ => None,
+    };
+    Ok((rows, next))
+}
+
+async fn count(tx: &Tx<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Fail> {
+    let st = tx.prepare_cached(sql).await?;
+    let n: i64 = tx.query_one(&st, params).await?.try_get(0)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+// ---------------------------------------------------------------------------------------
+// Catalog records
+
+/// An album as read, with the catalog rows of its credited artists.
+#[derive(Clone)]
+pub(crate) struct LoadedAlbum {
+    pub album: CatalogAlbum,
+    pub artist_rows: Vec<i64>,
+}
+
+/// A track as read, with the catalog rows of its album and of every artist credited on the
+/// track or on its album (each once, in row order).
+pub(crate) struct LoadedTrack {
+    pub track: CatalogTrack,
+    pub album_row: i64,
+    pub artist_rows: Vec<i64>,
+}
+
+/// Reads catalog documents, remembering albums and artists already read.
+#[derive(Default)]
+pub(crate) struct CatalogReader {
+    albums: HashMap<i64, LoadedAlbum>,
+    artists: HashMap<i64, CatalogArtist>,
+}
+
+impl CatalogReader {
+    async fn load_artists(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<(), Fail> {
+        let missing = distinct(ids.iter().copied().filter(|id| !self.artists.contains_key(id)));
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let st = tx.prepare_cached("SELECT id, gid, doc FROM catalog_artists WHERE id = ANY($1)").await?;
+        for row in tx.query(&st, &[&missing]).await? {
+            let gid: Vec<u8> = row.try_get(1)?;
+            let doc: String = row.try_get(2)?;
+            let artist = CatalogArtist { id: catalog_id(&gid)?, artist: parse_doc(&doc)? };
+            self.artists.insert(row.try_get(0)?, artist);
+        }
+        Ok(())
+    }
+
+    fn cached_artist(&self, id: i64) -> Result<&CatalogArtist, Fail> {
+        self.artists.get(&id).ok_or_else(|| internal(format!("catalog artist {id} is missing")))
+    }
+
+    async fn load_albums(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<(), Fail> {
+        let missing = distinct(ids.iter().copied().filter(|id| !self.albums.contains_key(id)));
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let st = tx.prepare_cached("SELECT id, gid, doc FROM catalog_albums WHERE id = ANY($1)").await?;
+        let rows = tx.query(&st, &[&missing]).await?;
+        let st = tx
+            .prepare_cached(
+                "SELECT album_id, role, artist_id FROM catalog_album_artists WHERE album_id = ANY($1)
+                 ORDER BY album_id, position",
+            )
+            .await?;
+        let mut credits: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for row in tx.query(&st, &[&missing]).await? {
+            credits.entry(row.try_get(0)?).or_default().push((row.try_get(1)?, row.try_get(2)?));
+        }
+        let artist_ids: Vec<i64> = credits.values().flatten().map(|(_, a)| *a).collect();
+        self.load_artists(tx, &artist_ids).await?;
+        for row in rows {
+            let id: i64 = row.try_get(0)?;
+            let gid: Vec<u8> = row.try_get(1)?;
+            let doc: String = row.try_get(2)?;
+            let own = credits.remove(&id).unwrap_or_default();
+            let artists = own
+                .iter()
+                .map(|(role, a)| Ok(Credit { role: role.clone(), artist: self.cached_artist(*a)?.clone() }))
+                .collect::<Result<Vec<_>, Fail>>()?;
+            let album = CatalogAlbum { id: catalog_id(&gid)?, album: parse_doc(&doc)?, artists };
+            let artist_rows = distinct(own.iter().map(|(_, a)| *a));
+            self.albums.insert(id, LoadedAlbum { album, artist_rows });
+        }
+        Ok(())
+    }
+
+    /// Catalog artists by row, in input order.
+    pub(crate) async fn artists(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<Vec<CatalogArtist>, Fail> {
+        self.load_artists(tx, ids).await?;
+        ids.iter().map(|&id| self.cached_artist(id).cloned()).collect()
+    }
+
+    /// Catalog albums by row, in input order.
+    pub(crate) async fn albums(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<Vec<LoadedAlbum>, Fail> {
+        self.load_albums(tx, ids).await?;
+        ids.iter()
+            .map(|id| {
+                self.albums.get(id).cloned().ok_or_else(|| internal(format!("catalog album {id} is missing")))
+            })
+            .collect()
+    }
+
+    /// Catalog tracks by row, in input order (a row may repeat).
+    pub(crate) async fn tracks(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<Vec<LoadedTrack>, Fail> {
+        let wanted = distinct(ids.iter().copied());
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let st =
+            tx.prepare_cached("SELECT id, gid, album_id, doc FROM catalog_tracks WHERE id = ANY($1)").await?;
+        let rows = tx.query(&st, &[&wanted]).await?;
+        let st = tx
+            .prepare_cached(
+                "SELECT track_id, role, artist_id FROM catalog_track_artists WHERE track_id = ANY($1)
+                 ORDER BY track_id, position",
+            )
+            .await?;
+        let mut credits: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for row in tx.query(&st, &[&wanted]).await? {
+            credits.entry(row.try_get(0)?).or_default().push((row.try_get(1)?, row.try_get(2)?));
+        }
+        let artist_ids: Vec<i64> = credits.values().flatten().map(|(_, a)| *a).collect();
+        self.load_artists(tx, &artist_ids).await?;
+        let mut docs: HashMap<i64, (Vec<u8>, i64, String)> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            docs.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+        }
+        let album_ids: Vec<i64> = docs.values().map(|(_, album, _)| *album).collect();
+        self.load_albums(tx, &album_ids).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (gid, album_row, doc) =
+                docs.get(id).ok_or_else(|| internal(format!("catalog track {id} is missing")))?;
+            let album = self
+                .albums
+                .get(album_row)
+                .ok_or_else(|| internal(format!("catalog album {album_row} is missing")))?;
+            let own = credits.get(id).map(Vec::as_slice).unwrap_or_default();
+            let artists = own
+                .iter()
+                .map(|(role, a)| Ok(Credit { role: role.clone(), artist: self.cached_artist(*a)?.clone() }))
+                .collect::<Result<Vec<_>, Fail>>()?;
+            let artist_rows = distinct(own.iter().map(|(_, a)| *a).chain(album.artist_rows.iter().copied()));
+            out.push(LoadedTrack {
+                track: CatalogTrack {
+                    id: catalog_id(gid)?,
+                    track: parse_doc(doc)?,
+                    album: album.album.clone(),
+                    artists,
+                },
+                album_row: *album_row,
+                artist_rows,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The catalog IDs and the user's collection IDs of the artists among `rows` that the
+    /// user has.
+    fn credited(
+        &self,
+        rows: &[i64],
+        cids: &HashMap<i64, CollectionId>,
+    ) -> Result<Vec<(CatalogId, CollectionId)>, Fail> {
+        rows.iter()
+            .filter_map(|row| cids.get(row).map(|cid| (*row, *cid)))
+            .map(|(row, cid)| Ok((self.cached_artist(row)?.id, cid)))
+            .collect()
+    }
+}
+
+/// Which catalog table holds a GUID, and the row's number there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CatalogRow {
+    Track(i64),
+    Album(i64),
+    Artist(i64),
+}
+
+async fn find_catalog_row(tx: &Tx<'_>, id: CatalogId) -> Result<Option<CatalogRow>, Fail> {
+    let st = tx
+        .prepare_cached(
+            "SELECT 0::BIGINT, id FROM catalog_tracks WHERE gid = $1
+             UNION ALL SELECT 1::BIGINT, id FROM catalog_albums WHERE gid = $1
+             UNION ALL SELECT 2::BIGINT, id FROM catalog_artists WHERE gid = $1",
+        )
+        .await?;
+    let mut found = None;
+    for row in tx.query(&st, &[&id.as_bytes().as_slice()]).await? {
+        let (kind, n): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        // A GUID in more than one table is found as the SQLite backend finds it: track first.
+        if found.is_none_or(|(k, _)| kind < k) {
+            found = Some((kind, n));
+        }
+    }
+    Ok(found.map(|(kind, n)| match kind {
+        0 => CatalogRow::Track(n),
+        1 => CatalogRow::Album(n),
+        _ => CatalogRow::Artist(n),
+    }))
+}
+
+pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<Option<CatalogItem>>, Fail> {
+    let mut reader = CatalogReader::default();
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        out.push(match find_catalog_row(tx, id).await? {
+            Some(CatalogRow::Track(n)) => {
+                let t = reader.tracks(tx, &[n]).await?.pop().ok_or_else(|| internal("no track read"))?;
+                Some(CatalogItem::Track(Box::new(t.track)))
+            }
+            Some(CatalogRow::Album(n)) => {
+                let a = reader.albums(tx, &[n]).await?.pop().ok_or_else(|| internal("no album read"))?;
+                Some(CatalogItem::Album(a.album))
+            }
+            Some(CatalogRow::Artist(n)) => {
+                let a = reader.artists(tx, &[n]).await?.pop().ok_or_else(|| internal("no artist read"))?;
+                Some(CatalogItem::Artist(a))
+            }
+            None => None,
+        });
+    }
+    Ok(out)
+}
+
+async fn catalog_row_of(tx: &Tx<'_>, table: &str, id: CatalogId) -> Result<Option<i64>, Fail> {
+    let st = tx.prepare_cached(&format!("SELECT id FROM {table} WHERE gid = $1")).await?;
+    Ok(match tx.query_opt(&st, &[&id.as_bytes().as_slice()]).await? {
+        Some(row) => Some(row.try_get(0)?),
+        None => None,
+    })
+}
+
+fn first_column(rows: &[Row]) -> Result<Vec<i64>, Fail> {
+    rows.iter().map(|r| r.try_get(0).map_err(Fail::from)).collect()
+}
+
+/// The tracks of a catalog album, by track number.
+pub(crate) async fn catalog_album_tracks(
+    tx: &Tx<'_>,
+    album: CatalogId,
+    page: &PageRequest,
+) -> Result<Option<Page<CatalogTrack>>, Fail> {
+    let Some(album_id) = catalog_row_of(tx, "catalog_albums", album).await? else { return Ok(None) };
+    let q = ListQuery {
+        select: "id",
+        from: "catalog_tracks",
+        filter: "album_id = $1",
+        args: vec![Box::new(album_id)],
+        keys: &["track_number", "id"],
+        desc: false,
+    };
+    let (rows, next) = page_rows(tx, q, 1, page).await?;
+    let mut reader = CatalogReader::default();
+    let items = reader.tracks(tx, &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
+    let total = count(tx, "SELECT count(*) FROM catalog_tracks WHERE album_id = $1", &[&album_id]).await?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+/// The albums of a catalog artist (as an album artist), most recent first.
+pub(crate) async fn catalog_artist_albums(
+    tx: &Tx<'_>,
+    artist: CatalogId,
+    page: &PageRequest,
+) -> Result<Option<Page<CatalogAlbum>>, Fail> {
+    let Some(artist_id) = catalog_row_of(tx, "catalog_artists", artist).await? else { return Ok(None) };
+    let q = ListQuery {
+        select: "al.id",
+        from: "catalog_albums al",
+        filter: "al.id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = $1)",
+        args: vec![Box::new(artist_id)],
+        keys: &["al.release_date", "al.id"],
+        desc: true,
+    };
+    let (rows, next) = page_rows(tx, q, 1, page).await?;
+    let mut reader = CatalogReader::default();
+    let items = reader.albums(tx, &first_column(&rows)?).await?.into_iter().map(|a| a.album).collect();
+    let total = count(
+        tx,
+        "SELECT count(DISTINCT album_id) FROM catalog_album_artists WHERE artist_id = $1",
+        &[&artist_id],
+    )
+    .await?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+/// The tracks a catalog artist is credited on, most recent first (the catalog has no play
+/// counts, so this stands for the artist's top tracks).
+pub(crate) async fn catalog_artist_tracks(
+    tx: &Tx<'_>,
+    artist: CatalogId,
+    page: &PageRequest,
+) -> Result<Option<Page<CatalogTrack>>, Fail> {
+    let Some(artist_id) = catalog_row_of(tx, "catalog_artists", artist).await? else { return Ok(None) };
+    let q = ListQuery {
+        select: "t.id",
+        from: "catalog_tracks t",
+        filter: "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = $1)",
+        args: vec![Box::new(artist_id)],
+        keys: &["t.release_date", "t.id"],
+        desc: true,
+    };
+    let (rows, next) = page_rows(tx, q, 1, page).await?;
+    let mut reader = CatalogReader::default();
+    let items = reader.tracks(tx, &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
+    let total = count(
+        tx,
+        "SELECT count(DISTINCT track_id) FROM catalog_track_artists WHERE artist_id = $1",
+        &[&artist_id],
+    )
+    .await?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+// ---------------------------------------------------------------------------------------
+// The collection
+
+/// The user's collection IDs of catalog artists, by catalog row.
+async fn artist_cids(tx: &Tx<'_>, user: UserId, rows: &[i64]) -> Result<HashMap<i64, CollectionId>, Fail> {
+    let rows = distinct(rows.iter().copied());
+    let mut out = HashMap::with_capacity(rows.len());
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let st = tx
+        .prepare_cached(
+            "SELECT artist_id, cid FROM collection_artists WHERE user_id = $1 AND artist_id = ANY($2)",
+        )
+        .await?;
+    for row in tx.query(&st, &[&user, &rows]).await? {
+        let cid: Vec<u8> = row.try_get(1)?;
+        out.insert(row.try_get(0)?, CollectionId::from_key(CollectionKind::Artist, key16(&cid)?));
+    }
+    Ok(out)
+}
+
+/// The user's collection IDs of catalog albums, by catalog row.
+async fn album_cids(tx: &Tx<'_>, user: UserId, rows: &[i64]) -> Result<HashMap<i64, CollectionId>, Fail> {
+    let rows = distinct(rows.iter().copied());
+    let mut out = HashMap::with_capacity(rows.len());
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let st = tx
+        .prepare_cached(
+            "SELECT album_id, cid FROM collection_albums WHERE user_id = $1 AND album_id = ANY($2)",
+        )
+        .await?;
+    for row in tx.query(&st, &[&user, &rows]).await? {
+        let cid: Vec<u8> = row.try_get(1)?;
+        out.insert(row.try_get(0)?, CollectionId::from_key(CollectionKind::Album, key16(&cid)?));
+    }
+    Ok(out)
+}
+
+/// Catalog tracks as one user sees them: with the user's collection IDs of their album
+/// (if the user has it) and of their artists.
+pub(crate) struct UserTrack {
+    pub track: CatalogTrack,
+    pub album_id: Option<CollectionId>,
+    pub artist_ids: Vec<(CatalogId, CollectionId)>,
+}
+
+pub(crate) async fn user_tracks(
+    tx: &Tx<'_>,
+    reader: &mut CatalogReader,
+    user: UserId,
+    track_rows: &[i64],
+) -> Result<Vec<UserTrack>, Fail> {
+    let tracks = reader.tracks(tx, track_rows).await?;
+    let album_rows: Vec<i64> = tracks.iter().map(|t| t.album_row).collect();
+    let albums = album_cids(tx, user, &album_rows).await?;
+    let artist_rows: Vec<i64> = tracks.iter().flat_map(|t| t.artist_rows.iter().copied()).collect();
+    let artists = artist_cids(tx, user, &artist_rows).await?;
+    tracks
+        .into_iter()
+        .map(|t| {
+            Ok(UserTrack {
+                artist_ids: reader.credited(&t.artist_rows, &artists)?,
+                album_id: albums.get(&t.album_row).copied(),
+                track: t.track,
+            })
+        })
+        .collect()
+}
+
+/// Collection tracks from rows of `(cid, track_id)`.
+async fn collection_tracks(
+    tx: &Tx<'_>,
+    reader: &mut CatalogReader,
+    user: UserId,
+    rows: &[Row],
+) -> Result<Vec<CollectionTrack>, Fail> {
+    let mut cids = Vec::with_capacity(rows.len());
+    let mut track_rows = Vec::with_capacity(rows.len());
+    for row in rows {
+        cids.push(key16(row.try_get::<_, &[u8]>(0)?)?);
+        track_rows.push(row.try_get::<_, i64>(1)?);
+    }
+    let tracks = user_tracks(tx, reader, user, &track_rows).await?;
+    cids.into_iter()
+        .zip(tracks)
+        .map(|(cid, t)| {
+            Ok(CollectionTrack {
+                id: CollectionId::from_key(CollectionKind::Track, cid),
+                album_id: t
+                    .album_id
+                    .ok_or_else(|| internal("a collection track's album is not in the collection"))?,
+                artist_ids: t.artist_ids,
+                track: t.track,
+            })
+        })
+        .collect()
+}
+
+/// Collection albums from rows of `(cid, album_id, track_count)`.
+async fn collection_albums(
+    tx: &Tx<'_>,
+    reader: &mut CatalogReader,
+    user: UserId,
+    rows: &[Row],
+) -> Result<Vec<CollectionAlbum>, Fail> {
+    let mut heads = Vec::with_capacity(rows.len());
+    let mut album_rows = Vec::with_capacity(rows.len());
+    for row in rows {
+        heads.push((key16(row.try_get::<_, &[u8]>(0)?)?, row.try_get::<_, i64>(2)?));
+        album_rows.push(row.try_get::<_, i64>(1)?);
+    }
+    let albums = reader.albums(tx, &album_rows).await?;
+    let artist_rows: Vec<i64> = albums.iter().flat_map(|a| a.artist_rows.iter().copied()).collect();
+    let artists = artist_cids(tx, user, &artist_rows).await?;
+    heads
+        .into_iter()
+        .zip(albums)
+        .map(|((cid, track_count), a)| {
+            Ok(CollectionAlbum {
+                id: CollectionId::from_key(CollectionKind::Album, cid),
+                artist_ids: reader.credited(&a.artist_rows, &artists)?,
+                album: a.album,
+                track_count: u32::try_from(track_count).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Collection artists from rows of `(cid, artist_id)`.
+async fn collection_artists(
+    tx: &Tx<'_>,
+    reader: &mut CatalogReader,
+    rows: &[Row],
+) -> Result<Vec<CollectionArtist>, Fail> {
+    let mut cids = Vec::with_capacity(rows.len());
+    let mut artist_rows = Vec::with_capacity(rows.len());
+    for row in rows {
+        cids.push(key16(row.try_get::<_, &[u8]>(0)?)?);
+        artist_rows.push(row.try_get::<_, i64>(1)?);
+    }
+    let artists = reader.artists(tx, &artist_rows).await?;
+    Ok(cids
+        .into_iter()
+        .zip(artists)
+        .map(|(cid, artist)| CollectionArtist {
+            id: CollectionId::from_key(CollectionKind::Artist, cid),
+            artist,
+        })
+        .collect())
+}
+
+fn unsupported(order: SortOrder) -> Fail {
+    StoreError::Invalid(format!("{order:?} does not order this list")).into()
+}
+
+pub(crate) async fn browse_tracks(
+    tx: &Tx<'_>,
+    user: UserId,
+    page: &PageRequest,
+) -> Result<Page<CollectionTrack>, Fail> {
+    let (keys, desc): (&[&str], bool) = match page.order {
+        SortOrder::TrackTitle => (&["title_key", "cid"], false),
+        SortOrder::AlbumTitle => (&["album_key", "track_number", "cid"], false),
+        SortOrder::ArtistName => (&["artist_key", "title_key", "cid"], false),
+        SortOrder::GenreName => (&["genre_key", "title_key", "cid"], false),
+        SortOrder::ReleaseDate => (&["release_date", "cid"], true),
+        SortOrder::CollectionDate => (&["added_seq"], true),
+        SortOrder::TrackNumber => (&["track_number", "title_key", "cid"], false),
+    };
+    let q = ListQuery {
+        select: "cid, track_id",
+        from: "collection_tracks",
+        filter: "user_id = $1",
+        args: vec![Box::new(user)],
+        keys,
+        desc,
+    };
+    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
+    Ok(Page { items, next, total: None })
+}
+
+pub(crate) async fn browse_albums(
+    tx: &Tx<'_>,
+    user: UserId,
+    page: &PageRequest,
+) -> Result<Page<CollectionAlbum>, Fail> {
+    let (keys, desc): (&[&str], bool) = match page.order {
+        SortOrder::AlbumTitle => (&["name_key", "cid"], false),
+        SortOrder::ArtistName => (&["artist_key", "name_key", "cid"], false),
+        SortOrder::GenreName => (&["genre_key", "name_key", "cid"], false),
+        SortOrder::ReleaseDate => (&["release_date", "cid"], true),
+        SortOrder::CollectionDate => (&["added_seq"], true),
+        other => return Err(unsupported(other)),
+    };
+    let q = ListQuery {
+        select: "cid, album_id, track_count",
+        from: "collection_albums",
+        filter: "user_id = $1",
+        args: vec![Box::new(user)],
+        keys,
+        desc,
+    };
+    let (rows, next) = page_rows(tx, q, 3, page).await?;
+    let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
+    Ok(Page { items, next, total: None })
+}
+
+pub(crate) async fn browse_artists(
+    tx: &Tx<'_>,
+    user: UserId,
+    page: &PageRequest,
+) -> Result<Page<CollectionArtist>, Fail> {
+    let (keys, desc): (&[&str], bool) = match page.order {
+        SortOrder::ArtistName => (&["name_key", "cid"], false),
+        SortOrder::CollectionDate => (&["added_seq"], true),
+        other => return Err(unsupported(other)),
+    };
+    let q = ListQuery {
+        select: "cid, artist_id",
+        from: "collection_artists",
+        filter: "user_id = $1 AND main_count > 0",
+        args: vec![Box::new(user)],
+        keys,
+        desc,
+    };
+    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let items = collection_artists(tx, &mut CatalogReader::default(), &rows).await?;
+    Ok(Page { items, next, total: None })
+}
+
+/// What kind of collection record a lookup found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Track,
+    Album,
+    Artist,
+}
+
+/// The collection's record named by `r`, if the user has it.
+async fn find_collection_item(
+    tx: &Tx<'_>,
+    reader: &mut CatalogReader,
+    user: UserId,
+    r: ItemRef,
+) -> Result<Option<CollectionItem>, Fail> {
+    // Each query returns the row in the shape the builders above take.
+    let (found, sql, key): (Found, &str, Param) = match r {
+        ItemRef::Collection(cid) => {
+            let (found, sql) = match cid.kind() {
+                CollectionKind::Track => (
+                    Found::Track,
+                    "SELECT cid, track_id FROM collection_tracks WHERE user_id = $1 AND cid = $2",
+                ),
+                CollectionKind::Album => (
+                    Found::Album,
+                    "SELECT cid, album_id, track_count FROM collection_albums WHERE user_id = $1 AND cid = $2",
+                ),
+                CollectionKind::Artist => (
+                    Found::Artist,
+                    "SELECT cid, artist_id FROM collection_artists WHERE user_id = $1 AND cid = $2",
+                ),
+                CollectionKind::PlaylistEntry => return Ok(None),
+            };
+            (found, sql, Box::new(cid.key().to_vec()))
+        }
+        ItemRef::Catalog(id) => match find_catalog_row(tx, id).await? {
+            Some(CatalogRow::Track(t)) => (
+                Found::Track,
+                "SELECT cid, track_id FROM collection_tracks WHERE user_id = $1 AND track_id = $2",
+                Box::new(t),
+            ),
+            Some(CatalogRow::Album(a)) => (
+                Found::Album,
+                "SELECT cid, album_id, track_count FROM collection_albums WHERE user_id = $1 AND album_id = $2",
+                Box::new(a),
+            ),
+            Some(CatalogRow::Artist(a)) => (
+                Found::Artist,
+                "SELECT cid, artist_id FROM collection_artists WHERE user_id = $1 AND artist_id = $2",
+                Box::new(a),
+            ),
+            None => return Ok(None),
+        },
+    };
+    let st = tx.prepare_cached(sql).await?;
+    let Some(row) = tx.query_opt(&st, &[&user, &*key]).await? else { return Ok(None) };
+    let rows = [row];
+    let item = match found {
+        Found::Track => collection_tracks(tx, reader, user, &rows)
+            .await?
+            .pop()
+            .map(|t| CollectionItem::Track(Box::new(t))),
+        Found::Album => collection_albums(tx, reader, user, &rows).await?.pop().map(CollectionItem::Album),
+        Found::Artist => collection_artists(tx, reader, &rows).await?.pop().map(CollectionItem::Artist),
+    };
+    item.map(Some).ok_or_else(|| internal("a collection record could not be read"))
+}
+
+pub(crate) async fn collection_items(
+    tx: &Tx<'_>,
+    user: UserId,
+    refs: &[ItemRef],
+) -> Result<Vec<Option<CollectionItem>>, Fail> {
+    let mut reader = CatalogReader::default();
+    let mut out = Vec::with_capacity(refs.len());
+    for &r in refs {
+        out.push(find_collection_item(tx, &mut reader, user, r).await?);
+    }
+    Ok(out)
+}
+
+/// The user's tracks of one of the user's albums, by track number.
+pub(crate) async fn collection_album_tracks(
+    tx: &Tx<'_>,
+    user: UserId,
+    album: CollectionId,
+    page: &PageRequest,
+) -> Result<Option<Page<CollectionTrack>>, Fail> {
+    let st =
+        tx.prepare_cached("SELECT album_id FROM collection_albums WHERE user_id = $1 AND cid = $2").await?;
+    let Some(row) = tx.query_opt(&st, &[&user, &album.key().as_slice()]).await? else { return Ok(None) };
+    let album_id: i64 = row.try_get(0)?;
+    let q = ListQuery {
+        select: "cid, track_id",
+        from: "collection_tracks",
+        filter: "user_id = $1 AND album_id = $2",
+        args: vec![Box::new(user), Box::new(album_id)],
+        keys: &["track_number", "cid"],
+        desc: false,
+    };
+    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
+    let total = count(
+        tx,
+        "SELECT count(*) FROM collection_tracks WHERE user_id = $1 AND album_id = $2",
+        &[&user, &album_id],
+    )
+    .await?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+/// The user's albums of which one of the user's artists is an album artist, most recent first.
+pub(crate) async fn collection_artist_albums(
+    tx: &Tx<'_>,
+    user: UserId,
+    artist: CollectionId,
+    page: &PageRequest,
+) -> Result<Option<Page<CollectionAlbum>>, Fail> {
+    let st =
+        tx.prepare_cached("SELECT artist_id FROM collection_artists WHERE user_id = $1 AND cid = $2").await?;
+    let Some(row) = tx.query_opt(&st, &[&user, &artist.key().as_slice()]).await? else { return Ok(None) };
+    let artist_id: i64 = row.try_get(0)?;
+    let q = ListQuery {
+        select: "cid, album_id, track_count",
+        from: "collection_albums",
+        filter: "user_id = $1 AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = $2)",
+        args: vec![Box::new(user), Box::new(artist_id)],
+        keys: &["release_date", "cid"],
+        desc: true,
+    };
+    let (rows, next) = page_rows(tx, q, 3, page).await?;
+    let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
+    let total = count(
+        tx,
+        "SELECT count(*) FROM collection_albums WHERE user_id = $1
+         AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = $2)",
+        &[&user, &artist_id],
+    )
+    .await?;
+    Ok(Some(Page { items, next, total: Some(total) }))
+}

@@ -243,7 +243,18 @@ pub async fn keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(s
         }
         assert_eq!(seen.len(), 8, "{order:?}");
         let full = store.browse_tracks(alice, first_page(order, 100)).await.unwrap();
-        assert_eq!(seen, full.items.iter().map(|t| t.id).collect::<Vec<_>>(), "{order:?}");
+        let full: Vec<_> = full.items.iter().map(|t| t.id).collect();
+        assert_eq!(seen, full, "{order:?}");
+        // `skip` (the `page` parameter) gives the same slices, and nothing past the end.
+        for skip in [1usize, 3, 7, 8, 20] {
+            let page = store
+                .browse_tracks(alice, PageRequest { order, limit: 2, after: None, skip: skip as u64 })
+                .await
+                .unwrap();
+            let ids: Vec<_> = page.items.iter().map(|t| t.id).collect();
+            assert_eq!(ids, full[skip.min(8)..(skip + 2).min(8)], "{order:?} skip {skip}");
+            assert_eq!(page.next.is_some(), skip + 2 < 8, "{order:?} skip {skip}");
+        }
     }
     // Delete an item already seen and add one after the position: nothing skipped or repeated.
     let page1 = store.browse_tracks(alice, first_page(SortOrder::TrackTitle, 3)).await.unwrap();

@@ -94,11 +94,41 @@ pub(crate) async fn page_rows(
     n_select: usize,
     page: &PageRequest,
 ) -> Result<(Vec<Row>, Option<SortKey>), Fail> {
-    let mut args = q.args;
     let dir = if q.desc { "DESC" } else { "ASC" };
+    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
+    // `page=N`: find the position just before the page by reading the key columns alone (an
+    // index-only scan of the list's index), then read the page as a keyset page from there.
+    let anchor;
+    let after = match (&page.after, page.skip) {
+        (Some(a), _) => Some(a),
+        (None, 0) => None,
+        (None, skip) => {
+            let offset = i64::try_from(skip - 1).map_err(|_| bad_position())?;
+            let mut params: Vec<&(dyn ToSql + Sync)> =
+                q.args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
+            params.push(&offset);
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ${}",
+                q.keys.join(", "),
+                q.from,
+                q.filter,
+                order_by.join(", "),
+                params.len()
+            );
+            let st = tx.prepare_cached(&sql).await?;
+            match tx.query_opt(&st, &params).await? {
+                None => return Ok((Vec::new(), None)),
+                Some(row) => {
+                    anchor = SortKey((0..q.keys.len()).map(|i| key_part(&row, i)).collect::<Result<_, _>>()?);
+                    Some(&anchor)
+                }
+            }
+        }
+    };
+    let mut args = q.args;
     let mut filter = q.filter.to_owned();
     let first_key_param = args.len();
-    if let Some(after) = &page.after {
+    if let Some(after) = after {
         if after.0.len() != q.keys.len() {
             return Err(bad_position());
         }
@@ -114,19 +144,16 @@ pub(crate) async fn page_rows(
     }
     let limit = usize::try_from(page.limit).map_err(internal)?;
     args.push(Box::new(i64::from(page.limit) + 1));
-    args.push(Box::new(i64::try_from(page.skip).map_err(|_| bad_position())?));
-    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
     let sql = format!(
-        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {} LIMIT ${} OFFSET ${}",
+        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {} LIMIT ${}",
         q.select,
         q.keys.join(", "),
         q.from,
         order_by.join(", "),
-        args.len() - 1,
         args.len()
     );
     let st = tx.prepare_cached(&sql).await?;
-    if let Some(after) = &page.after {
+    if let Some(after) = after {
         let types = st.params().get(first_key_param..first_key_param + after.0.len()).unwrap_or_default();
         if types.len() != after.0.len() || after.0.iter().zip(types).any(|(p, t)| !fits(p, t)) {
             return Err(bad_position());

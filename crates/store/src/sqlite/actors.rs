@@ -9,6 +9,10 @@
 //!   its neighbours commit. If the commit fails, every write of the batch gets the error
 //!   and nothing of the batch is applied.
 //!
+//! - the write-ahead log is checkpointed into the database file by a thread of its own, a
+//!   little after writes happen, so that no write waits for a checkpoint (and its fsync of
+//!   the database file). Commits stay durable: they are in the fsynced log.
+//!
 //! Callers wait on a oneshot channel; no lock is held across an await.
 
 use crate::{StoreError, StoreResult};
@@ -60,8 +64,14 @@ impl Readers {
     {
         let (tx, rx) = oneshot::channel();
         let job: ReadJob = Box::new(move |conn| {
+            // One read transaction for the whole job: its statements see one snapshot, and
+            // the log's read lock is taken once rather than once a statement.
+            let begun = conn.execute_batch("BEGIN").is_ok();
             let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
                 .unwrap_or_else(|_| Err(StoreError::Internal("a read panicked".into())));
+            if begun {
+                let _ = conn.execute_batch("COMMIT");
+            }
             let _ = tx.send(result);
         });
         self.tx.send(job).map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
@@ -75,11 +85,17 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(conn: Connection) -> StoreResult<Self> {
+    pub(crate) fn start(conn: Connection, checkpointer: Connection) -> StoreResult<Self> {
         let (tx, rx) = crossbeam_channel::unbounded::<WriteJob>();
+        // Coalesced "the log has grown" signals for the checkpointer.
+        let (wrote_tx, wrote_rx) = crossbeam_channel::bounded::<()>(1);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &wrote_rx))
+            .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
         std::thread::Builder::new()
             .name("sqlite-write".into())
-            .spawn(move || writer_loop(&conn, &rx))
+            .spawn(move || writer_loop(&conn, &rx, &wrote_tx))
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { tx })
     }
@@ -111,7 +127,7 @@ impl Writer {
     }
 }
 
-fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>) {
+fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>, wrote: &Sender<()>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -121,6 +137,27 @@ fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>) {
             }
         }
         run_batch(conn, batch);
+        let _ = wrote.try_send(());
+    }
+    // The store is closed: one last checkpoint, so that the database file is complete.
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
+/// How long the checkpointer lets writes accumulate in the log before copying them into
+/// the database file (a page written several times in that span is copied once).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+fn checkpoint_loop(conn: &Connection, wrote: &Receiver<()>) {
+    loop {
+        match wrote.recv() {
+            Ok(()) => {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }
+            Err(_) => return,
+        }
     }
 }
 

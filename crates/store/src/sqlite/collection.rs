@@ -86,34 +86,23 @@ fn credited_artists(conn: &Connection, track_id: i64, album_id: i64) -> StoreRes
     Ok(out)
 }
 
-struct CatalogKeys {
+/// A catalog track about to be added: its row, its album's row, and the user's collection ID
+/// for it if the user has it already.
+struct Candidate {
     id: i64,
     album_id: i64,
-    title_key: String,
-    album_key: String,
-    artist_key: String,
-    genre_key: String,
-    release_date: String,
-    track_number: i64,
+    existing: Option<Vec<u8>>,
 }
 
-fn catalog_keys(conn: &Connection, id: CatalogId) -> StoreResult<Option<CatalogKeys>> {
+fn candidate(conn: &Connection, user: UserId, id: CatalogId) -> StoreResult<Option<Candidate>> {
     conn.prepare_cached(
-        "SELECT id, album_id, name_key, album_key, artist_key, genre_key, release_date, track_number
-         FROM catalog_tracks WHERE gid = ?1",
+        "SELECT t.id, t.album_id, ct.cid FROM catalog_tracks t
+         LEFT JOIN collection_tracks ct ON ct.user_id = ?1 AND ct.track_id = t.id
+         WHERE t.gid = ?2",
     )
     .and_then(|mut st| {
-        st.query_row([&id.as_bytes()[..]], |r| {
-            Ok(CatalogKeys {
-                id: r.get(0)?,
-                album_id: r.get(1)?,
-                title_key: r.get(2)?,
-                album_key: r.get(3)?,
-                artist_key: r.get(4)?,
-                genre_key: r.get(5)?,
-                release_date: r.get(6)?,
-                track_number: r.get(7)?,
-            })
+        st.query_row(params![user, &id.as_bytes()[..]], |r| {
+            Ok(Candidate { id: r.get(0)?, album_id: r.get(1)?, existing: r.get(2)? })
         })
         .optional()
     })
@@ -127,15 +116,11 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
     let mut changed = false;
     let now = now_millis();
     for &catalog_id in &req.tracks {
-        let Some(keys) = catalog_keys(conn, catalog_id)? else {
+        let Some(keys) = candidate(conn, req.user, catalog_id)? else {
             items.push(AddOutcome::NotInCatalog);
             continue;
         };
-        let existing: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT cid FROM collection_tracks WHERE user_id = ?1 AND track_id = ?2")
-            .and_then(|mut st| st.query_row(params![req.user, keys.id], |r| r.get(0)).optional())
-            .map_err(|e| unavailable(&e))?;
-        if let Some(cid) = existing {
+        if let Some(cid) = keys.existing {
             items.push(AddOutcome::Existing(CollectionId::from_key(CollectionKind::Track, key16(&cid)?)));
             continue;
         }
@@ -148,24 +133,11 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
         conn.prepare_cached(
             "INSERT INTO collection_tracks (user_id, cid, track_id, album_id, added_seq, added_at, title_key,
                  album_key, artist_key, genre_key, release_date, track_number)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             SELECT ?1, ?2, id, album_id, ?3, ?4, name_key, album_key, artist_key, genre_key, release_date,
+                 track_number
+             FROM catalog_tracks WHERE id = ?5",
         )
-        .and_then(|mut st| {
-            st.execute(params![
-                req.user,
-                &id.key()[..],
-                keys.id,
-                keys.album_id,
-                seq,
-                now,
-                keys.title_key,
-                keys.album_key,
-                keys.artist_key,
-                keys.genre_key,
-                keys.release_date,
-                keys.track_number
-            ])
-        })
+        .and_then(|mut st| st.execute(params![req.user, &id.key()[..], seq, now, keys.id]))
         .map_err(|e| unavailable(&e))?;
         let album_cid = CollectionId::new_random(CollectionKind::Album);
         conn.prepare_cached(

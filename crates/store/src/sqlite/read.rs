@@ -66,8 +66,45 @@ pub(crate) fn page_rows(
     after: Option<&SortKey>,
     skip: u64,
 ) -> StoreResult<(Vec<Vec<Value>>, Option<SortKey>)> {
-    let mut args = q.args;
     let dir = if q.desc { "DESC" } else { "ASC" };
+    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
+    let order_by = order_by.join(", ");
+    // `page=N`: find the position just before the page by walking the index alone (its
+    // entries hold the key columns), then read the page as a keyset page from there. The
+    // walk is the only part whose cost grows with N, and it touches no table row.
+    let anchor;
+    let after = match (after, skip) {
+        (Some(a), _) => Some(a),
+        (None, 0) => None,
+        (None, skip) => {
+            let mut args = q.args.clone();
+            args.push(Value::Integer(i64::try_from(skip - 1).map_err(internal)?));
+            let sql = format!(
+                "SELECT {} FROM {} WHERE {} ORDER BY {order_by} LIMIT 1 OFFSET ?{}",
+                q.keys.join(", "),
+                q.from,
+                q.filter,
+                args.len()
+            );
+            let key: Option<Vec<Value>> = conn
+                .prepare_cached(&sql)
+                .and_then(|mut st| {
+                    st.query_row(params_from_iter(args), |r| {
+                        (0..q.keys.len()).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()
+                    })
+                    .optional()
+                })
+                .map_err(|e| unavailable(&e))?;
+            match key {
+                None => return Ok((Vec::new(), None)),
+                Some(values) => {
+                    anchor = SortKey(values.into_iter().map(key_part).collect::<StoreResult<_>>()?);
+                    Some(&anchor)
+                }
+            }
+        }
+    };
+    let mut args = q.args;
     let mut filter = q.filter.to_owned();
     if let Some(after) = after {
         if after.0.len() != q.keys.len() {
@@ -83,16 +120,12 @@ pub(crate) fn page_rows(
         );
         args.extend(after.0.iter().map(key_value));
     }
-    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
     args.push(Value::Integer(i64::from(limit) + 1));
-    args.push(Value::Integer(i64::try_from(skip).map_err(internal)?));
     let sql = format!(
-        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {order_by} LIMIT ?{}",
         q.select,
         q.keys.join(", "),
         q.from,
-        order_by.join(", "),
-        args.len() - 1,
         args.len()
     );
     let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;

@@ -211,19 +211,7 @@ async fn catalog_lookups_as_documented(backend: Backend) {
     let server = Server::start(backend);
     let c = server.client();
     let token = server.create_user("alice");
-    let app = {
-        let out = server.admin(&["app", "create", "app"]);
-        let id = out.lines().find_map(|l| l.strip_prefix("client_id=")).unwrap();
-        let secret = out.lines().find_map(|l| l.strip_prefix("client_secret=")).unwrap();
-        let r = c
-            .send(c.post("/oauth/token").form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", id),
-                ("client_secret", secret),
-            ]))
-            .await;
-        r.json()["access_token"].as_str().unwrap().to_owned()
-    };
+    let app = server.app_token("app").await;
     // Developer token in the Authorization header, as the SDK sends it.
     let r = c.get_auth(&format!("/1/content/{DAFT_PUNK}/lookup"), &app).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -275,6 +263,80 @@ async fn catalog_lookups_as_documented(backend: Backend) {
     assert_eq!((r.status, r.error_code().as_str()), (401, "ACCESS-TOKEN-MISSING"));
     let r = c.get_auth(&format!("/1/content/{GET_LUCKY}/lookup?source=collection"), &app).await;
     assert_eq!((r.status, r.error_code().as_str()), (401, "INVALID-AUTHORIZATION-HEADER"));
+}
+
+/// uri-content-lookup.md, "Lookup by ISRC" and "Lookup by ICPN": the documented responses,
+/// whole; namespace.md: on the catalog source only.
+async fn lookup_by_isrc_and_icpn_as_documented(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let r = c.get_auth("/1/content/music.isrc.GBDJQ8800006/lookup", &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let documented = json!({"Tracks": {"Items": [{
+        "ReleaseDate": "1988-11-21T00:00:00Z",
+        "Duration": "00:11:54",
+        "TrackNumber": 1,
+        "IsExplicit": false,
+        "Genres": ["Rock"],
+        "Subgenres": ["Classic Rock"],
+        "Rights": ["Purchase", "Stream"],
+        "Album": {
+            "Id": "music.51025806-0100-11DB-89CA-0019B92A3933",
+            "Name": "Delicate Sound Of Thunder",
+            "ImageUrl": "https://musicimage.xboxlive.com/content/music.51025806-0100-11DB-89CA-0019B92A3933/image?locale=en-US",
+            "Link": "https://music.microsoft.com/Album/51025806-0100-11DB-89CA-0019B92A3933?partnerID=AwesomePartner",
+            "Source": "Catalog"
+        },
+        "Artists": [{"Role": "Main", "Artist": {
+            "Id": "music.D6670000-0200-11DB-89CA-0019B92A3933",
+            "Name": "Pink Floyd",
+            "ImageUrl": "https://musicimage.xboxlive.com/content/music.D6670000-0200-11DB-89CA-0019B92A3933/image?locale=en-US",
+            "Link": "https://music.microsoft.com/Artist/D6670000-0200-11DB-89CA-0019B92A3933?partnerID=AwesomePartner",
+            "Source": "Catalog"
+        }}],
+        "Id": "music.0EE73B06-0100-11DB-89CA-0019B92A3933",
+        "Name": "Shine On You Crazy Diamond (Parts 1-5)",
+        "ImageUrl": "https://musicimage.xboxlive.com/content/music.0EE73B06-0100-11DB-89CA-0019B92A3933/image?locale=en-US",
+        "Link": "https://music.microsoft.com/Track/0EE73B06-0100-11DB-89CA-0019B92A3933?partnerID=AwesomePartner",
+        "OtherIds": {"music.amg": "T  1530616", "music.isrc": "GBDJQ8800006"},
+        "Source": "Catalog"
+    }]}});
+    assert_eq!(r.json(), documented);
+
+    let r = c.get_auth("/1/content/music.icpn.886443927087/lookup", &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let album = &r.json()["Albums"]["Items"][0];
+    assert_eq!(album["Id"], RAM);
+    assert_eq!(album["Name"], "Random Access Memories");
+    assert_eq!(album["LabelName"], "Columbia");
+    assert_eq!(album["AlbumType"], "Album");
+    assert_eq!(album["TrackCount"], 13);
+    assert_eq!(album["OtherIds"], json!({"music.amg": "R  2749955", "music.icpn": "886443927087"}));
+    assert_eq!(album["Artists"][0]["Artist"]["Id"], DAFT_PUNK);
+    // The EAN-13 spelling of the same UPC, a hyphenated lower-case ISRC, and a batch that
+    // mixes them with a catalog ID: one item each, in the usual lists.
+    let path = format!("/1/content/music.icpn.0886443927087+music.isrc.gb-djq-88-00006+{DAFT_PUNK}/lookup");
+    let r = c.get_auth(&path, &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["Albums"]["Items"][0]["Id"], RAM);
+    assert_eq!(v["Tracks"]["Items"][0]["Id"], "music.0EE73B06-0100-11DB-89CA-0019B92A3933");
+    assert_eq!(v["Artists"]["Items"][0]["Id"], DAFT_PUNK);
+    // An application (no user) looks up the catalog too.
+    let app = server.app_token("app").await;
+    let r = c.get_auth("/1/content/music.isrc.GBDJQ8800006/lookup", &app).await;
+    assert_eq!(r.json(), documented);
+
+    // Not in the catalog, not an ISRC at all, or not on the catalog source.
+    let r = c.get_auth("/1/content/music.isrc.USABC0000001/lookup", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (404, "CATALOG-NO-RESULT"));
+    let r = c.get_auth("/1/content/music.isrc.GBDJQ880000/lookup?source=catalog", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (404, "CATALOG-NO-RESULT"));
+    // Saved in the collection, the track is still not found there by ISRC.
+    assert_eq!(c.add(&token, &["music.0EE73B06-0100-11DB-89CA-0019B92A3933"]).await.status, 200);
+    let r = c.get_auth("/1/content/music.isrc.GBDJQ8800006/lookup?source=collection", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (404, "COLLECTION-NO-RESULT"));
 }
 
 /// uri-content-lookup.md, "More complex example": a batch, in XML.
@@ -535,6 +597,7 @@ backend_tests!(
     browse_tracks_as_documented,
     continuation_tokens_are_bound_and_keyset_paged,
     catalog_lookups_as_documented,
+    lookup_by_isrc_and_icpn_as_documented,
     batch_lookup_in_xml,
     lookup_extras_and_their_continuation,
     collection_lookups_as_documented,

@@ -3,8 +3,8 @@
 
 use crate::text::fold;
 use crate::{ImportStats, StoreError, StoreResult};
-use groove_wire::ids::CatalogId;
-use groove_wire::model::{Album, Artist, Contributor, Track};
+use groove_wire::ids::{CatalogId, ExternalNamespace};
+use groove_wire::model::{Album, Artist, Contributor, OtherIds, Track};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -38,6 +38,8 @@ pub(crate) struct AlbumRow {
     pub artists: Vec<(String, [u8; 16])>,
     /// What else a search for this album may match: its artists' names.
     pub search_extra: String,
+    /// Its ISRC and ICPN `OtherIds`, canonical.
+    pub external_ids: Vec<(ExternalNamespace, String)>,
 }
 
 pub(crate) struct TrackRow {
@@ -54,6 +56,8 @@ pub(crate) struct TrackRow {
     pub artists: Vec<(String, [u8; 16])>,
     /// What else a search for this track may match: its album's and artists' names.
     pub search_extra: String,
+    /// Its ISRC and ICPN `OtherIds`, canonical.
+    pub external_ids: Vec<(ExternalNamespace, String)>,
 }
 
 /// Rows for a batch of tracks; albums and artists appear once (the last description wins).
@@ -147,6 +151,7 @@ impl CatalogRows {
             release_date: album_release.clone(),
             doc: to_doc(&album_doc)?,
             artists: album_artists,
+            external_ids: external_ids(album_doc.content.other_ids.as_ref()),
         };
         upsert(&mut self.albums, album_index, *album_id.as_bytes(), album_row);
 
@@ -179,8 +184,26 @@ impl CatalogRows {
             track_number: i64::from(track.track_number.unwrap_or(0)),
             doc: to_doc(&doc)?,
             artists: track_artists,
+            external_ids: external_ids(doc.content.other_ids.as_ref()),
         })
     }
+}
+
+/// The `OtherIds` a lookup may name (`namespace.md`), canonical and without duplicates.
+/// A value that is not a valid ISRC or ICPN stays in the document but is not indexed.
+fn external_ids(other_ids: Option<&OtherIds>) -> Vec<(ExternalNamespace, String)> {
+    let mut out: Vec<(ExternalNamespace, String)> = other_ids
+        .map(|ids| ids.0.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(key, value)| {
+            let namespace = ExternalNamespace::from_name(key)?;
+            Some((namespace, namespace.canonical(value)?))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Completes `new` with the members only `old` has: a credit may describe an artist in less

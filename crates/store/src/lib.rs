@@ -25,7 +25,7 @@ pub use catalog_rows::{is_main_role, validate_track};
 pub use types::*;
 
 use async_trait::async_trait;
-use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
+use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn catalog_track_count(&self) -> StoreResult<u64>;
     /// Catalog records by ID, in input order (`None` where the catalog has no such ID).
     async fn catalog_items(&self, ids: Vec<CatalogId>) -> StoreResult<Vec<Option<CatalogItem>>>;
+    /// The catalog items that public identifiers (ISRC, ICPN) name, in input order. When
+    /// several items carry the same identifier (a recording on an album and on a
+    /// compilation), the one with the smallest GUID, so that the answer is stable.
+    async fn resolve_external_ids(&self, ids: Vec<ExternalId>) -> StoreResult<Vec<Option<CatalogId>>>;
     /// The tracks of a catalog album by track number; `None` if there is no such album.
     async fn catalog_album_tracks(
         &self,

@@ -7,8 +7,8 @@ use groove_store::{
     SearchHits, SearchKind, SearchPage, SearchRequest, SortOrder, Store, StoreError, UserId,
 };
 use groove_store::{ChangeOutcome, PlaylistWrite, Refusal, TrackChange, TrackEdits};
-use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, PlaylistId};
-use groove_wire::model::{Album, Artist, Content, Contributor, Track};
+use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId, PlaylistId};
+use groove_wire::model::{Album, Artist, Content, Contributor, OtherIds, Track};
 use std::sync::Arc;
 
 fn gid(n: u32) -> CatalogId {
@@ -291,6 +291,60 @@ pub async fn import_is_idempotent(store: &dyn Store) {
     store.import_catalog(renamed).await.unwrap();
     store.add_tracks(add(alice, &[5])).await.unwrap();
     assert_eq!(names(store, alice, SortOrder::TrackTitle).await, ["Aaa", "Alpha"]);
+}
+
+fn other_ids(pairs: &[(&str, &str)]) -> OtherIds {
+    OtherIds(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+}
+
+fn external(s: &str) -> ExternalId {
+    ExternalId::parse(s).unwrap()
+}
+
+/// The catalog, with an ISRC on tracks 1 and 2 (the same recording), an ICPN on each album,
+/// and values that are neither (track 3, track 4).
+fn catalog_with_external_ids() -> Vec<Track> {
+    let mut tracks = catalog();
+    tracks[0].content.other_ids =
+        Some(other_ids(&[("music.amg", "T  1530616"), ("music.isrc", "gb-djq-88-00006")]));
+    tracks[1].content.other_ids = Some(other_ids(&[("MUSIC.ISRC", "GBDJQ8800006")]));
+    tracks[2].content.other_ids = Some(other_ids(&[("music.isrc", "not an isrc")]));
+    for t in &mut tracks[..5] {
+        t.album.as_mut().unwrap().content.other_ids = Some(other_ids(&[("music.icpn", "886443927087")]));
+    }
+    tracks[3].content.other_ids = Some(other_ids(&[("music.icpn", "72-43596-38959")]));
+    for t in &mut tracks[5..] {
+        t.album.as_mut().unwrap().content.other_ids = Some(other_ids(&[("music.icpn", "0724359638959")]));
+    }
+    tracks
+}
+
+pub async fn external_ids_name_catalog_items(store: &dyn Store) {
+    store.import_catalog(catalog_with_external_ids()).await.unwrap();
+    let resolve = |ids: &[&str]| store.resolve_external_ids(ids.iter().map(|s| external(s)).collect());
+    let found = resolve(&[
+        "music.isrc.GBDJQ8800006",
+        "music.icpn.0886443927087",
+        "music.icpn.886443927087",
+        "music.isrc.USABC0000001",
+        "music.icpn.12345678",
+    ])
+    .await
+    .unwrap();
+    // Two tracks share the ISRC: the smaller GUID, every time.
+    assert_eq!(found, [Some(gid(1)), Some(gid(100)), Some(gid(100)), None, None]);
+    // The item the ID resolves to is an ordinary catalog item.
+    match &store.catalog_items(vec![found[1].unwrap()]).await.unwrap()[0] {
+        Some(CatalogItem::Album(a)) => assert_eq!(a.album.content.name.as_deref(), Some("Alpha")),
+        other => panic!("expected album Alpha, got {other:?}"),
+    }
+    // A re-import that drops an ID from a description drops it from lookups.
+    let mut tracks = catalog_with_external_ids();
+    tracks[0].content.other_ids = Some(other_ids(&[("music.amg", "T  1530616")]));
+    tracks[1].content.other_ids = Some(other_ids(&[("music.isrc", "GBDJQ8800007")]));
+    store.import_catalog(tracks).await.unwrap();
+    let found = resolve(&["music.isrc.GBDJQ8800006", "music.isrc.GBDJQ8800007"]).await.unwrap();
+    assert_eq!(found, [None, Some(gid(2))]);
 }
 
 pub async fn concurrent_writes_of_many_users_all_land(store: Arc<dyn Store>) {
@@ -812,6 +866,10 @@ macro_rules! suite {
             async fn import_is_idempotent() {
                 with_store(|s| async move { super::import_is_idempotent(&*s).await }).await;
             }
+            #[tokio::test]
+            async fn external_ids_name_catalog_items() {
+                with_store(|s| async move { super::external_ids_name_catalog_items(&*s).await }).await;
+            }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn concurrent_writes_of_many_users_all_land() {
                 with_store(|s| async move { super::concurrent_writes_of_many_users_all_land(s).await }).await;
@@ -870,6 +928,34 @@ async fn open_sqlite() -> (Arc<dyn Store>, tempfile::TempDir) {
 }
 
 suite!(sqlite, open_sqlite());
+
+/// SQLite migration 4 indexes the ISRC and ICPN of a catalog imported before it, exactly as
+/// an import does.
+#[tokio::test]
+async fn sqlite_migration_indexes_the_external_ids_of_an_existing_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = {
+        let store = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
+        store.import_catalog(catalog_with_external_ids()).await.unwrap();
+        store.path().to_owned()
+    };
+    let rows = |conn: &rusqlite::Connection| -> Vec<(String, String, Vec<u8>)> {
+        let mut st =
+            conn.prepare("SELECT namespace, value, gid FROM catalog_external_ids ORDER BY 1, 2, 3").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let imported = rows(&conn);
+    assert_eq!(imported.len(), 4, "{imported:?}");
+    conn.execute_batch("DROP TABLE catalog_external_ids; DELETE FROM schema_migrations WHERE version = 4;")
+        .unwrap();
+    drop(conn);
+    let store = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(rows(&conn), imported);
+    let found = store.resolve_external_ids(vec![external("music.isrc.GBDJQ8800006")]).await.unwrap();
+    assert_eq!(found, [Some(gid(1))]);
+}
 
 /// The server the PostgreSQL suite runs against: `GROOVE_TEST_POSTGRES_URL`, or a local
 /// server with trust authentication.
@@ -945,3 +1031,38 @@ async fn open_postgres() -> (Arc<dyn Store>, PostgresDatabase) {
 }
 
 suite!(postgres, open_postgres());
+
+/// PostgreSQL migration 2 indexes the ISRC and ICPN of a catalog imported before it, exactly
+/// as an import does.
+#[tokio::test]
+async fn postgres_migration_indexes_the_external_ids_of_an_existing_catalog() {
+    let (store, db) = open_postgres().await;
+    store.import_catalog(catalog_with_external_ids()).await.unwrap();
+    drop(store);
+    let url = with_database(&db.admin_url, &db.name);
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let rows = || async {
+        let rows = client
+            .query("SELECT namespace, value, gid FROM catalog_external_ids ORDER BY 1, 2, 3", &[])
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, Vec<u8>>(2)))
+            .collect::<Vec<_>>()
+    };
+    let imported = rows().await;
+    assert_eq!(imported.len(), 4, "{imported:?}");
+    client
+        .batch_execute(
+            "DROP TABLE catalog_external_ids; UPDATE groove_schema SET version = 1;
+             DELETE FROM groove_schema_history WHERE version = 2;",
+        )
+        .await
+        .unwrap();
+    let options = groove_store::postgres::PgOptions { max_connections: 2, ..Default::default() };
+    let store = groove_store::postgres::PostgresStore::connect(&url, options).await.unwrap();
+    assert_eq!(rows().await, imported);
+    let found = store.resolve_external_ids(vec![external("music.icpn.724359638959")]).await.unwrap();
+    assert_eq!(found, [Some(gid(200))]);
+}

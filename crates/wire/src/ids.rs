@@ -192,6 +192,76 @@ impl fmt::Display for PlaylistId {
     }
 }
 
+/// A sub-namespace of public identifiers that names catalog content (`namespace.md`):
+/// accepted by lookup on the catalog source only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExternalNamespace {
+    /// `music.isrc`: International Standard Recording Code, of a recording (a track).
+    Isrc,
+    /// `music.icpn`: International Code Product Number (UPC/EAN), of a release (an album).
+    Icpn,
+}
+
+impl ExternalNamespace {
+    pub const ALL: [ExternalNamespace; 2] = [ExternalNamespace::Isrc, ExternalNamespace::Icpn];
+
+    /// The namespace as written in IDs and in `OtherIds` (`music.isrc`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExternalNamespace::Isrc => "music.isrc",
+            ExternalNamespace::Icpn => "music.icpn",
+        }
+    }
+
+    /// The namespace an `OtherIds` key names, in any letter case.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.name().eq_ignore_ascii_case(s))
+    }
+
+    /// The canonical form of a value, or `None` if it is not one of this namespace.
+    ///
+    /// - ISRC: `CC-XXX-YY-NNNNN` with or without hyphens, in any letter case; canonical
+    ///   upper case without hyphens (`GBDJQ8800006`).
+    /// - ICPN: 8 to 14 digits (EAN-8, UPC-A, EAN-13, GTIN-14); canonical as GTIN-14, left
+    ///   padded with zeros, so that a UPC-A and the EAN-13 that is the same number with a
+    ///   leading zero name the same release.
+    pub fn canonical(self, value: &str) -> Option<String> {
+        match self {
+            ExternalNamespace::Isrc => {
+                let v: String = value.chars().filter(|&c| c != '-').map(|c| c.to_ascii_uppercase()).collect();
+                let b = v.as_bytes();
+                let ok = b.len() == 12
+                    && b[..2].iter().all(u8::is_ascii_uppercase)
+                    && b[2..5].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                    && b[5..].iter().all(u8::is_ascii_digit);
+                ok.then_some(v)
+            }
+            ExternalNamespace::Icpn => {
+                let ok = (8..=14).contains(&value.len()) && value.bytes().all(|c| c.is_ascii_digit());
+                ok.then(|| format!("{value:0>14}"))
+            }
+        }
+    }
+}
+
+/// A catalog item named by a public identifier: `music.isrc.GBDJQ8800006`,
+/// `music.icpn.886443927087`. `value` is canonical ([`ExternalNamespace::canonical`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExternalId {
+    pub namespace: ExternalNamespace,
+    pub value: String,
+}
+
+impl ExternalId {
+    pub fn parse(s: &str) -> Option<Self> {
+        ExternalNamespace::ALL.into_iter().find_map(|namespace| {
+            let rest = strip_prefix_ignore_case(s, namespace.name())?;
+            let value = rest.strip_prefix('.')?;
+            Some(ExternalId { namespace, value: namespace.canonical(value)? })
+        })
+    }
+}
+
 /// The form in which an input ID is echoed back (`InputId`): catalog IDs normalised to
 /// upper case, everything else exactly as sent.
 pub fn echo_input_id(input: &str) -> String {
@@ -204,6 +274,31 @@ pub fn echo_input_id(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_ids_are_parsed_to_their_canonical_form() {
+        let isrc = ExternalId::parse("music.isrc.GBDJQ8800006").unwrap();
+        assert_eq!(isrc, ExternalId { namespace: ExternalNamespace::Isrc, value: "GBDJQ8800006".into() });
+        assert_eq!(ExternalId::parse("MUSIC.ISRC.gb-djq-88-00006"), Some(isrc));
+        let icpn = ExternalId::parse("music.icpn.886443927087").unwrap();
+        assert_eq!(icpn.value, "00886443927087");
+        assert_eq!(ExternalId::parse("music.icpn.0886443927087"), Some(icpn));
+        for bad in [
+            "music.isrc.",
+            "music.isrc.GBDJQ880000",
+            "music.isrc.GBDJQ88000067",
+            "music.isrc.1BDJQ8800006",
+            "music.isrc.GBDJQ88O0006",
+            "music.icpn.1234567",
+            "music.icpn.123456789012345",
+            "music.icpn.88644392708X",
+            "music.isrcGBDJQ8800006",
+            "music.amg.T 1530616",
+            "music.9BB2C5C5-455C-4C15-827C-F9BFD759A458",
+        ] {
+            assert_eq!(ExternalId::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn catalog_ids_are_accepted_in_any_case_and_printed_upper_case() {

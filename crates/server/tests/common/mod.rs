@@ -272,6 +272,24 @@ impl Server {
         self.admin(&["token", "user", name]).trim().to_owned()
     }
 
+    /// Registers an application and returns a developer token for it, obtained as
+    /// oauth.md describes (client credentials grant).
+    pub async fn app_token(&self, name: &str) -> String {
+        let out = self.admin(&["app", "create", name]);
+        let id = out.lines().find_map(|l| l.strip_prefix("client_id=")).unwrap();
+        let secret = out.lines().find_map(|l| l.strip_prefix("client_secret=")).unwrap();
+        let c = self.client();
+        let r = c
+            .send(c.post("/oauth/token").form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ]))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
     pub fn client(&self) -> Client {
         Client { base: format!("http://{}", self.addr), http: reqwest::Client::new() }
     }

@@ -10,7 +10,7 @@ use crate::views::{self, CatalogStyle};
 use axum::response::Response;
 use groove_store::{CatalogItem, CollectionItem, ItemRef, Page, PageRequest, PlaylistInfo, SortOrder, User};
 use groove_wire::ErrorCode;
-use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
+use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use groove_wire::model::{Album, Artist, ContentResponse, PaginatedList, Playlist, Track};
 use groove_wire::query::Query;
 use http::StatusCode;
@@ -331,18 +331,35 @@ async fn find(
         }
     }
     if sources.catalog {
-        let wanted: Vec<(usize, CatalogId)> = ids
+        let catalog_error =
+            |e: groove_store::StoreError| crate::state::store_error(&e, ErrorCode::CatalogUnavailable);
+        let mut wanted: Vec<(usize, CatalogId)> = ids
             .iter()
             .enumerate()
             .filter(|(i, _)| found[*i].is_none())
             .filter_map(|(i, id)| CatalogId::parse(id).map(|c| (i, c)))
             .collect();
+        // ISRC and ICPN name catalog items on the catalog source only (`namespace.md`).
+        let external: Vec<(usize, ExternalId)> =
+            ids.iter().enumerate().filter_map(|(i, id)| ExternalId::parse(id).map(|e| (i, e))).collect();
+        if !external.is_empty() {
+            let resolved = state
+                .store
+                .resolve_external_ids(external.iter().map(|(_, e)| e.clone()).collect())
+                .await
+                .map_err(catalog_error)?;
+            for ((i, _), id) in external.iter().zip(resolved) {
+                if let Some(id) = id {
+                    wanted.push((*i, id));
+                }
+            }
+        }
         if !wanted.is_empty() {
             let items = state
                 .store
                 .catalog_items(wanted.iter().map(|(_, c)| *c).collect())
                 .await
-                .map_err(|e| crate::state::store_error(&e, ErrorCode::CatalogUnavailable))?;
+                .map_err(catalog_error)?;
             for ((i, _), item) in wanted.iter().zip(items) {
                 found[*i] = item.map(Found::Catalog);
             }
@@ -354,7 +371,8 @@ async fn find(
 /// Nothing found: `COLLECTION-NO-RESULT` if only the collection could have had the IDs
 /// (collection or playlist IDs, or the collection source alone), `CATALOG-NO-RESULT` otherwise.
 fn no_result(sources: Sources, ids: &[String]) -> ApiError {
-    let collection_only = !sources.catalog || ids.iter().all(|id| CatalogId::parse(id).is_none());
+    let collection_only = !sources.catalog
+        || ids.iter().all(|id| CatalogId::parse(id).is_none() && ExternalId::parse(id).is_none());
     if collection_only && sources.collection {
         ApiError::new(ErrorCode::CollectionNoResult)
     } else {

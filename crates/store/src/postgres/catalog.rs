@@ -9,6 +9,7 @@
 use super::search::document;
 use super::{Fail, Tx, internal};
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
+use groove_wire::ids::ExternalNamespace;
 use groove_wire::model::Artist;
 
 /// Inserts or replaces the rows in the caller's transaction. Idempotent.
@@ -19,10 +20,12 @@ pub(crate) async fn import(tx: &Tx<'_>, rows: &CatalogRows) -> Result<(), Fail> 
     for album in &rows.albums {
         let album_id = upsert_album(tx, album).await?;
         replace_credits(tx, Credits::Album, album_id, &album.artists).await?;
+        replace_external_ids(tx, &album.gid, &album.external_ids).await?;
     }
     for track in &rows.tracks {
         let track_id = upsert_track(tx, track).await?;
         replace_credits(tx, Credits::Track, track_id, &track.artists).await?;
+        replace_external_ids(tx, &track.gid, &track.external_ids).await?;
     }
     Ok(())
 }
@@ -153,6 +156,25 @@ async fn replace_credits(
     for (position, (role, artist_gid)) in credits.iter().enumerate() {
         let position = i64::try_from(position).map_err(internal)?;
         tx.execute(&st, &[&owner, &position, role, &artist_gid.as_slice()]).await?;
+    }
+    Ok(())
+}
+
+/// Makes the ISRC and ICPN rows of one item those of its new description.
+async fn replace_external_ids(
+    tx: &Tx<'_>,
+    gid: &[u8; 16],
+    ids: &[(ExternalNamespace, String)],
+) -> Result<(), Fail> {
+    let st = tx.prepare_cached("DELETE FROM catalog_external_ids WHERE gid = $1").await?;
+    tx.execute(&st, &[&gid.as_slice()]).await?;
+    let st = tx
+        .prepare_cached(
+            "INSERT INTO catalog_external_ids (namespace, value, gid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    for (namespace, value) in ids {
+        tx.execute(&st, &[&namespace.name(), value, &gid.as_slice()]).await?;
     }
     Ok(())
 }

@@ -14,7 +14,10 @@ use crate::{StoreError, StoreResult};
 use std::time::Duration;
 
 /// Every migration, in order. Never edit or remove one that has been released.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (2, "external_ids", include_str!("migrations/0002_external_ids.sql")),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

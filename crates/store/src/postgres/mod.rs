@@ -73,7 +73,7 @@ use crate::{
 };
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
-use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
+use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use std::time::Duration;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
@@ -497,6 +497,10 @@ impl Store for PostgresStore {
 
     async fn catalog_items(&self, ids: Vec<CatalogId>) -> StoreResult<Vec<Option<CatalogItem>>> {
         run!(self, Mode::Read, |tx| read::catalog_items(&tx, &ids).await?)
+    }
+
+    async fn resolve_external_ids(&self, ids: Vec<ExternalId>) -> StoreResult<Vec<Option<CatalogId>>> {
+        run!(self, Mode::Read, |tx| read::resolve_external_ids(&tx, &ids).await?)
     }
 
     async fn catalog_album_tracks(

@@ -10,7 +10,7 @@ use crate::{
     CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
     StoreError, UserId,
 };
-use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
+use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
 use std::collections::{BTreeSet, HashMap};
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
@@ -391,6 +391,26 @@ pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<
                 let a = reader.artists(tx, &[n]).await?.pop().ok_or_else(|| internal("no artist read"))?;
                 Some(CatalogItem::Artist(a))
             }
+            None => None,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) async fn resolve_external_ids(
+    tx: &Tx<'_>,
+    ids: &[ExternalId],
+) -> Result<Vec<Option<CatalogId>>, Fail> {
+    let st = tx
+        .prepare_cached(
+            "SELECT gid FROM catalog_external_ids WHERE namespace = $1 AND value = $2 ORDER BY gid LIMIT 1",
+        )
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = tx.query_opt(&st, &[&id.namespace.name(), &id.value]).await?;
+        out.push(match row {
+            Some(row) => Some(catalog_id(row.try_get(0)?)?),
             None => None,
         });
     }

@@ -7,6 +7,7 @@
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
 use crate::{ImportStats, StoreResult};
+use groove_wire::ids::ExternalNamespace;
 use groove_wire::model::Artist;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -20,11 +21,13 @@ pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) ->
         let album_id = upsert_album(conn, album)?;
         replace_credits(conn, "catalog_album_artists", "album_id", album_id, &album.artists)?;
         replace_fts(conn, "catalog_albums_fts", album_id, &album.name, Some(&album.search_extra))?;
+        replace_external_ids(conn, &album.gid, &album.external_ids)?;
     }
     for track in &rows.tracks {
         let track_id = upsert_track(conn, track)?;
         replace_credits(conn, "catalog_track_artists", "track_id", track_id, &track.artists)?;
         replace_fts(conn, "catalog_tracks_fts", track_id, &track.name, Some(&track.search_extra))?;
+        replace_external_ids(conn, &track.gid, &track.external_ids)?;
     }
     Ok(rows.stats())
 }
@@ -48,6 +51,25 @@ fn replace_fts(
             .and_then(|mut st| st.execute(params![rowid, name])),
     };
     result.map(|_| ()).map_err(|e| unavailable(&e))
+}
+
+/// Makes the ISRC and ICPN rows of one item those of its new description.
+fn replace_external_ids(
+    conn: &Connection,
+    gid: &[u8; 16],
+    ids: &[(ExternalNamespace, String)],
+) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM catalog_external_ids WHERE gid = ?1")
+        .and_then(|mut st| st.execute([&gid[..]]))
+        .map_err(|e| unavailable(&e))?;
+    for (namespace, value) in ids {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO catalog_external_ids (namespace, value, gid) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut st| st.execute(params![namespace.name(), value, &gid[..]]))
+        .map_err(|e| unavailable(&e))?;
+    }
+    Ok(())
 }
 
 fn upsert_artist(conn: &Connection, artist: &ArtistRow) -> StoreResult<i64> {

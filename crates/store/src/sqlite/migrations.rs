@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "read_paths", include_str!("migrations/0002_read_paths.sql")),
     (3, "playlists", include_str!("migrations/0003_playlists.sql")),
+    (4, "external_ids", include_str!("migrations/0004_external_ids.sql")),
 ];
 
 /// The newest schema version this build knows.

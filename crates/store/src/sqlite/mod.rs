@@ -20,7 +20,7 @@ use crate::{
 };
 use actors::{Readers, Writer};
 use async_trait::async_trait;
-use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
+use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -339,6 +339,10 @@ impl Store for SqliteStore {
 
     async fn catalog_items(&self, ids: Vec<CatalogId>) -> StoreResult<Vec<Option<CatalogItem>>> {
         self.readers.run(move |conn| read::catalog_items(conn, &ids)).await
+    }
+
+    async fn resolve_external_ids(&self, ids: Vec<ExternalId>) -> StoreResult<Vec<Option<CatalogId>>> {
+        self.readers.run(move |conn| read::resolve_external_ids(conn, &ids)).await
     }
 
     async fn catalog_album_tracks(

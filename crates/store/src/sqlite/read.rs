@@ -6,7 +6,7 @@ use crate::{
     CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
     StoreError, StoreResult, UserId,
 };
-use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
+use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::collections::HashMap;
@@ -273,6 +273,23 @@ pub(crate) fn catalog_items(conn: &Connection, ids: &[CatalogId]) -> StoreResult
                 Some(CatalogRow::Artist(n)) => Some(CatalogItem::Artist(reader.artist(conn, n)?)),
                 None => None,
             })
+        })
+        .collect()
+}
+
+pub(crate) fn resolve_external_ids(
+    conn: &Connection,
+    ids: &[ExternalId],
+) -> StoreResult<Vec<Option<CatalogId>>> {
+    ids.iter()
+        .map(|id| {
+            let gid: Option<Vec<u8>> = conn
+                .prepare_cached(
+                    "SELECT gid FROM catalog_external_ids WHERE namespace = ?1 AND value = ?2 ORDER BY gid LIMIT 1",
+                )
+                .and_then(|mut st| st.query_row(params![id.namespace.name(), id.value], |r| r.get(0)).optional())
+                .map_err(|e| unavailable(&e))?;
+            gid.map(|g| catalog_id(&g)).transpose()
         })
         .collect()
 }

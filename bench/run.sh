@@ -7,6 +7,9 @@
 #   bash bench/run.sh --duration 30   # measured seconds of each workload
 #   bash bench/run.sh --repeat 5      # rounds: each workload runs once a round
 #   bash bench/run.sh --quick --dev   # with the debug build (what CI runs: does it all work?)
+#   bash bench/run.sh --postgres postgres://postgres@127.0.0.1:5432/postgres
+#                                     # the same against PostgreSQL: a database of its own is
+#                                     # created on that server for the run, and dropped after
 #
 # Builds in release mode, seeds the data sets, starts the ceiling server and the real
 # server (a fresh process for each workload), runs the load generator, stops every process
@@ -21,7 +24,8 @@ DURATION=""
 WARMUP=""
 REPEAT=""
 THREADS=2
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+PG_URL=""
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -34,6 +38,8 @@ while [ $# -gt 0 ]; do
         --repeat) REPEAT=${2:?--repeat needs a number}; shift ;;
         --repeat=*) REPEAT=${1#*=} ;;
         --threads) THREADS=${2:?--threads needs a number}; shift ;;
+        --postgres) PG_URL=${2:?--postgres needs a URL}; shift ;;
+        --postgres=*) PG_URL=${1#*=} ;;
         -h | --help) usage; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -54,6 +60,12 @@ fi
 # more than 5 million rows. Cached: a second run does not rebuild it.
 BIG_USERS=32 BIG_TRACKS=50000 BIG_CATALOG=1250000 BIG_RESERVE=20000
 BIG_DIR=bench/.data/big-v1-${BIG_CATALOG}-${BIG_USERS}x${BIG_TRACKS}
+
+if [ -n "$PG_URL" ]; then
+    # Seeding 5 million rows into PostgreSQL is a matter of hours on a small machine; the
+    # big data set is SQLite's alone for now.
+    SKIP_BIG=1
+fi
 
 if [ "$DEV" = 1 ]; then BIN=target/debug; else BIN=target/release; fi
 DATA=bench/.data
@@ -76,6 +88,10 @@ cleanup() {
             wait "$pid" 2>/dev/null || true
         fi
     done
+    if [ -n "${PG_DB:-}" ]; then
+        psql "$PG_URL" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null ||
+            echo "run.sh: could not drop the database $PG_DB" >&2
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -125,7 +141,8 @@ start_server() { # NAME DATA_DIR [serve options...]
     local name=$1 dir=$2
     shift 2
     SERVER_PORT=$(free_port 18080)
-    "$BIN/groove-server" --data-dir "$dir" --listen "127.0.0.1:$SERVER_PORT" serve --no-demo-catalog "$@" \
+    "$BIN/groove-server" --data-dir "$dir" "${STORE_ARGS[@]}" --listen "127.0.0.1:$SERVER_PORT" \
+        serve --no-demo-catalog "$@" \
         >>"$RUN/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -160,16 +177,29 @@ else
 fi
 
 # --- data sets -----------------------------------------------------------------------------
+# Where the data live: the SQLite database of each data directory, or one PostgreSQL
+# database created for the run (the data directory then holds the token-signing key).
+STORE_ARGS=()
+BACKEND=SQLite
+if [ -n "$PG_URL" ]; then
+    PG_DB=groove_bench_$(date +%Y%m%d_%H%M%S)_$$
+    log "creating the PostgreSQL database $PG_DB"
+    psql "$PG_URL" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $PG_DB" >/dev/null
+    # The server's URL with the run's database in place of its own (and no query string).
+    base=${PG_URL%%\?*}
+    STORE_ARGS=(--database-url "${base%/*}/$PG_DB")
+    BACKEND="PostgreSQL ($(psql "$PG_URL" -Atqc 'SHOW server_version' | cut -d' ' -f1))"
+fi
 SMALL=$RUN/small
 log "seeding the small data set in $SMALL"
-"$BIN/groove-seed" --data-dir "$SMALL" --server-bin "$BIN/groove-server" \
+"$BIN/groove-seed" --data-dir "$SMALL" "${STORE_ARGS[@]}" --server-bin "$BIN/groove-server" \
     --catalog-tracks "$SMALL_CATALOG" --reserve "$SMALL_RESERVE" \
     --users "$STEADY_USERS" --user-prefix steady- --tracks-per-user 0 \
     --tokens-file "$SMALL/steady.tokens" --catalog-ids-file "$SMALL/catalog.ids" >>"$SEED"
 SMALL_LABEL="empty collections, ${SMALL_CATALOG} catalog tracks"
 if [ "$SKIP_BIG" = 1 ]; then
     log "seeding $BROWSE_USERS browse users with $BROWSE_TRACKS tracks each"
-    "$BIN/groove-seed" --data-dir "$SMALL" --server-bin "$BIN/groove-server" \
+    "$BIN/groove-seed" --data-dir "$SMALL" "${STORE_ARGS[@]}" --server-bin "$BIN/groove-server" \
         --catalog-tracks "$SMALL_CATALOG" --reserve "$SMALL_RESERVE" \
         --users "$BROWSE_USERS" --user-prefix browse- --tracks-per-user "$BROWSE_TRACKS" \
         --tokens-file "$SMALL/browse.tokens" >>"$SEED"
@@ -210,7 +240,8 @@ fi
 STARTUP_PORT=$(free_port 18700)
 log "start-up time, $STARTUP_LABEL ($STARTUP_RUNS runs)"
 "$BIN/groove-startup" --addr "127.0.0.1:$STARTUP_PORT" --runs "$STARTUP_RUNS" --log "$RUN/startup.log" -- \
-    "$BIN/groove-server" --data-dir "$STARTUP_DIR" --listen "127.0.0.1:$STARTUP_PORT" serve --no-demo-catalog |
+    "$BIN/groove-server" --data-dir "$STARTUP_DIR" "${STORE_ARGS[@]}" --listen "127.0.0.1:$STARTUP_PORT" \
+    serve --no-demo-catalog |
     sed "s/^{/{\"dataset\":\"$STARTUP_LABEL\",/" >>"$STARTUP"
 
 # --- workloads -----------------------------------------------------------------------------
@@ -259,7 +290,7 @@ done
 
 # --- report --------------------------------------------------------------------------------
 echo
-echo "## groove-server benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "## groove-server benchmarks on $BACKEND, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))," \
     "$(free -g | awk '/^Mem:/ {print $2}') GiB; each workload ${REPEAT} time(s), ${DURATION} s measured after" \

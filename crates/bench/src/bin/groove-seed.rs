@@ -12,6 +12,9 @@
 //! 4. a token for each user, from `groove-server token user` (`--server-bin`), one a line
 //!    in `--tokens-file`.
 //!
+//! With `--database-url postgres://...` the data go to that PostgreSQL database (the data
+//! directory then holds only the token-signing key), as with `groove-server --database-url`.
+//!
 //! Run again on the same directory with another `--user-prefix` to add a group of users.
 //! `--tokens-only` issues fresh tokens for existing users and changes nothing else.
 //! Prints a JSON report: seconds of each step and rows of each table.
@@ -19,6 +22,7 @@
 use anyhow::{Context as _, bail};
 use clap::Parser;
 use groove_bench::catalog::{Catalog, track_id};
+use groove_store::postgres::{PgOptions, PostgresStore};
 use groove_store::sqlite::{DATABASE_FILE, SqliteStore};
 use groove_store::{AddOutcome, AddTracks, Store, User};
 use groove_wire::ids::CatalogId;
@@ -34,6 +38,9 @@ use std::time::Instant;
 struct Args {
     #[arg(long)]
     data_dir: PathBuf,
+    /// A PostgreSQL database to seed instead of the SQLite database of `--data-dir`.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Size of the generated catalog.
     #[arg(long, default_value_t = 10_000)]
     catalog_tracks: u64,
@@ -79,7 +86,7 @@ fn secs(t: Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 100.0).round() / 100.0
 }
 
-async fn import_catalog(store: &SqliteStore, args: &Args) -> anyhow::Result<(u64, f64)> {
+async fn import_catalog(store: &dyn Store, args: &Args) -> anyhow::Result<(u64, f64)> {
     let catalog = Catalog::new(args.catalog_tracks);
     let present = store.catalog_track_count().await?;
     let from = present.min(args.catalog_tracks);
@@ -126,7 +133,7 @@ fn user_name(args: &Args, u: u64) -> String {
     format!("{}{u}", args.user_prefix)
 }
 
-async fn create_users(store: &SqliteStore, args: &Args) -> anyhow::Result<Vec<User>> {
+async fn create_users(store: &dyn Store, args: &Args) -> anyhow::Result<Vec<User>> {
     let mut users = Vec::new();
     for u in 0..args.users {
         let name = user_name(args, u);
@@ -137,7 +144,7 @@ async fn create_users(store: &SqliteStore, args: &Args) -> anyhow::Result<Vec<Us
 }
 
 /// Fills each user's collection; returns the tracks added.
-async fn fill_collections(store: &SqliteStore, args: &Args, users: &[User]) -> anyhow::Result<u64> {
+async fn fill_collections(store: &Arc<dyn Store>, args: &Args, users: &[User]) -> anyhow::Result<u64> {
     let pool = args.catalog_tracks.saturating_sub(args.reserve);
     if args.tracks_per_user == 0 || users.is_empty() {
         return Ok(0);
@@ -146,7 +153,6 @@ async fn fill_collections(store: &SqliteStore, args: &Args, users: &[User]) -> a
         bail!("{} tracks per user, but only {pool} catalog tracks outside the reserve", args.tracks_per_user);
     }
     let stride = (pool / users.len() as u64).max(1);
-    let store = Arc::new(store.clone());
     let t = Instant::now();
     let total = args.tracks_per_user * users.len() as u64;
     let done = Arc::new(AtomicU64::new(0));
@@ -217,9 +223,12 @@ fn issue_tokens(args: &Args, path: &PathBuf) -> anyhow::Result<()> {
     let mut out = String::new();
     for u in 0..args.users {
         let name = user_name(args, u);
-        let output = std::process::Command::new(&args.server_bin)
-            .arg("--data-dir")
-            .arg(&args.data_dir)
+        let mut command = std::process::Command::new(&args.server_bin);
+        command.arg("--data-dir").arg(&args.data_dir);
+        if let Some(url) = &args.database_url {
+            command.arg("--database-url").arg(url);
+        }
+        let output = command
             .args(["token", "user", &name, "--ttl", &args.token_ttl.to_string()])
             .output()
             .with_context(|| format!("cannot run {}", args.server_bin.display()))?;
@@ -245,7 +254,7 @@ fn write_reserved(args: &Args, path: &PathBuf) -> anyhow::Result<()> {
 
 /// Rows of every table, and the size of the database files. Full-text indexes (virtual
 /// tables) are counted apart, and their shadow tables, which repeat their rows, not at all.
-fn table_rows(args: &Args) -> anyhow::Result<serde_json::Value> {
+fn sqlite_table_rows(args: &Args) -> anyhow::Result<serde_json::Value> {
     let path = args.data_dir.join(DATABASE_FILE);
     let conn = rusqlite::Connection::open(&path)?;
     // Leave the database without a write-ahead log to replay.
@@ -276,6 +285,35 @@ fn table_rows(args: &Args) -> anyhow::Result<serde_json::Value> {
     Ok(json!({ "rows": rows, "search_index_rows": search, "database_bytes": bytes }))
 }
 
+/// Rows of every table of the PostgreSQL database, and its size.
+async fn postgres_table_rows(url: &str) -> anyhow::Result<serde_json::Value> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let connection = tokio::spawn(connection);
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()
+                 AND tablename NOT IN ('groove_schema', 'groove_schema_history')
+             ORDER BY tablename",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut rows = serde_json::Map::new();
+    let mut total = 0i64;
+    for table in &tables {
+        let n: i64 = client.query_one(&format!("SELECT count(*) FROM \"{table}\""), &[]).await?.get(0);
+        total += n;
+        rows.insert(table.clone(), json!(n));
+    }
+    rows.insert("total".to_owned(), json!(total));
+    let bytes: i64 = client.query_one("SELECT pg_database_size(current_database())", &[]).await?.get(0);
+    drop(client);
+    connection.await.context("the PostgreSQL connection task panicked")??;
+    Ok(json!({ "rows": rows, "database_bytes": bytes }))
+}
+
 async fn run(args: Args) -> anyhow::Result<serde_json::Value> {
     if args.tokens_only {
         let path = args.tokens_file.clone().context("--tokens-only needs --tokens-file")?;
@@ -283,14 +321,25 @@ async fn run(args: Args) -> anyhow::Result<serde_json::Value> {
         issue_tokens(&args, &path)?;
         return Ok(json!({ "tokens_secs": secs(t), "users": args.users }));
     }
-    let fresh = !args.data_dir.join(DATABASE_FILE).exists();
     let t = Instant::now();
-    let store = SqliteStore::open(&args.data_dir)
-        .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let (store, fresh): (Arc<dyn Store>, bool) = if let Some(url) = &args.database_url {
+        let store = PostgresStore::connect(url, PgOptions::default())
+            .await
+            .context("cannot open the PostgreSQL store")?;
+        let fresh = store.catalog_track_count().await? == 0;
+        (Arc::new(store), fresh)
+    } else {
+        let fresh = !args.data_dir.join(DATABASE_FILE).exists();
+        let store = SqliteStore::open(&args.data_dir)
+            .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+        (Arc::new(store), fresh)
+    };
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let open_secs = secs(t);
-    let (imported, catalog_secs) = import_catalog(&store, &args).await?;
+    let (imported, catalog_secs) = import_catalog(&*store, &args).await?;
     let t = Instant::now();
-    let users = create_users(&store, &args).await?;
+    let users = create_users(&*store, &args).await?;
     let users_secs = secs(t);
     let t = Instant::now();
     let added = fill_collections(&store, &args, &users).await?;
@@ -305,10 +354,14 @@ async fn run(args: Args) -> anyhow::Result<serde_json::Value> {
         write_reserved(&args, path)?;
     }
     let t = Instant::now();
-    let tables = table_rows(&args)?;
+    let tables = match &args.database_url {
+        Some(url) => postgres_table_rows(url).await?,
+        None => sqlite_table_rows(&args)?,
+    };
     let count_secs = secs(t);
     Ok(json!({
         "data_dir": args.data_dir.display().to_string(),
+        "backend": if args.database_url.is_some() { "postgres" } else { "sqlite" },
         "fresh": fresh,
         "catalog_tracks": args.catalog_tracks,
         "catalog_imported": imported,

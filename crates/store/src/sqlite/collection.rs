@@ -10,30 +10,86 @@ use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
+/// The statements of the write path, each a search of a unique key: the cost of an add or a
+/// delete does not depend on the size of the collection or of the store
+/// (`every_write_statement_is_an_index_search` checks the query plans).
+mod sql {
+    pub(super) const USER_ROW: &str =
+        "SELECT state_version, next_seq, track_count, playlist_count FROM users WHERE id = ?1";
+    pub(super) const SAVE_USER: &str = "UPDATE users SET state_version = ?2, next_seq = ?3, track_count = ?4, playlist_count = ?5 WHERE id = ?1";
+    pub(super) const CREDITED_ARTISTS: &str =
+        "SELECT artist_id, role FROM catalog_track_artists WHERE track_id = ?1
+        UNION ALL
+        SELECT artist_id, role FROM catalog_album_artists WHERE album_id = ?2";
+    pub(super) const CANDIDATE: &str = "SELECT t.id, t.album_id, ct.cid FROM catalog_tracks t
+        LEFT JOIN collection_tracks ct ON ct.user_id = ?1 AND ct.track_id = t.id
+        WHERE t.gid = ?2";
+    pub(super) const INSERT_TRACK: &str =
+        "INSERT INTO collection_tracks (user_id, cid, track_id, album_id, added_seq, added_at, title_key,
+        album_key, artist_key, genre_key, release_date, track_number)
+        SELECT ?1, ?2, id, album_id, ?3, ?4, name_key, album_key, artist_key, genre_key, release_date,
+        track_number
+        FROM catalog_tracks WHERE id = ?5";
+    pub(super) const UPSERT_ALBUM: &str = "INSERT INTO collection_albums
+        (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
+        SELECT ?1, ?2, ?3, 1, ?4, name_key, artist_key, genre_key, release_date
+        FROM catalog_albums WHERE id = ?2
+        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = track_count + 1";
+    pub(super) const UPSERT_ARTIST: &str = "INSERT INTO collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
+        SELECT ?1, ?2, ?3, 1, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2
+        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = track_count + 1,
+        main_count = main_count + excluded.main_count";
+    pub(super) const DELETE_TRACK: &str =
+        "DELETE FROM collection_tracks WHERE user_id = ?1 AND cid = ?2 RETURNING track_id, album_id";
+    pub(super) const DECREMENT_ALBUM: &str =
+        "UPDATE collection_albums SET track_count = track_count - 1 WHERE user_id = ?1 AND album_id = ?2";
+    pub(super) const DELETE_EMPTY_ALBUM: &str =
+        "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2 AND track_count <= 0";
+    pub(super) const DECREMENT_ARTIST: &str =
+        "UPDATE collection_artists SET track_count = track_count - 1, main_count = main_count - ?3
+        WHERE user_id = ?1 AND artist_id = ?2";
+    pub(super) const DELETE_EMPTY_ARTIST: &str =
+        "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2 AND track_count <= 0";
+
+    #[cfg(test)]
+    pub(super) const ALL: &[&str] = &[
+        USER_ROW,
+        SAVE_USER,
+        CREDITED_ARTISTS,
+        CANDIDATE,
+        INSERT_TRACK,
+        UPSERT_ALBUM,
+        UPSERT_ARTIST,
+        DELETE_TRACK,
+        DECREMENT_ALBUM,
+        DELETE_EMPTY_ALBUM,
+        DECREMENT_ARTIST,
+        DELETE_EMPTY_ARTIST,
+    ];
+}
+
 pub(crate) struct UserRow {
     pub(crate) state: CollectionState,
     pub(crate) next_seq: i64,
 }
 
 pub(crate) fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> {
-    conn.prepare_cached(
-        "SELECT state_version, next_seq, track_count, playlist_count FROM users WHERE id = ?1",
-    )
-    .and_then(|mut st| {
-        st.query_row([user], |r| {
-            Ok(UserRow {
-                state: CollectionState {
-                    version: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                    track_count: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                    playlist_count: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                },
-                next_seq: r.get(1)?,
+    conn.prepare_cached(sql::USER_ROW)
+        .and_then(|mut st| {
+            st.query_row([user], |r| {
+                Ok(UserRow {
+                    state: CollectionState {
+                        version: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                        track_count: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                        playlist_count: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+                    },
+                    next_seq: r.get(1)?,
+                })
             })
+            .optional()
         })
-        .optional()
-    })
-    .map_err(|e| unavailable(&e))?
-    .ok_or_else(|| StoreError::NotFound(format!("user {user}")))
+        .map_err(|e| unavailable(&e))?
+        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))
 }
 
 pub(crate) fn state(conn: &Connection, user: UserId) -> StoreResult<CollectionState> {
@@ -48,9 +104,7 @@ pub(crate) fn check_version(row: &UserRow, expected: Option<u64>) -> StoreResult
 }
 
 pub(crate) fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE users SET state_version = ?2, next_seq = ?3, track_count = ?4, playlist_count = ?5 WHERE id = ?1",
-    )
+    conn.prepare_cached(sql::SAVE_USER)
         .and_then(|mut st| {
             st.execute(params![
                 user,
@@ -68,13 +122,7 @@ pub(crate) fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> Store
 /// The artists credited on a catalog track or on its album, each once, with whether they
 /// are a main artist of either.
 fn credited_artists(conn: &Connection, track_id: i64, album_id: i64) -> StoreResult<BTreeMap<i64, bool>> {
-    let mut st = conn
-        .prepare_cached(
-            "SELECT artist_id, role FROM catalog_track_artists WHERE track_id = ?1
-             UNION ALL
-             SELECT artist_id, role FROM catalog_album_artists WHERE album_id = ?2",
-        )
-        .map_err(|e| unavailable(&e))?;
+    let mut st = conn.prepare_cached(sql::CREDITED_ARTISTS).map_err(|e| unavailable(&e))?;
     let rows = st
         .query_map(params![track_id, album_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
         .map_err(|e| unavailable(&e))?;
@@ -95,18 +143,14 @@ struct Candidate {
 }
 
 fn candidate(conn: &Connection, user: UserId, id: CatalogId) -> StoreResult<Option<Candidate>> {
-    conn.prepare_cached(
-        "SELECT t.id, t.album_id, ct.cid FROM catalog_tracks t
-         LEFT JOIN collection_tracks ct ON ct.user_id = ?1 AND ct.track_id = t.id
-         WHERE t.gid = ?2",
-    )
-    .and_then(|mut st| {
-        st.query_row(params![user, &id.as_bytes()[..]], |r| {
-            Ok(Candidate { id: r.get(0)?, album_id: r.get(1)?, existing: r.get(2)? })
+    conn.prepare_cached(sql::CANDIDATE)
+        .and_then(|mut st| {
+            st.query_row(params![user, &id.as_bytes()[..]], |r| {
+                Ok(Candidate { id: r.get(0)?, album_id: r.get(1)?, existing: r.get(2)? })
+            })
+            .optional()
         })
-        .optional()
-    })
-    .map_err(|e| unavailable(&e))
+        .map_err(|e| unavailable(&e))
 }
 
 pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
@@ -130,37 +174,20 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
         }
         let id = CollectionId::new_random(CollectionKind::Track);
         let seq = user.next_seq;
-        conn.prepare_cached(
-            "INSERT INTO collection_tracks (user_id, cid, track_id, album_id, added_seq, added_at, title_key,
-                 album_key, artist_key, genre_key, release_date, track_number)
-             SELECT ?1, ?2, id, album_id, ?3, ?4, name_key, album_key, artist_key, genre_key, release_date,
-                 track_number
-             FROM catalog_tracks WHERE id = ?5",
-        )
-        .and_then(|mut st| st.execute(params![req.user, &id.key()[..], seq, now, keys.id]))
-        .map_err(|e| unavailable(&e))?;
+        conn.prepare_cached(sql::INSERT_TRACK)
+            .and_then(|mut st| st.execute(params![req.user, &id.key()[..], seq, now, keys.id]))
+            .map_err(|e| unavailable(&e))?;
         let album_cid = CollectionId::new_random(CollectionKind::Album);
-        conn.prepare_cached(
-            "INSERT INTO collection_albums
-                 (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
-             SELECT ?1, ?2, ?3, 1, ?4, name_key, artist_key, genre_key, release_date
-             FROM catalog_albums WHERE id = ?2
-             ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = track_count + 1",
-        )
-        .and_then(|mut st| st.execute(params![req.user, keys.album_id, &album_cid.key()[..], seq]))
-        .map_err(|e| unavailable(&e))?;
+        conn.prepare_cached(sql::UPSERT_ALBUM)
+            .and_then(|mut st| st.execute(params![req.user, keys.album_id, &album_cid.key()[..], seq]))
+            .map_err(|e| unavailable(&e))?;
         for (artist_id, main) in credited_artists(conn, keys.id, keys.album_id)? {
             let artist_cid = CollectionId::new_random(CollectionKind::Artist);
-            conn.prepare_cached(
-                "INSERT INTO collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
-                 SELECT ?1, ?2, ?3, 1, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2
-                 ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = track_count + 1,
-                     main_count = main_count + excluded.main_count",
-            )
-            .and_then(|mut st| {
-                st.execute(params![req.user, artist_id, &artist_cid.key()[..], i64::from(main), seq])
-            })
-            .map_err(|e| unavailable(&e))?;
+            conn.prepare_cached(sql::UPSERT_ARTIST)
+                .and_then(|mut st| {
+                    st.execute(params![req.user, artist_id, &artist_cid.key()[..], i64::from(main), seq])
+                })
+                .map_err(|e| unavailable(&e))?;
         }
         user.next_seq += 1;
         user.state.track_count += 1;
@@ -184,9 +211,7 @@ pub(crate) fn delete_tracks(
     let mut changed = false;
     for id in &req.tracks {
         let deleted: Option<(i64, i64)> = conn
-            .prepare_cached(
-                "DELETE FROM collection_tracks WHERE user_id = ?1 AND cid = ?2 RETURNING track_id, album_id",
-            )
+            .prepare_cached(sql::DELETE_TRACK)
             .and_then(|mut st| {
                 st.query_row(params![req.user, &id.key()[..]], |r| Ok((r.get(0)?, r.get(1)?))).optional()
             })
@@ -195,30 +220,17 @@ pub(crate) fn delete_tracks(
             items.push(DeleteOutcome::NotFound);
             continue;
         };
-        conn.prepare_cached(
-            "UPDATE collection_albums SET track_count = track_count - 1 WHERE user_id = ?1 AND album_id = ?2",
-        )
-        .and_then(|mut st| st.execute(params![req.user, album_id]))
-        .and_then(|_| {
-            conn.prepare_cached(
-                "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2 AND track_count <= 0",
-            )?
-            .execute(params![req.user, album_id])
-        })
-        .map_err(|e| unavailable(&e))?;
-        for (artist_id, main) in credited_artists(conn, track_id, album_id)? {
-            conn.prepare_cached(
-                "UPDATE collection_artists SET track_count = track_count - 1, main_count = main_count - ?3
-                 WHERE user_id = ?1 AND artist_id = ?2",
-            )
-            .and_then(|mut st| st.execute(params![req.user, artist_id, i64::from(main)]))
-            .and_then(|_| {
-                conn.prepare_cached(
-                    "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2 AND track_count <= 0",
-                )?
-                .execute(params![req.user, artist_id])
-            })
+        conn.prepare_cached(sql::DECREMENT_ALBUM)
+            .and_then(|mut st| st.execute(params![req.user, album_id]))
+            .and_then(|_| conn.prepare_cached(sql::DELETE_EMPTY_ALBUM)?.execute(params![req.user, album_id]))
             .map_err(|e| unavailable(&e))?;
+        for (artist_id, main) in credited_artists(conn, track_id, album_id)? {
+            conn.prepare_cached(sql::DECREMENT_ARTIST)
+                .and_then(|mut st| st.execute(params![req.user, artist_id, i64::from(main)]))
+                .and_then(|_| {
+                    conn.prepare_cached(sql::DELETE_EMPTY_ARTIST)?.execute(params![req.user, artist_id])
+                })
+                .map_err(|e| unavailable(&e))?;
         }
         user.state.track_count = user.state.track_count.saturating_sub(1);
         changed = true;
@@ -229,4 +241,32 @@ pub(crate) fn delete_tracks(
         save_user(conn, req.user, &user)?;
     }
     Ok(WriteOutcome { items, state: user.state })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sql;
+    use rusqlite::Connection;
+
+    #[test]
+    fn every_write_statement_is_an_index_search() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::apply(&conn).unwrap();
+        for statement in sql::ALL {
+            let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {statement}")).unwrap();
+            let unbound = vec![rusqlite::types::Null; st.parameter_count()];
+            let plan: Vec<String> = st
+                .query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(!plan.is_empty(), "{statement}");
+            for step in &plan {
+                assert!(
+                    !step.starts_with("SCAN") && !step.contains("TEMP B-TREE"),
+                    "a scan or a sort in {statement:?}: {plan:?}"
+                );
+            }
+        }
+    }
 }

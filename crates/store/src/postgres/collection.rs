@@ -81,20 +81,26 @@ async fn credited_artists(
     lock: bool,
 ) -> Result<BTreeMap<i64, (bool, String)>, Fail> {
     // Locking the artists' catalog rows keeps a concurrent import from renaming them
-    // between this read and the commit (the collection copies their name keys).
+    // between this read and the commit (the collection copies their name keys). Each artist
+    // is read by its key in a LATERAL sub-select that the planner cannot turn into a join
+    // (it has a locking clause, or a LIMIT): as a join, the planner's generic plan hashed
+    // the whole catalog_artists table for every track.
     let sql = if lock {
         "SELECT x.artist_id, x.role, a.name_key FROM (
              SELECT artist_id, role FROM catalog_track_artists WHERE track_id = $1
              UNION ALL
              SELECT artist_id, role FROM catalog_album_artists WHERE album_id = $2
-         ) x JOIN catalog_artists a ON a.id = x.artist_id
-         FOR SHARE OF a"
+         ) x CROSS JOIN LATERAL (
+             SELECT name_key FROM catalog_artists WHERE id = x.artist_id FOR SHARE
+         ) a"
     } else {
         "SELECT x.artist_id, x.role, a.name_key FROM (
              SELECT artist_id, role FROM catalog_track_artists WHERE track_id = $1
              UNION ALL
              SELECT artist_id, role FROM catalog_album_artists WHERE album_id = $2
-         ) x JOIN catalog_artists a ON a.id = x.artist_id"
+         ) x CROSS JOIN LATERAL (
+             SELECT name_key FROM catalog_artists WHERE id = x.artist_id LIMIT 1
+         ) a"
     };
     let st = tx.prepare_cached(sql).await?;
     let mut out: BTreeMap<i64, (bool, String)> = BTreeMap::new();

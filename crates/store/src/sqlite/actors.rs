@@ -12,6 +12,12 @@
 //! - the write-ahead log is checkpointed into the database file by a thread of its own, a
 //!   little after writes happen, so that no write waits for a checkpoint (and its fsync of
 //!   the database file). Commits stay durable: they are in the fsynced log.
+//! - the log starts over only when a write transaction begins while every frame of it is in
+//!   the database file. Under a steady stream of writes that never happens by itself (the
+//!   writer appends while the checkpointer copies), and the log would grow without bound.
+//!   So when the checkpointer sees the log longer than a limit, it asks the writer to finish
+//!   the checkpoint between two batches: the frames left are those of the last moments, and
+//!   the writer's next transaction starts the log over.
 //!
 //! Callers wait on a oneshot channel; no lock is held across an await.
 
@@ -19,6 +25,9 @@ use crate::{StoreError, StoreResult};
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
@@ -85,17 +94,21 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(conn: Connection, checkpointer: Connection) -> StoreResult<Self> {
+    pub(crate) fn start(conn: Connection, checkpointer: Connection, log: LogLimits) -> StoreResult<Self> {
         let (tx, rx) = crossbeam_channel::unbounded::<WriteJob>();
         // Coalesced "the log has grown" signals for the checkpointer.
         let (wrote_tx, wrote_rx) = crossbeam_channel::bounded::<()>(1);
+        // Set by the checkpointer when the log is too long, cleared by the writer once it has
+        // checkpointed all of it.
+        let restart = Arc::new(AtomicBool::new(false));
+        let restart_wanted = Arc::clone(&restart);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(&checkpointer, &wrote_rx))
+            .spawn(move || checkpoint_loop(&checkpointer, &wrote_rx, log, &restart_wanted))
             .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
         std::thread::Builder::new()
             .name("sqlite-write".into())
-            .spawn(move || writer_loop(&conn, &rx, &wrote_tx))
+            .spawn(move || writer_loop(&conn, &rx, &wrote_tx, &restart))
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { tx })
     }
@@ -127,7 +140,7 @@ impl Writer {
     }
 }
 
-fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>, wrote: &Sender<()>) {
+fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>, wrote: &Sender<()>, restart: &AtomicBool) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -137,23 +150,66 @@ fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>, wrote: &Sender<()>) {
             }
         }
         run_batch(conn, batch);
+        if restart.load(Ordering::Acquire) {
+            // No write can append to the log while this runs: it copies what the
+            // checkpointer has not (the frames of its last moments), and the next
+            // transaction starts the log over. The flag stays set if the checkpointer held
+            // the checkpoint (it is tried again after the next batch).
+            match checkpoint(conn) {
+                Ok(c) if c.complete() => restart.store(false, Ordering::Release),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
+            }
+        }
         let _ = wrote.try_send(());
     }
     // The store is closed: one last checkpoint, so that the database file is complete.
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
-/// How long the checkpointer lets writes accumulate in the log before copying them into
-/// the database file (a page written several times in that span is copied once).
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// When the write-ahead log is checkpointed, and how long it may grow.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogLimits {
+    /// How long the checkpointer lets writes accumulate in the log before copying them into
+    /// the database file (a page written several times in that span is copied once).
+    pub(crate) checkpoint_every: Duration,
+    /// Frames in the log beyond which the writer completes a checkpoint itself.
+    pub(crate) restart_frames: i64,
+}
 
-fn checkpoint_loop(conn: &Connection, wrote: &Receiver<()>) {
+/// What `PRAGMA wal_checkpoint(PASSIVE)` reports.
+struct Checkpoint {
+    busy: bool,
+    log_frames: i64,
+    checkpointed_frames: i64,
+}
+
+impl Checkpoint {
+    /// Every frame of the log is in the database file.
+    fn complete(&self) -> bool {
+        !self.busy && self.checkpointed_frames == self.log_frames
+    }
+}
+
+fn checkpoint(conn: &Connection) -> rusqlite::Result<Checkpoint> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok(Checkpoint {
+            busy: r.get::<_, i64>(0)? != 0,
+            log_frames: r.get(1)?,
+            checkpointed_frames: r.get(2)?,
+        })
+    })
+}
+
+fn checkpoint_loop(conn: &Connection, wrote: &Receiver<()>, limits: LogLimits, restart: &AtomicBool) {
     loop {
         match wrote.recv() {
             Ok(()) => {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "checkpoint failed");
+                std::thread::sleep(limits.checkpoint_every);
+                match checkpoint(conn) {
+                    Ok(c) if c.log_frames >= limits.restart_frames => restart.store(true, Ordering::Release),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
                 }
             }
             Err(_) => return,

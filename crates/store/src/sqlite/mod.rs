@@ -18,7 +18,7 @@ use crate::{
     NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
     SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
-use actors::{Readers, Writer};
+use actors::{LogLimits, Readers, Writer};
 use async_trait::async_trait;
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -37,6 +37,28 @@ const WRITER_CACHE_KIB: i64 = 32 * 1024;
 const READER_CACHE_KIB: i64 = 8 * 1024;
 /// Size the write-ahead log is truncated back to after a checkpoint, in bytes.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// Tuning of the SQLite store. `Default` is what the server runs with; tests use small values
+/// to reach the limits quickly.
+#[derive(Debug, Clone, Copy)]
+pub struct SqliteOptions {
+    /// How long the checkpoint thread lets writes accumulate in the write-ahead log before
+    /// copying them into the database file.
+    pub checkpoint_every: Duration,
+    /// Length of the write-ahead log, in frames (one page each), beyond which the writer
+    /// completes a checkpoint between two write batches so that the log starts over.
+    pub wal_restart_frames: i64,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            checkpoint_every: Duration::from_millis(200),
+            // 16 MiB of 4 KiB pages: a quarter of `WAL_SIZE_LIMIT`.
+            wal_restart_frames: 4096,
+        }
+    }
+}
 
 /// What a connection is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,6 +118,11 @@ impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir`, applies pending migrations and
     /// starts its connection threads.
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        Self::open_with(data_dir, SqliteOptions::default())
+    }
+
+    /// [`SqliteStore::open`] with other settings than the defaults.
+    pub fn open_with(data_dir: &Path, options: SqliteOptions) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DATABASE_FILE);
@@ -129,7 +156,14 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             path,
-            writer: Writer::start(writer, checkpointer)?,
+            writer: Writer::start(
+                writer,
+                checkpointer,
+                LogLimits {
+                    checkpoint_every: options.checkpoint_every,
+                    restart_frames: options.wal_restart_frames,
+                },
+            )?,
             readers: Readers::start(readers)?,
         })
     }

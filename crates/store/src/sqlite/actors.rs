@@ -4,10 +4,12 @@
 //! cached, so each connection lives on its own thread and receives work through a channel:
 //! - several readers share one queue (WAL lets them read while the writer writes);
 //! - one writer applies **group commit**: it takes every write waiting in its queue, runs
-//!   each in its own savepoint inside one transaction, commits once (one fsync), and only
-//!   then answers each caller. A write that fails is rolled back to its savepoint alone;
-//!   its neighbours commit. If the commit fails, every write of the batch gets the error
-//!   and nothing of the batch is applied.
+//!   them all in one transaction, commits once (one fsync), and only then answers each
+//!   caller. If one of them fails, the transaction is rolled back and the batch runs again
+//!   with each write in its own savepoint, so that the failed write is rolled back alone
+//!   and its neighbours commit. (Savepoints cost a copy of every page a write touches, so
+//!   they are only paid for when a write fails.) If the commit fails, every write of the
+//!   batch gets the error and nothing of the batch is applied.
 //!
 //! - the write-ahead log is checkpointed into the database file by a thread of its own, a
 //!   little after writes happen, so that no write waits for a checkpoint (and its fsync of
@@ -32,14 +34,45 @@ use tokio::sync::oneshot;
 
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 
-/// What a write job tells the writer after running: whether to keep its changes, and how
-/// to answer its caller once the commit's fate is known.
-pub(crate) struct JobDone {
-    keep: bool,
-    deliver: Box<dyn FnOnce(StoreResult<()>) + Send>,
+/// A write waiting for the writer. It may run twice (see `run_batch`): only the result of
+/// its last run is delivered, once the commit's fate is known.
+trait WriteJob: Send {
+    /// Runs the write; whether its changes are to be kept.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller.
+    fn deliver(self: Box<Self>, commit: StoreResult<()>);
 }
 
-type WriteJob = Box<dyn FnOnce(&Connection) -> JobDone + Send>;
+struct Job<T, F> {
+    write: F,
+    result: Option<StoreResult<T>>,
+    answer: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send,
+    F: Fn(&Connection) -> StoreResult<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let result = catch_unwind(AssertUnwindSafe(|| (self.write)(conn)))
+            .unwrap_or_else(|_| Err(StoreError::Internal("a write panicked".into())));
+        let keep = result.is_ok();
+        self.result = Some(result);
+        keep
+    }
+
+    fn deliver(self: Box<Self>, commit: StoreResult<()>) {
+        let answer = match (self.result, commit) {
+            (None, _) => Err(StoreError::Unavailable("the write did not run".into())),
+            (Some(Err(e)), _) | (Some(Ok(_)), Err(e)) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+        };
+        let _ = self.answer.send(answer);
+    }
+}
+
+type BoxedJob = Box<dyn WriteJob>;
 
 /// Largest number of writes committed together.
 const MAX_BATCH: usize = 256;
@@ -90,12 +123,12 @@ impl Readers {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
-    tx: Sender<WriteJob>,
+    tx: Sender<BoxedJob>,
 }
 
 impl Writer {
     pub(crate) fn start(conn: Connection, checkpointer: Connection, log: LogLimits) -> StoreResult<Self> {
-        let (tx, rx) = crossbeam_channel::unbounded::<WriteJob>();
+        let (tx, rx) = crossbeam_channel::unbounded::<BoxedJob>();
         // Coalesced "the log has grown" signals for the checkpointer.
         let (wrote_tx, wrote_rx) = crossbeam_channel::bounded::<()>(1);
         // Set by the checkpointer when the log is too long, cleared by the writer once it has
@@ -115,32 +148,21 @@ impl Writer {
 
     /// Runs `f` in a transaction shared with other waiting writes; answers after the
     /// commit is durable. If `f` fails, its changes are rolled back and the others' kept.
+    /// `f` may run twice, against the same state: the first run is rolled back when a
+    /// neighbour fails (see `run_batch`).
     pub(crate) async fn run<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: WriteJob = Box::new(move |conn| {
-            let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
-                .unwrap_or_else(|_| Err(StoreError::Internal("a write panicked".into())));
-            JobDone {
-                keep: result.is_ok(),
-                deliver: Box::new(move |commit| {
-                    let answer = match (result, commit) {
-                        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-                        (Ok(v), Ok(())) => Ok(v),
-                    };
-                    let _ = tx.send(answer);
-                }),
-            }
-        });
+        let job: BoxedJob = Box::new(Job { write: f, result: None, answer: tx });
         self.tx.send(job).map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
         rx.await.map_err(|_| StoreError::Unavailable("the store is closed".into()))?
     }
 }
 
-fn writer_loop(conn: &Connection, rx: &Receiver<WriteJob>, wrote: &Sender<()>, restart: &AtomicBool) {
+fn writer_loop(conn: &Connection, rx: &Receiver<BoxedJob>, wrote: &Sender<()>, restart: &AtomicBool) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -217,15 +239,37 @@ fn checkpoint_loop(conn: &Connection, wrote: &Receiver<()>, limits: LogLimits, r
     }
 }
 
-fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
+fn run_batch(conn: &Connection, mut batch: Vec<BoxedJob>) {
+    // Optimistic: every write in one transaction, no savepoints.
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs unblocks their callers with `Unavailable`.
         tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
         return;
     }
-    let mut deliveries = Vec::with_capacity(batch.len());
+    if batch.iter_mut().all(|job| job.run(conn)) {
+        let outcome = commit(conn);
+        for job in batch {
+            job.deliver(outcome.as_ref().copied().map_err(clone_error));
+        }
+        return;
+    }
+    // A write failed, after changes of its own perhaps: undo everything and run the batch
+    // again, each write in a savepoint of its own.
+    if let Err(e) = conn.execute_batch("ROLLBACK") {
+        tracing::error!(error = %e, jobs = batch.len(), "cannot roll back a write batch");
+        return;
+    }
+    run_batch_in_savepoints(conn, batch);
+}
+
+fn run_batch_in_savepoints(conn: &Connection, batch: Vec<BoxedJob>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        tracing::error!(error = %e, jobs = batch.len(), "cannot begin a write transaction");
+        return;
+    }
+    let mut ran = Vec::with_capacity(batch.len());
     let mut failure: Option<StoreError> = None;
-    for job in batch {
+    for mut job in batch {
         if failure.is_some() {
             // The transaction is being abandoned: do not run more work in it.
             drop(job);
@@ -235,13 +279,13 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             failure = Some(super::unavailable(&e));
             continue;
         }
-        let done = job(conn);
-        let end = if done.keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let keep = job.run(conn);
+        let end = if keep { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
         if let Err(e) = conn.execute_batch(end) {
             // The state of this job's changes is unknown: abandon the whole batch.
             failure = Some(super::unavailable(&e));
         }
-        deliveries.push(done.deliver);
+        ran.push(job);
     }
     let outcome = match failure {
         Some(e) => {
@@ -249,19 +293,137 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
         }
-        None => conn.execute_batch("COMMIT").map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
-            super::unavailable(&e)
-        }),
+        None => commit(conn),
     };
-    for deliver in deliveries {
-        deliver(outcome.as_ref().copied().map_err(clone_error));
+    for job in ran {
+        job.deliver(outcome.as_ref().copied().map_err(clone_error));
     }
+}
+
+fn commit(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch("COMMIT").map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        super::unavailable(&e)
+    })
 }
 
 fn clone_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Internal(m) => StoreError::Internal(m.clone()),
         other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LogLimits, Writer};
+    use crate::StoreError;
+    use rusqlite::Connection;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    fn writer(dir: &std::path::Path) -> Writer {
+        let path = dir.join("t.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER PRIMARY KEY);").unwrap();
+        let limits = LogLimits { checkpoint_every: Duration::from_millis(1), restart_frames: 1000 };
+        Writer::start(conn, Connection::open(&path).unwrap(), limits).unwrap()
+    }
+
+    /// Holds the writer thread, once it has started, until `release` is sent, so that the
+    /// writes sent meanwhile are queued and run as one batch.
+    async fn hold(w: &Writer) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let held = std::sync::Mutex::new(held);
+        let w = w.clone();
+        let task = tokio::spawn(async move {
+            w.run(move |_| {
+                let _ = started_tx.send(());
+                let _ = held.lock().unwrap().recv();
+                Ok(())
+            })
+            .await
+            .unwrap();
+        });
+        while started.try_recv().is_err() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        (release, task)
+    }
+
+    fn values(w: &Writer) -> impl Future<Output = Vec<i64>> {
+        let w = w.clone();
+        async move {
+            w.run(|conn| {
+                let mut st = conn.prepare("SELECT x FROM t ORDER BY x").unwrap();
+                Ok(st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect())
+            })
+            .await
+            .unwrap()
+        }
+    }
+
+    /// Inserts `x`, counting its runs; fails after inserting when `fail`.
+    fn insert(
+        w: &Writer,
+        x: i64,
+        fail: bool,
+        runs: &Arc<AtomicUsize>,
+    ) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        let (w, runs) = (w.clone(), Arc::clone(runs));
+        tokio::spawn(async move {
+            w.run(move |conn| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                conn.execute("INSERT INTO t (x) VALUES (?1)", [x]).unwrap();
+                if fail { Err(StoreError::ConcurrentUpdate) } else { Ok(()) }
+            })
+            .await
+        })
+    }
+
+    async fn queued(w: &Writer, jobs: usize) {
+        while w.tx.len() < jobs {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_without_failures_runs_each_write_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = writer(dir.path());
+        let (release, held) = hold(&w).await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let jobs: Vec<_> = (1..=3).map(|x| insert(&w, x, false, &runs)).collect();
+        queued(&w, 3).await;
+        release.send(()).unwrap();
+        held.await.unwrap();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        assert_eq!(values(&w).await, [1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_after_writing_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = writer(dir.path());
+        let (release, held) = hold(&w).await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let ok1 = insert(&w, 1, false, &runs);
+        let failing = insert(&w, 2, true, &runs);
+        let ok3 = insert(&w, 3, false, &runs);
+        queued(&w, 3).await;
+        release.send(()).unwrap();
+        held.await.unwrap();
+        ok1.await.unwrap().unwrap();
+        assert!(matches!(failing.await.unwrap(), Err(StoreError::ConcurrentUpdate)));
+        ok3.await.unwrap().unwrap();
+        // The batch ran once without savepoints up to the failure (writes 1 and 2), then
+        // again with one savepoint a write (1, 2, 3).
+        assert_eq!(runs.load(Ordering::SeqCst), 5);
+        assert_eq!(values(&w).await, [1, 3]);
     }
 }

@@ -284,7 +284,11 @@ impl Store for SqliteStore {
                 if inserted == 0 {
                     return Err(StoreError::AlreadyExists(format!("application {:?}", app.client_id)));
                 }
-                Ok(App { name: app.name, client_id: app.client_id, secret_sha256: app.secret_sha256 })
+                Ok(App {
+                    name: app.name.clone(),
+                    client_id: app.client_id.clone(),
+                    secret_sha256: app.secret_sha256,
+                })
             })
             .await
     }

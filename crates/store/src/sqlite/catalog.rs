@@ -29,6 +29,14 @@ pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) ->
         replace_fts(conn, "catalog_tracks_fts", track_id, &track.name, Some(&track.search_extra))?;
         replace_external_ids(conn, &track.gid, &track.external_ids)?;
     }
+    // A new generation of the catalog: positions in lists computed before it may have moved
+    // (see `read::Anchors`).
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES ('catalog_generation', randomblob(16))
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .and_then(|mut st| st.execute([]))
+    .map_err(|e| unavailable(&e))?;
     Ok(rows.stats())
 }
 

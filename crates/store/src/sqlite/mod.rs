@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// File name of the database inside the data directory.
@@ -74,6 +75,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: Readers,
+    anchors: Arc<read::Anchors>,
 }
 
 pub(crate) fn unavailable(e: &rusqlite::Error) -> StoreError {
@@ -165,6 +167,7 @@ impl SqliteStore {
                 },
             )?,
             readers: Readers::start(readers)?,
+            anchors: Arc::default(),
         })
     }
 
@@ -338,15 +341,18 @@ impl Store for SqliteStore {
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
-        self.readers.run(move |conn| read::browse_tracks(conn, user, &page)).await
+        let anchors = Arc::clone(&self.anchors);
+        self.readers.run(move |conn| read::browse_tracks(conn, &anchors, user, &page)).await
     }
 
     async fn browse_albums(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionAlbum>> {
-        self.readers.run(move |conn| read::browse_albums(conn, user, &page)).await
+        let anchors = Arc::clone(&self.anchors);
+        self.readers.run(move |conn| read::browse_albums(conn, &anchors, user, &page)).await
     }
 
     async fn browse_artists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionArtist>> {
-        self.readers.run(move |conn| read::browse_artists(conn, user, &page)).await
+        let anchors = Arc::clone(&self.anchors);
+        self.readers.run(move |conn| read::browse_artists(conn, &anchors, user, &page)).await
     }
 
     async fn collection_items(
@@ -439,5 +445,146 @@ impl Store for SqliteStore {
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
         self.readers.run(move |conn| search::search(conn, &req)).await
+    }
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    //! `page=N` from anchors gives exactly the page a walk from the first item gives, also
+    //! after the list changes.
+    use super::SqliteStore;
+    use crate::{AddTracks, PageRequest, SortOrder, Store, UserId};
+    use groove_wire::ids::{CatalogId, CollectionId};
+    use groove_wire::model::{Album, Artist, Content, Contributor, Track};
+
+    fn gid(n: u32, kind: u16) -> String {
+        format!("music.{n:08X}-{kind:04X}-11DB-89CA-0019B92A3933")
+    }
+
+    /// `n` tracks on 37 albums of 11 artists, with repeated titles and dates, so that every
+    /// order has ties broken by the collection ID.
+    fn catalog(n: u32) -> Vec<Track> {
+        (0..n)
+            .map(|i| {
+                let (album, artist) = (i % 37, i % 11);
+                let credit = Contributor {
+                    role: "Main".into(),
+                    artist: Artist {
+                        content: Content {
+                            id: Some(gid(artist, 0x200)),
+                            name: Some(format!("Artist {}", artist * 7 % 11)),
+                            ..Content::default()
+                        },
+                        ..Artist::default()
+                    },
+                };
+                Track {
+                    track_number: Some(i32::try_from(i % 13).unwrap()),
+                    release_date: Some(format!("20{:02}-01-01T00:00:00Z", i % 23)),
+                    genres: Some(vec![format!("Genre {}", i % 5)]),
+                    album: Some(Box::new(Album {
+                        artists: Some(vec![credit.clone()]),
+                        content: Content {
+                            id: Some(gid(album, 0x300)),
+                            name: Some(format!("Album {}", album * 5 % 37)),
+                            ..Content::default()
+                        },
+                        ..Album::default()
+                    })),
+                    artists: Some(vec![credit]),
+                    content: Content {
+                        id: Some(gid(i, 0x100)),
+                        name: Some(format!("Title {}", i * 31 % 97)),
+                        ..Content::default()
+                    },
+                    ..Track::default()
+                }
+            })
+            .collect()
+    }
+
+    fn ids(n: std::ops::Range<u32>) -> Vec<CatalogId> {
+        n.map(|i| CatalogId::parse(&gid(i, 0x100)).unwrap()).collect()
+    }
+
+    /// The whole list by continuation, from the first item.
+    async fn walk(store: &SqliteStore, user: UserId, order: SortOrder) -> Vec<CollectionId> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page =
+                store.browse_tracks(user, PageRequest { order, limit: 100, after, skip: 0 }).await.unwrap();
+            out.extend(page.items.iter().map(|t| t.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return out,
+            }
+        }
+    }
+
+    async fn page_at(store: &SqliteStore, user: UserId, order: SortOrder, skip: u64) -> Vec<CollectionId> {
+        let page =
+            store.browse_tracks(user, PageRequest { order, limit: 25, after: None, skip }).await.unwrap();
+        page.items.iter().map(|t| t.id).collect()
+    }
+
+    async fn check_every_order(store: &SqliteStore, user: UserId) {
+        for order in [
+            SortOrder::TrackTitle,
+            SortOrder::AlbumTitle,
+            SortOrder::ArtistName,
+            SortOrder::GenreName,
+            SortOrder::ReleaseDate,
+            SortOrder::CollectionDate,
+            SortOrder::TrackNumber,
+        ] {
+            let all = walk(store, user, order).await;
+            for skip in
+                [0, 255, 256, 257, 300, 511, 512, 513, 700, all.len() as u64 - 3, all.len() as u64, 5000]
+            {
+                let from = usize::try_from(skip).unwrap().min(all.len());
+                let expected = &all[from..(from + 25).min(all.len())];
+                assert_eq!(page_at(store, user, order, skip).await, expected, "{order:?}, skip {skip}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn deep_pages_from_anchors_match_a_walk_from_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.import_catalog(catalog(800)).await.unwrap();
+        let user = store.create_user("deep").await.unwrap().id;
+        let add = |tracks| AddTracks { user, tracks, expected_version: None, max_tracks: 50_000 };
+        store.add_tracks(add(ids(0..760))).await.unwrap();
+        check_every_order(&store, user).await;
+        // One list per order, reused by every deep page of it.
+        assert_eq!(store.anchors.len(), 7);
+
+        // Tracks added (and removed) before existing ones move every later page: anchors of
+        // the former state must not be used.
+        store.add_tracks(add(ids(760..800))).await.unwrap();
+        check_every_order(&store, user).await;
+        let first = store
+            .browse_tracks(
+                user,
+                PageRequest { order: SortOrder::TrackTitle, limit: 30, after: None, skip: 0 },
+            )
+            .await
+            .unwrap();
+        let gone: Vec<_> = first.items.iter().map(|t| t.id).collect();
+        store
+            .delete_tracks(crate::DeleteTracks { user, tracks: gone, expected_version: None })
+            .await
+            .unwrap();
+        check_every_order(&store, user).await;
+
+        // A catalog import that renames tracks reorders the list without a collection change.
+        let mut renamed = catalog(800);
+        for (i, track) in renamed.iter_mut().enumerate().take(300) {
+            track.content.name = Some(format!("Renamed {}", 300 - i));
+        }
+        store.import_catalog(renamed).await.unwrap();
+        check_every_order(&store, user).await;
     }
 }

@@ -366,7 +366,7 @@ pub(crate) fn browse_playlists(
         keys: &["created_seq"],
         desc: true,
     };
-    let (rows, next) = page_rows(conn, q, 5, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 5, page.limit, page.after.as_ref(), page.skip, None)?;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -411,7 +411,7 @@ pub(crate) fn playlist_entries(
         keys: &["position", "entry_id"],
         desc: false,
     };
-    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, None)?;
     let mut reader = CatalogReader::default();
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {

@@ -10,6 +10,7 @@ use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub(crate) fn key16(bytes: &[u8]) -> StoreResult<[u8; 16]> {
     bytes.try_into().map_err(|_| internal("a stored key is not 16 bytes"))
@@ -56,70 +57,91 @@ fn key_value(part: &KeyPart) -> Value {
     }
 }
 
+/// `filter AND (keys) > (after)` (`<` for a descending list), with the position's values
+/// appended to `args`.
+fn after_filter(q: &ListQuery<'_>, args: &mut Vec<Value>, after: Option<&SortKey>) -> StoreResult<String> {
+    let Some(after) = after else {
+        return Ok(q.filter.to_owned());
+    };
+    if after.0.len() != q.keys.len() {
+        return Err(StoreError::Invalid("the position does not fit this list".into()));
+    }
+    let first = args.len() + 1;
+    let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("?{}", first + i)).collect();
+    args.extend(after.0.iter().map(key_value));
+    Ok(format!(
+        "{} AND ({}) {} ({})",
+        q.filter,
+        q.keys.join(", "),
+        if q.desc { "<" } else { ">" },
+        placeholders.join(", ")
+    ))
+}
+
 /// A page of `q`: the selected columns of each row, and the position after the last row if
-/// more follow.
+/// more follow. With `anchors`, a deep `page=N` of a user's list starts its walk at the
+/// nearest anchor (see [`Anchors`]).
 pub(crate) fn page_rows(
     conn: &Connection,
-    q: ListQuery<'_>,
+    mut q: ListQuery<'_>,
     n_select: usize,
     limit: u32,
     after: Option<&SortKey>,
     skip: u64,
+    anchors: Option<(&Anchors, UserId)>,
 ) -> StoreResult<(Vec<Vec<Value>>, Option<SortKey>)> {
     let dir = if q.desc { "DESC" } else { "ASC" };
     let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
     let order_by = order_by.join(", ");
     // `page=N`: find the position just before the page by walking the index alone (its
     // entries hold the key columns), then read the page as a keyset page from there. The
-    // walk is the only part whose cost grows with N, and it touches no table row.
+    // walk is the only part whose cost grows with N, and it touches no table row; anchors
+    // bound it.
     let anchor;
     let after = match (after, skip) {
         (Some(a), _) => Some(a),
         (None, 0) => None,
         (None, skip) => {
-            let mut args = q.args.clone();
-            args.push(Value::Integer(i64::try_from(skip - 1).map_err(internal)?));
-            let sql = format!(
-                "SELECT {} FROM {} WHERE {} ORDER BY {order_by} LIMIT 1 OFFSET ?{}",
-                q.keys.join(", "),
-                q.from,
-                q.filter,
-                args.len()
-            );
-            let key: Option<Vec<Value>> = conn
-                .prepare_cached(&sql)
-                .and_then(|mut st| {
-                    st.query_row(params_from_iter(args), |r| {
-                        (0..q.keys.len()).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()
+            let (start, skip) = match anchors {
+                Some((anchors, user)) => anchors.nearest(conn, &q, &order_by, user, skip)?,
+                None => (None, skip),
+            };
+            let position = if skip == 0 {
+                start
+            } else {
+                let mut args = q.args.clone();
+                let filter = after_filter(&q, &mut args, start.as_ref())?;
+                args.push(Value::Integer(i64::try_from(skip - 1).map_err(internal)?));
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE {filter} ORDER BY {order_by} LIMIT 1 OFFSET ?{}",
+                    q.keys.join(", "),
+                    q.from,
+                    args.len()
+                );
+                let key: Option<Vec<Value>> = conn
+                    .prepare_cached(&sql)
+                    .and_then(|mut st| {
+                        st.query_row(params_from_iter(args), |r| {
+                            (0..q.keys.len())
+                                .map(|i| r.get::<_, Value>(i))
+                                .collect::<rusqlite::Result<Vec<_>>>()
+                        })
+                        .optional()
                     })
-                    .optional()
-                })
-                .map_err(|e| unavailable(&e))?;
-            match key {
-                None => return Ok((Vec::new(), None)),
-                Some(values) => {
-                    anchor = SortKey(values.into_iter().map(key_part).collect::<StoreResult<_>>()?);
-                    Some(&anchor)
+                    .map_err(|e| unavailable(&e))?;
+                match key {
+                    None => return Ok((Vec::new(), None)),
+                    Some(values) => {
+                        Some(SortKey(values.into_iter().map(key_part).collect::<StoreResult<_>>()?))
+                    }
                 }
-            }
+            };
+            anchor = position;
+            anchor.as_ref()
         }
     };
-    let mut args = q.args;
-    let mut filter = q.filter.to_owned();
-    if let Some(after) = after {
-        if after.0.len() != q.keys.len() {
-            return Err(StoreError::Invalid("the position does not fit this list".into()));
-        }
-        let first = args.len() + 1;
-        let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("?{}", first + i)).collect();
-        filter = format!(
-            "{filter} AND ({}) {} ({})",
-            q.keys.join(", "),
-            if q.desc { "<" } else { ">" },
-            placeholders.join(", ")
-        );
-        args.extend(after.0.iter().map(key_value));
-    }
+    let mut args = std::mem::take(&mut q.args);
+    let filter = after_filter(&q, &mut args, after)?;
     args.push(Value::Integer(i64::from(limit) + 1));
     let sql = format!(
         "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {order_by} LIMIT ?{}",
@@ -146,6 +168,112 @@ pub(crate) fn page_rows(
     out.truncate(limit as usize);
     let next = if more { out.last().map(|(_, k)| k.clone()) } else { None };
     Ok((out.into_iter().map(|(v, _)| v).collect(), next))
+}
+
+/// Items from one anchor to the next.
+const ANCHOR_EVERY: u64 = 256;
+/// Lists whose anchors are kept at once (a 50,000-item list has 195 anchors, about 20 KiB).
+const ANCHOR_LISTS: usize = 256;
+
+/// Anchors of long lists, for `page=N`: the positions of every `ANCHOR_EVERY`-th item of a
+/// user's list in one order, found by one walk of its index. With them the walk to page N
+/// starts at most `ANCHOR_EVERY` items before it, so a deep page costs about what the first
+/// does (the first deep page of a list pays one walk of the whole list).
+///
+/// Anchors hold for one state of the list. Their key holds the user's collection version,
+/// which every add, delete and playlist change bumps, and the catalog's generation, which
+/// every catalog import changes (a re-import may rename, and so move, items); both are read
+/// in the reader's transaction, with the list itself.
+#[derive(Debug, Default)]
+pub(crate) struct Anchors {
+    lists: Mutex<HashMap<AnchorKey, Arc<Vec<SortKey>>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct AnchorKey {
+    /// The walk of the list: which rows, in which order.
+    walk: String,
+    args: Vec<KeyPart>,
+    version: i64,
+    catalog: Option<Vec<u8>>,
+}
+
+impl Anchors {
+    /// The anchor to start the walk to item `skip` from, and the items left to skip after it.
+    fn nearest(
+        &self,
+        conn: &Connection,
+        q: &ListQuery<'_>,
+        order_by: &str,
+        user: UserId,
+        skip: u64,
+    ) -> StoreResult<(Option<SortKey>, u64)> {
+        if skip < ANCHOR_EVERY {
+            return Ok((None, skip));
+        }
+        let Some(version) = conn
+            .prepare_cached("SELECT state_version FROM users WHERE id = ?1")
+            .and_then(|mut st| st.query_row([user], |r| r.get::<_, i64>(0)).optional())
+            .map_err(|e| unavailable(&e))?
+        else {
+            return Ok((None, skip));
+        };
+        let catalog: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'catalog_generation'")
+            .and_then(|mut st| st.query_row([], |r| r.get(0)).optional())
+            .map_err(|e| unavailable(&e))?;
+        let walk =
+            format!("SELECT {} FROM {} WHERE {} ORDER BY {order_by}", q.keys.join(", "), q.from, q.filter);
+        let args = q.args.iter().cloned().map(key_part).collect::<StoreResult<Vec<_>>>()?;
+        let key = AnchorKey { walk, args, version, catalog };
+        let cached = self.lists.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+        let list = if let Some(list) = cached {
+            list
+        } else {
+            let list = Arc::new(walk_anchors(conn, q, &key.walk)?);
+            let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
+            // Older states of the same list are of no further use.
+            lists.retain(|k, _| k.walk != key.walk || k.args != key.args);
+            if lists.len() >= ANCHOR_LISTS
+                && let Some(victim) = lists.keys().next().cloned()
+            {
+                lists.remove(&victim);
+            }
+            lists.insert(key, Arc::clone(&list));
+            list
+        };
+        // Anchor i is the position of item (i + 1) * ANCHOR_EVERY.
+        let spans = (skip / ANCHOR_EVERY).min(u64::try_from(list.len()).map_err(internal)?);
+        let Some(i) = spans.checked_sub(1) else {
+            return Ok((None, skip));
+        };
+        let anchor = list[usize::try_from(i).map_err(internal)?].clone();
+        Ok((Some(anchor), skip - spans * ANCHOR_EVERY))
+    }
+
+    /// Lists whose anchors are held (for tests).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lists.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+}
+
+/// The positions of every `ANCHOR_EVERY`-th item of the list.
+fn walk_anchors(conn: &Connection, q: &ListQuery<'_>, walk: &str) -> StoreResult<Vec<SortKey>> {
+    let mut st = conn.prepare_cached(walk).map_err(|e| unavailable(&e))?;
+    let mut rows = st.query(params_from_iter(q.args.iter())).map_err(|e| unavailable(&e))?;
+    let mut anchors = Vec::new();
+    let mut n: u64 = 0;
+    while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
+        n += 1;
+        if n.is_multiple_of(ANCHOR_EVERY) {
+            let key = (0..q.keys.len())
+                .map(|i| row.get::<_, Value>(i).map_err(|e| unavailable(&e)).and_then(key_part))
+                .collect::<StoreResult<Vec<_>>>()?;
+            anchors.push(SortKey(key));
+        }
+    }
+    Ok(anchors)
 }
 
 fn blob(v: &Value) -> StoreResult<&[u8]> {
@@ -315,7 +443,7 @@ pub(crate) fn catalog_album_tracks(
         keys: &["track_number", "id"],
         desc: false,
     };
-    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
     let mut reader = CatalogReader::default();
     let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
     let total = count(conn, "SELECT count(*) FROM catalog_tracks WHERE album_id = ?1", &[&album_id])?;
@@ -337,7 +465,7 @@ pub(crate) fn catalog_artist_albums(
         keys: &["al.release_date", "al.id"],
         desc: true,
     };
-    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
     let mut reader = CatalogReader::default();
     let items = rows.iter().map(|r| reader.album(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
     let total = count(
@@ -364,7 +492,7 @@ pub(crate) fn catalog_artist_tracks(
         keys: &["t.release_date", "t.id"],
         desc: true,
     };
-    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
     let mut reader = CatalogReader::default();
     let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
     let total = count(
@@ -470,6 +598,7 @@ fn unsupported(order: SortOrder) -> StoreError {
 
 pub(crate) fn browse_tracks(
     conn: &Connection,
+    anchors: &Anchors,
     user: UserId,
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionTrack>> {
@@ -490,7 +619,8 @@ pub(crate) fn browse_tracks(
         keys,
         desc,
     };
-    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) =
+        page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, Some((anchors, user)))?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -501,6 +631,7 @@ pub(crate) fn browse_tracks(
 
 pub(crate) fn browse_albums(
     conn: &Connection,
+    anchors: &Anchors,
     user: UserId,
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionAlbum>> {
@@ -520,7 +651,8 @@ pub(crate) fn browse_albums(
         keys,
         desc,
     };
-    let (rows, next) = page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) =
+        page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip, Some((anchors, user)))?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -531,6 +663,7 @@ pub(crate) fn browse_albums(
 
 pub(crate) fn browse_artists(
     conn: &Connection,
+    anchors: &Anchors,
     user: UserId,
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionArtist>> {
@@ -547,7 +680,8 @@ pub(crate) fn browse_artists(
         keys,
         desc,
     };
-    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) =
+        page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, Some((anchors, user)))?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -664,7 +798,7 @@ pub(crate) fn collection_album_tracks(
         keys: &["track_number", "cid"],
         desc: false,
     };
-    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, None)?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -698,7 +832,7 @@ pub(crate) fn collection_artist_albums(
         keys: &["release_date", "cid"],
         desc: true,
     };
-    let (rows, next) = page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip)?;
+    let (rows, next) = page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip, None)?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()

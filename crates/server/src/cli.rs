@@ -190,6 +190,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&cli.global).await?;
             match store.create_user(&name).await {
                 Ok(user) => {
+                    store.close().await?;
                     println!("{}", user.id);
                     Ok(())
                 }
@@ -218,6 +219,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     secret_sha256: groove_service::handlers::oauth::hash_secret(&secret),
                 })
                 .await?;
+            store.close().await?;
             println!("client_id={client_id}");
             println!("client_secret={secret}");
             Ok(())
@@ -225,6 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(CatalogCommand::Import { file }) => {
             let store = open_store(&cli.global).await?;
             let stats = import_file(&*store, &file).await?;
+            store.close().await?;
             eprintln!(
                 "imported {} tracks ({} albums, {} artists)",
                 stats.tracks, stats.albums, stats.artists

@@ -10,6 +10,7 @@ use groove_store::Store;
 use groove_wire::ErrorStyle;
 use groove_wire::model::Track;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 /// The bundled demo catalog (`catalog/demo.jsonl`).
@@ -103,11 +104,15 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         ),
         _ => None,
     };
-    let app = groove_service::router(AppState::new(store, tokens, oidc, secret, config));
+    let app = groove_service::router(AppState::new(Arc::clone(&store), tokens, oidc, secret, config));
     let listener = tokio::net::TcpListener::bind(global.listen)
         .await
         .with_context(|| format!("cannot listen on {}", global.listen))?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %global.data_dir.display(), "serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    // Every request has been answered: leave the database complete for the next start.
+    if let Err(e) = store.close().await {
+        tracing::warn!(error = %e, "could not complete the database file; the next start reads its log back");
+    }
     Ok(())
 }

@@ -166,3 +166,24 @@ async fn acknowledged_writes_survive_sigkill_and_calls_are_atomic(backend: Backe
 }
 
 backend_tests!(acknowledged_writes_survive_sigkill_and_calls_are_atomic);
+
+/// A server stopped with SIGTERM leaves the database file complete, with an empty log, so
+/// that the next start has nothing to read back; the admin commands do the same. (With a log
+/// of hundreds of MiB left behind, a start took 140-290 ms instead of a few.)
+#[tokio::test]
+async fn a_clean_stop_leaves_no_log_behind() {
+    let mut server = Server::start(Backend::Sqlite);
+    let wal = server.data_dir.join("groove.sqlite3-wal");
+    let log_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let token = server.create_user("alice");
+    assert_eq!(log_len(), 0, "after user create");
+    let client = server.client();
+    let ids = catalog_ids();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).take(20).collect();
+    assert_eq!(client.add(&token, &ids).await.status, 200);
+    assert!(log_len() > 0, "the add is in the log while the server runs");
+    assert!(server.terminate().success());
+    assert_eq!(log_len(), 0, "after SIGTERM");
+    server.spawn();
+    assert_eq!(server.client().all_track_ids(&token).await.len(), 20);
+}

@@ -61,6 +61,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Answers when the store can serve requests.
     async fn health(&self) -> StoreResult<()>;
 
+    /// Called before the process exits, after its last write: leaves the database complete
+    /// for the next process (SQLite: copies its write-ahead log into the database file, so
+    /// that the next start has none to read back). Writes stay durable without it.
+    async fn close(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// The server-wide secret that signs continuation tokens, created on first use and
     /// shared by every server process of the same database.
     async fn token_secret(&self) -> StoreResult<[u8; 32]>;

@@ -344,6 +344,8 @@ async fn run(args: Args) -> anyhow::Result<serde_json::Value> {
     let t = Instant::now();
     let added = fill_collections(&store, &args, &users).await?;
     let collections_secs = secs(t);
+    // The data set is copied and opened by many servers: leave no log for each to read back.
+    store.close().await?;
     drop(store);
     let t = Instant::now();
     if let Some(path) = &args.tokens_file {

@@ -74,6 +74,13 @@ where
 
 type BoxedJob = Box<dyn WriteJob>;
 
+/// What the writer thread receives.
+enum Message {
+    Write(BoxedJob),
+    /// Copy the whole log into the database file and empty it (before the process exits).
+    Flush(oneshot::Sender<StoreResult<()>>),
+}
+
 /// Largest number of writes committed together.
 const MAX_BATCH: usize = 256;
 
@@ -123,12 +130,12 @@ impl Readers {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
-    tx: Sender<BoxedJob>,
+    tx: Sender<Message>,
 }
 
 impl Writer {
     pub(crate) fn start(conn: Connection, checkpointer: Connection, log: LogLimits) -> StoreResult<Self> {
-        let (tx, rx) = crossbeam_channel::unbounded::<BoxedJob>();
+        let (tx, rx) = crossbeam_channel::unbounded::<Message>();
         // Coalesced "the log has grown" signals for the checkpointer.
         let (wrote_tx, wrote_rx) = crossbeam_channel::bounded::<()>(1);
         // Set by the checkpointer when the log is too long, cleared by the writer once it has
@@ -157,17 +164,44 @@ impl Writer {
     {
         let (tx, rx) = oneshot::channel();
         let job: BoxedJob = Box::new(Job { write: f, result: None, answer: tx });
-        self.tx.send(job).map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        self.tx
+            .send(Message::Write(job))
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        rx.await.map_err(|_| StoreError::Unavailable("the store is closed".into()))?
+    }
+
+    /// Copies the whole log into the database file and empties it, after the writes sent
+    /// before: the database file is then complete by itself, and the next process to open it
+    /// has no log to read back.
+    pub(crate) async fn flush(&self) -> StoreResult<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Message::Flush(tx))
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
         rx.await.map_err(|_| StoreError::Unavailable("the store is closed".into()))?
     }
 }
 
-fn writer_loop(conn: &Connection, rx: &Receiver<BoxedJob>, wrote: &Sender<()>, restart: &AtomicBool) {
-    while let Ok(first) = rx.recv() {
+fn writer_loop(conn: &Connection, rx: &Receiver<Message>, wrote: &Sender<()>, restart: &AtomicBool) {
+    let mut next = rx.recv().ok();
+    while let Some(message) = next.take() {
+        let first = match message {
+            Message::Write(job) => job,
+            Message::Flush(answer) => {
+                let _ = answer.send(flush(conn));
+                next = rx.recv().ok();
+                continue;
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Message::Write(job)) => batch.push(job),
+                Ok(flush) => {
+                    // After this batch, in order.
+                    next = Some(flush);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -184,9 +218,24 @@ fn writer_loop(conn: &Connection, rx: &Receiver<BoxedJob>, wrote: &Sender<()>, r
             }
         }
         let _ = wrote.try_send(());
+        if next.is_none() {
+            next = rx.recv().ok();
+        }
     }
     // The store is closed: one last checkpoint, so that the database file is complete.
-    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    let _ = flush(conn);
+}
+
+fn flush(conn: &Connection) -> StoreResult<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| super::unavailable(&e))
+        .and_then(|busy| {
+            if busy == 0 {
+                Ok(())
+            } else {
+                Err(StoreError::Unavailable("the log is in use by a reader".into()))
+            }
+        })
 }
 
 /// When the write-ahead log is checkpointed, and how long it may grow.

@@ -197,6 +197,10 @@ fn insert_user(conn: &Connection, name: &str) -> StoreResult<User> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn close(&self) -> StoreResult<()> {
+        self.writer.flush().await
+    }
+
     async fn health(&self) -> StoreResult<()> {
         self.readers.run(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| unavailable(&e))).await
     }

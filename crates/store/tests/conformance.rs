@@ -291,6 +291,33 @@ pub async fn import_is_idempotent(store: &dyn Store) {
     store.import_catalog(renamed).await.unwrap();
     store.add_tracks(add(alice, &[5])).await.unwrap();
     assert_eq!(names(store, alice, SortOrder::TrackTitle).await, ["Aaa", "Alpha"]);
+
+    // Renamed albums and artists move in the orders of every collection that holds them.
+    let bob = store.create_user("bob2").await.unwrap().id;
+    store.add_tracks(add(alice, &[6])).await.unwrap();
+    store.add_tracks(add(bob, &[2, 7])).await.unwrap();
+    let mut renamed = catalog();
+    for track in &mut renamed {
+        let album = track.album.as_mut().unwrap();
+        if album.content.name.as_deref() == Some("Alpha") {
+            album.content.name = Some("Zeta".into());
+        }
+        for credit in track.artists.iter_mut().flatten().chain(album.artists.iter_mut().flatten()) {
+            if credit.artist.content.name.as_deref() == Some("Artist Two") {
+                credit.artist.content.name = Some("Aardvark".into());
+            }
+        }
+    }
+    store.import_catalog(renamed).await.unwrap();
+    let first = |order| PageRequest { order, limit: 10, after: None, skip: 0 };
+    for user in [alice, bob] {
+        let albums = store.browse_albums(user, first(SortOrder::AlbumTitle)).await.unwrap();
+        assert_eq!(album_names(&albums), ["Beta", "Zeta"], "user {user}");
+        let artists = store.browse_artists(user, first(SortOrder::ArtistName)).await.unwrap();
+        let artists: Vec<_> =
+            artists.items.iter().map(|a| a.artist.artist.content.name.clone().unwrap()).collect();
+        assert_eq!(artists, ["Aardvark", "Ärtist One"], "user {user}");
+    }
 }
 
 fn other_ids(pairs: &[(&str, &str)]) -> OtherIds {

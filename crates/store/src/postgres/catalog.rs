@@ -59,8 +59,12 @@ async fn upsert_artist(tx: &Tx<'_>, artist: &ArtistRow) -> Result<i64, Fail> {
         .await?
         .try_get(0)?;
     if old_key.is_some_and(|key| key != artist.name_key) {
-        let st =
-            tx.prepare_cached("UPDATE collection_artists SET name_key = $2 WHERE artist_id = $1").await?;
+        let st = tx
+            .prepare_cached(
+                "UPDATE collection_artists SET name_key = $2
+                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND artist_id = $1",
+            )
+            .await?;
         tx.execute(&st, &[&id, &artist.name_key]).await?;
     }
     Ok(id)
@@ -117,7 +121,7 @@ async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<i64, Fail> {
         let st = tx
             .prepare_cached(
                 "UPDATE collection_albums SET name_key = $2, artist_key = $3, genre_key = $4, release_date = $5
-                 WHERE album_id = $1",
+                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND album_id = $1",
             )
             .await?;
         tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3]).await?;
@@ -254,7 +258,7 @@ async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<i64, Fail> {
             .prepare_cached(
                 "UPDATE collection_tracks SET album_id = $2, title_key = $3, album_key = $4, artist_key = $5,
                      genre_key = $6, release_date = $7, track_number = $8
-                 WHERE track_id = $1",
+                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND track_id = $1",
             )
             .await?;
         tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3, &keys.4, &keys.5, &keys.6]).await?;

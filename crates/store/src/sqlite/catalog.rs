@@ -11,6 +11,23 @@ use groove_wire::ids::ExternalNamespace;
 use groove_wire::model::Artist;
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// The statements that bring the collections' copies of sort keys up to date after a
+/// re-import renames (or moves) an item. Collections are keyed by user first, so each
+/// statement looks the item up in every user's collection by key (one index search a user)
+/// rather than scanning every collection row for it
+/// (`collection_copies_are_found_by_key` checks the query plans).
+mod sql {
+    pub(super) const RENAME_COLLECTION_ARTISTS: &str = "UPDATE collection_artists SET name_key = ?2
+        WHERE user_id IN (SELECT id FROM users) AND artist_id = ?1";
+    pub(super) const RENAME_COLLECTION_ALBUMS: &str = "UPDATE collection_albums
+        SET name_key = ?2, artist_key = ?3, genre_key = ?4, release_date = ?5
+        WHERE user_id IN (SELECT id FROM users) AND album_id = ?1";
+    pub(super) const RENAME_COLLECTION_TRACKS: &str = "UPDATE collection_tracks
+        SET album_id = ?2, title_key = ?3, album_key = ?4, artist_key = ?5, genre_key = ?6,
+            release_date = ?7, track_number = ?8
+        WHERE user_id IN (SELECT id FROM users) AND track_id = ?1";
+}
+
 /// Inserts or replaces `tracks` in one transaction (the caller's). Idempotent.
 pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) -> StoreResult<ImportStats> {
     let rows = CatalogRows::from_tracks(tracks)?;
@@ -103,7 +120,7 @@ fn upsert_artist(conn: &Connection, artist: &ArtistRow) -> StoreResult<i64> {
         .and_then(|mut st| st.query_row(params![&artist.gid[..], artist.name, artist.name_key, doc], |r| r.get(0)))
         .map_err(|e| unavailable(&e))?;
     if old.is_some_and(|(_, key, _)| key != artist.name_key) {
-        conn.prepare_cached("UPDATE collection_artists SET name_key = ?2 WHERE artist_id = ?1")
+        conn.prepare_cached(sql::RENAME_COLLECTION_ARTISTS)
             .and_then(|mut st| st.execute(params![id, artist.name_key]))
             .map_err(|e| unavailable(&e))?;
     }
@@ -151,12 +168,9 @@ fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<i64> {
         })
         .map_err(|e| unavailable(&e))?;
     if old.is_some_and(|old| old != keys) {
-        conn.prepare_cached(
-            "UPDATE collection_albums SET name_key = ?2, artist_key = ?3, genre_key = ?4, release_date = ?5
-             WHERE album_id = ?1",
-        )
-        .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3]))
-        .map_err(|e| unavailable(&e))?;
+        conn.prepare_cached(sql::RENAME_COLLECTION_ALBUMS)
+            .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3]))
+            .map_err(|e| unavailable(&e))?;
     }
     Ok(id)
 }
@@ -246,13 +260,41 @@ fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
         .map_err(|e| unavailable(&e))?;
     if old.is_some_and(|old| old != keys) {
         // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
-        conn.prepare_cached(
-            "UPDATE collection_tracks SET album_id = ?2, title_key = ?3, album_key = ?4, artist_key = ?5,
-                 genre_key = ?6, release_date = ?7, track_number = ?8
-             WHERE track_id = ?1",
-        )
-        .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3, keys.4, keys.5, keys.6]))
-        .map_err(|e| unavailable(&e))?;
+        conn.prepare_cached(sql::RENAME_COLLECTION_TRACKS)
+            .and_then(|mut st| {
+                st.execute(params![id, keys.0, keys.1, keys.2, keys.3, keys.4, keys.5, keys.6])
+            })
+            .map_err(|e| unavailable(&e))?;
     }
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sql;
+    use rusqlite::Connection;
+
+    #[test]
+    fn collection_copies_are_found_by_key() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::apply(&conn).unwrap();
+        for statement in
+            [sql::RENAME_COLLECTION_ARTISTS, sql::RENAME_COLLECTION_ALBUMS, sql::RENAME_COLLECTION_TRACKS]
+        {
+            let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {statement}")).unwrap();
+            let unbound = vec![rusqlite::types::Null; st.parameter_count()];
+            let plan: Vec<String> = st
+                .query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(plan.iter().any(|step| step.starts_with("SEARCH collection_")), "{statement}: {plan:?}");
+            for step in &plan {
+                assert!(
+                    !step.starts_with("SCAN collection_"),
+                    "a scan of a collection in {statement:?}: {plan:?}"
+                );
+            }
+        }
+    }
 }

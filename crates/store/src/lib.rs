@@ -14,6 +14,7 @@
 //!   nothing in another's collection;
 //! - `CollectionState` (`state_version`, counts) changes exactly when the collection does.
 
+mod anchors;
 mod catalog_rows;
 mod order;
 pub mod postgres;

@@ -320,6 +320,104 @@ pub async fn import_is_idempotent(store: &dyn Store) {
     }
 }
 
+/// `n` tracks on 37 albums of 11 artists, with repeated titles and dates, so that every order
+/// has ties broken by the collection ID.
+fn long_catalog(n: u32) -> Vec<Track> {
+    (1000..1000 + n)
+        .map(|i| {
+            let (album, artist_n) = (i % 37, 1000 + i % 11);
+            let credit = artist(artist_n, &format!("Artist {}", artist_n * 7 % 11));
+            Track {
+                track_number: Some(i32::try_from(i % 13).unwrap()),
+                release_date: Some(format!("20{:02}-01-01T00:00:00Z", i % 23)),
+                genres: Some(vec![format!("Genre {}", i % 5)]),
+                album: Some(Box::new(Album {
+                    artists: Some(vec![credit.clone()]),
+                    content: Content {
+                        id: Some(format!("music.{album:08X}-0300-11DB-89CA-0019B92A3933")),
+                        name: Some(format!("Album {}", album * 5 % 37)),
+                        ..Content::default()
+                    },
+                    ..Album::default()
+                })),
+                artists: Some(vec![credit]),
+                content: Content {
+                    id: Some(gid(i).to_string()),
+                    name: Some(format!("Title {}", i * 31 % 97)),
+                    ..Content::default()
+                },
+                ..Track::default()
+            }
+        })
+        .collect()
+}
+
+/// Every collection ID of the list, by continuation from the first item.
+async fn walk(store: &dyn Store, user: UserId, order: SortOrder) -> Vec<CollectionId> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page =
+            store.browse_tracks(user, PageRequest { order, limit: 100, after, skip: 0 }).await.unwrap();
+        out.extend(page.items.iter().map(|t| t.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return out,
+        }
+    }
+}
+
+/// `page=N` (a `skip`) gives the items a walk from the first item gives at that position, in
+/// every order, around the anchors the store may keep (every 256th item on SQLite).
+async fn deep_pages_match(store: &dyn Store, user: UserId) {
+    for order in [
+        SortOrder::TrackTitle,
+        SortOrder::AlbumTitle,
+        SortOrder::ArtistName,
+        SortOrder::GenreName,
+        SortOrder::ReleaseDate,
+        SortOrder::CollectionDate,
+        SortOrder::TrackNumber,
+    ] {
+        let all = walk(store, user, order).await;
+        let len = all.len() as u64;
+        for skip in [0, 255, 256, 257, 300, 511, 512, 513, 700, len - 3, len, 5000] {
+            let page =
+                store.browse_tracks(user, PageRequest { order, limit: 25, after: None, skip }).await.unwrap();
+            let got: Vec<_> = page.items.iter().map(|t| t.id).collect();
+            let from = usize::try_from(skip).unwrap().min(all.len());
+            assert_eq!(got, &all[from..(from + 25).min(all.len())], "{order:?}, skip {skip}");
+        }
+    }
+}
+
+/// Deep pages stay right while the list changes: adds and deletes before the page, and a
+/// catalog import that renames (and so moves) tracks without any collection change.
+pub async fn deep_pages_follow_every_change(store: &dyn Store) {
+    store.import_catalog(long_catalog(800)).await.unwrap();
+    let user = store.create_user("deep").await.unwrap().id;
+    let ids = |n: std::ops::Range<u32>| AddTracks {
+        user,
+        tracks: n.map(|i| gid(1000 + i)).collect(),
+        expected_version: None,
+        max_tracks: 50_000,
+    };
+    store.add_tracks(ids(0..760)).await.unwrap();
+    deep_pages_match(store, user).await;
+    store.add_tracks(ids(760..800)).await.unwrap();
+    deep_pages_match(store, user).await;
+    let first = store.browse_tracks(user, first_page(SortOrder::TrackTitle, 30)).await.unwrap();
+    let gone = first.items.iter().map(|t| t.id).collect();
+    store.delete_tracks(DeleteTracks { user, tracks: gone, expected_version: None }).await.unwrap();
+    deep_pages_match(store, user).await;
+    let mut renamed = long_catalog(800);
+    for (i, track) in renamed.iter_mut().enumerate().take(300) {
+        track.content.name = Some(format!("Renamed {}", 300 - i));
+    }
+    store.import_catalog(renamed).await.unwrap();
+    deep_pages_match(store, user).await;
+}
+
 fn other_ids(pairs: &[(&str, &str)]) -> OtherIds {
     OtherIds(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
 }
@@ -888,6 +986,10 @@ macro_rules! suite {
                     super::keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(&*s).await
                 })
                 .await;
+            }
+            #[tokio::test]
+            async fn deep_pages_follow_every_change() {
+                with_store(|s| async move { super::deep_pages_follow_every_change(&*s).await }).await;
             }
             #[tokio::test]
             async fn import_is_idempotent() {

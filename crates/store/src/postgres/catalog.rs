@@ -27,6 +27,16 @@ pub(crate) async fn import(tx: &Tx<'_>, rows: &CatalogRows) -> Result<(), Fail> 
         replace_credits(tx, Credits::Track, track_id, &track.artists).await?;
         replace_external_ids(tx, &track.gid, &track.external_ids).await?;
     }
+    // A new generation of the catalog: positions in lists computed before it may have moved
+    // (see `crate::anchors`).
+    let st = tx
+        .prepare_cached(
+            "INSERT INTO meta (key, value) VALUES ('catalog_generation', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .await?;
+    let generation: [u8; 16] = rand::random();
+    tx.execute(&st, &[&generation.as_slice()]).await?;
     Ok(())
 }
 

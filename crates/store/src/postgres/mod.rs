@@ -110,6 +110,7 @@ impl Default for PgOptions {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    anchors: std::sync::Arc<crate::anchors::Anchors>,
 }
 
 impl PostgresStore {
@@ -141,7 +142,7 @@ impl PostgresStore {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
-        let store = PostgresStore { pool };
+        let store = PostgresStore { pool, anchors: std::sync::Arc::default() };
         migrations::apply(&store).await?;
         Ok(store)
     }
@@ -551,15 +552,15 @@ impl Store for PostgresStore {
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
-        run!(self, Mode::Read, |tx| read::browse_tracks(&tx, user, &page).await?)
+        run!(self, Mode::Read, |tx| read::browse_tracks(&tx, &self.anchors, user, &page).await?)
     }
 
     async fn browse_albums(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionAlbum>> {
-        run!(self, Mode::Read, |tx| read::browse_albums(&tx, user, &page).await?)
+        run!(self, Mode::Read, |tx| read::browse_albums(&tx, &self.anchors, user, &page).await?)
     }
 
     async fn browse_artists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionArtist>> {
-        run!(self, Mode::Read, |tx| read::browse_artists(&tx, user, &page).await?)
+        run!(self, Mode::Read, |tx| read::browse_artists(&tx, &self.anchors, user, &page).await?)
     }
 
     async fn collection_items(

@@ -384,7 +384,7 @@ pub(crate) async fn browse_playlists(
         keys: &["created_seq"],
         desc: true,
     };
-    let (rows, next) = page_rows(tx, q, 5, page).await?;
+    let (rows, next) = page_rows(tx, q, 5, page, None).await?;
     let items = rows
         .iter()
         .map(|r| {
@@ -416,7 +416,7 @@ pub(crate) async fn playlist_entries(
         keys: &["position", "entry_id"],
         desc: false,
     };
-    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let (rows, next) = page_rows(tx, q, 2, page, None).await?;
     let mut entries = Vec::with_capacity(rows.len());
     let mut track_rows = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -5,6 +5,7 @@
 //! them are a handful of `= ANY($1)` queries whatever the page's length.
 
 use super::{Fail, Tx, internal};
+use crate::anchors::{AnchorKey, Anchors};
 use crate::{
     CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
     CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
@@ -93,6 +94,7 @@ pub(crate) async fn page_rows(
     q: ListQuery<'_>,
     n_select: usize,
     page: &PageRequest,
+    anchors: Option<(&Anchors, UserId)>,
 ) -> Result<(Vec<Row>, Option<SortKey>), Fail> {
     let dir = if q.desc { "DESC" } else { "ASC" };
     let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
@@ -103,26 +105,48 @@ pub(crate) async fn page_rows(
         (Some(a), _) => Some(a),
         (None, 0) => None,
         (None, skip) => {
-            let offset = i64::try_from(skip - 1).map_err(|_| bad_position())?;
-            let mut params: Vec<&(dyn ToSql + Sync)> =
-                q.args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
-            params.push(&offset);
-            let sql = format!(
-                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ${}",
-                q.keys.join(", "),
-                q.from,
-                q.filter,
-                order_by.join(", "),
-                params.len()
-            );
-            let st = tx.prepare_cached(&sql).await?;
-            match tx.query_opt(&st, &params).await? {
-                None => return Ok((Vec::new(), None)),
-                Some(row) => {
-                    anchor = SortKey((0..q.keys.len()).map(|i| key_part(&row, i)).collect::<Result<_, _>>()?);
-                    Some(&anchor)
+            let (start, skip) = match anchors {
+                Some((anchors, user)) => nearest_anchor(tx, anchors, &q, &order_by, user, skip).await?,
+                None => (None, skip),
+            };
+            if skip == 0 {
+                anchor = start;
+            } else {
+                let offset = i64::try_from(skip - 1).map_err(|_| bad_position())?;
+                let mut params: Vec<&(dyn ToSql + Sync)> =
+                    q.args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
+                let start_params: Vec<Param> = start.iter().flat_map(|k| k.0.iter().map(key_param)).collect();
+                let mut filter = q.filter.to_owned();
+                if start.is_some() {
+                    let placeholders: Vec<String> =
+                        (0..q.keys.len()).map(|i| format!("${}", params.len() + 1 + i)).collect();
+                    filter = format!(
+                        "{filter} AND ({}) {} ({})",
+                        q.keys.join(", "),
+                        if q.desc { "<" } else { ">" },
+                        placeholders.join(", ")
+                    );
+                    params.extend(start_params.iter().map(|p| &**p as &(dyn ToSql + Sync)));
+                }
+                params.push(&offset);
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE {filter} ORDER BY {} LIMIT 1 OFFSET ${}",
+                    q.keys.join(", "),
+                    q.from,
+                    order_by.join(", "),
+                    params.len()
+                );
+                let st = tx.prepare_cached(&sql).await?;
+                match tx.query_opt(&st, &params).await? {
+                    None => return Ok((Vec::new(), None)),
+                    Some(row) => {
+                        anchor = Some(SortKey(
+                            (0..q.keys.len()).map(|i| key_part(&row, i)).collect::<Result<_, _>>()?,
+                        ));
+                    }
                 }
             }
+            anchor.as_ref()
         }
     };
     let mut args = q.args;
@@ -170,6 +194,52 @@ pub(crate) async fn page_rows(
         _ => None,
     };
     Ok((rows, next))
+}
+
+/// The anchor to start the walk to item `skip` of `q` from (see [`crate::anchors`]), and the
+/// items left to skip after it. The version and the generation are read in the page's
+/// transaction (`REPEATABLE READ`), so the anchors fit the state the page is read in.
+async fn nearest_anchor(
+    tx: &Tx<'_>,
+    anchors: &Anchors,
+    q: &ListQuery<'_>,
+    order_by: &[String],
+    user: UserId,
+    skip: u64,
+) -> Result<(Option<SortKey>, u64), Fail> {
+    if skip < crate::anchors::EVERY {
+        return Ok((None, skip));
+    }
+    let st = tx.prepare_cached("SELECT state_version FROM users WHERE id = $1").await?;
+    let Some(version) = tx.query_opt(&st, &[&user]).await? else {
+        return Ok((None, skip));
+    };
+    let version: i64 = version.try_get(0)?;
+    let st = tx.prepare_cached("SELECT value FROM meta WHERE key = 'catalog_generation'").await?;
+    let catalog: Option<Vec<u8>> = tx.query_opt(&st, &[]).await?.map(|r| r.try_get(0)).transpose()?;
+    let walk = format!(
+        "SELECT {} FROM {} WHERE {} ORDER BY {}",
+        q.keys.join(", "),
+        q.from,
+        q.filter,
+        order_by.join(", ")
+    );
+    let key = AnchorKey { walk, user, version, catalog };
+    let list = if let Some(list) = anchors.get(&key) {
+        list
+    } else {
+        let st = tx.prepare_cached(&key.walk).await?;
+        let params: Vec<&(dyn ToSql + Sync)> = q.args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
+        let rows = tx.query(&st, &params).await?;
+        let mut list = Vec::new();
+        for (n, row) in (1..).zip(&rows) {
+            if crate::anchors::is_anchor(n) {
+                list.push(SortKey((0..q.keys.len()).map(|i| key_part(row, i)).collect::<Result<_, _>>()?));
+            }
+        }
+        anchors.insert(key, list)
+    };
+    Ok(crate::anchors::start(&list, skip))
 }
 
 async fn count(tx: &Tx<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Fail> {
@@ -444,7 +514,7 @@ pub(crate) async fn catalog_album_tracks(
         keys: &["track_number", "id"],
         desc: false,
     };
-    let (rows, next) = page_rows(tx, q, 1, page).await?;
+    let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
     let items = reader.tracks(tx, &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
     let total = count(tx, "SELECT count(*) FROM catalog_tracks WHERE album_id = $1", &[&album_id]).await?;
@@ -466,7 +536,7 @@ pub(crate) async fn catalog_artist_albums(
         keys: &["al.release_date", "al.id"],
         desc: true,
     };
-    let (rows, next) = page_rows(tx, q, 1, page).await?;
+    let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
     let items = reader.albums(tx, &first_column(&rows)?).await?.into_iter().map(|a| a.album).collect();
     let total = count(
@@ -494,7 +564,7 @@ pub(crate) async fn catalog_artist_tracks(
         keys: &["t.release_date", "t.id"],
         desc: true,
     };
-    let (rows, next) = page_rows(tx, q, 1, page).await?;
+    let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
     let items = reader.tracks(tx, &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
     let total = count(
@@ -666,6 +736,7 @@ fn unsupported(order: SortOrder) -> Fail {
 
 pub(crate) async fn browse_tracks(
     tx: &Tx<'_>,
+    anchors: &Anchors,
     user: UserId,
     page: &PageRequest,
 ) -> Result<Page<CollectionTrack>, Fail> {
@@ -686,13 +757,14 @@ pub(crate) async fn browse_tracks(
         keys,
         desc,
     };
-    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let (rows, next) = page_rows(tx, q, 2, page, Some((anchors, user))).await?;
     let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
     Ok(Page { items, next, total: None })
 }
 
 pub(crate) async fn browse_albums(
     tx: &Tx<'_>,
+    anchors: &Anchors,
     user: UserId,
     page: &PageRequest,
 ) -> Result<Page<CollectionAlbum>, Fail> {
@@ -712,13 +784,14 @@ pub(crate) async fn browse_albums(
         keys,
         desc,
     };
-    let (rows, next) = page_rows(tx, q, 3, page).await?;
+    let (rows, next) = page_rows(tx, q, 3, page, Some((anchors, user))).await?;
     let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
     Ok(Page { items, next, total: None })
 }
 
 pub(crate) async fn browse_artists(
     tx: &Tx<'_>,
+    anchors: &Anchors,
     user: UserId,
     page: &PageRequest,
 ) -> Result<Page<CollectionArtist>, Fail> {
@@ -735,7 +808,7 @@ pub(crate) async fn browse_artists(
         keys,
         desc,
     };
-    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let (rows, next) = page_rows(tx, q, 2, page, Some((anchors, user))).await?;
     let items = collection_artists(tx, &mut CatalogReader::default(), &rows).await?;
     Ok(Page { items, next, total: None })
 }
@@ -840,7 +913,7 @@ pub(crate) async fn collection_album_tracks(
         keys: &["track_number", "cid"],
         desc: false,
     };
-    let (rows, next) = page_rows(tx, q, 2, page).await?;
+    let (rows, next) = page_rows(tx, q, 2, page, None).await?;
     let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
     let total = count(
         tx,
@@ -870,7 +943,7 @@ pub(crate) async fn collection_artist_albums(
         keys: &["release_date", "cid"],
         desc: true,
     };
-    let (rows, next) = page_rows(tx, q, 3, page).await?;
+    let (rows, next) = page_rows(tx, q, 3, page, None).await?;
     let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
     let total = count(
         tx,

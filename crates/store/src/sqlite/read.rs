@@ -1,6 +1,7 @@
 //! Reading: catalog records, the collection's lists (keyset pagination) and lookups.
 
 use super::{internal, unavailable};
+use crate::anchors::{self, AnchorKey, Anchors};
 use crate::{
     CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
     CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
@@ -10,7 +11,6 @@ use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 
 pub(crate) fn key16(bytes: &[u8]) -> StoreResult<[u8; 16]> {
     bytes.try_into().map_err(|_| internal("a stored key is not 16 bytes"))
@@ -80,7 +80,7 @@ fn after_filter(q: &ListQuery<'_>, args: &mut Vec<Value>, after: Option<&SortKey
 
 /// A page of `q`: the selected columns of each row, and the position after the last row if
 /// more follow. With `anchors`, a deep `page=N` of a user's list starts its walk at the
-/// nearest anchor (see [`Anchors`]).
+/// nearest anchor (see [`crate::anchors`]).
 pub(crate) fn page_rows(
     conn: &Connection,
     mut q: ListQuery<'_>,
@@ -103,7 +103,7 @@ pub(crate) fn page_rows(
         (None, 0) => None,
         (None, skip) => {
             let (start, skip) = match anchors {
-                Some((anchors, user)) => anchors.nearest(conn, &q, &order_by, user, skip)?,
+                Some((anchors, user)) => nearest_anchor(conn, anchors, &q, &order_by, user, skip)?,
                 None => (None, skip),
             };
             let position = if skip == 0 {
@@ -170,95 +170,42 @@ pub(crate) fn page_rows(
     Ok((out.into_iter().map(|(v, _)| v).collect(), next))
 }
 
-/// Items from one anchor to the next.
-const ANCHOR_EVERY: u64 = 256;
-/// Lists whose anchors are kept at once (a 50,000-item list has 195 anchors, about 20 KiB).
-const ANCHOR_LISTS: usize = 256;
-
-/// Anchors of long lists, for `page=N`: the positions of every `ANCHOR_EVERY`-th item of a
-/// user's list in one order, found by one walk of its index. With them the walk to page N
-/// starts at most `ANCHOR_EVERY` items before it, so a deep page costs about what the first
-/// does (the first deep page of a list pays one walk of the whole list).
-///
-/// Anchors hold for one state of the list. Their key holds the user's collection version,
-/// which every add, delete and playlist change bumps, and the catalog's generation, which
-/// every catalog import changes (a re-import may rename, and so move, items); both are read
-/// in the reader's transaction, with the list itself.
-#[derive(Debug, Default)]
-pub(crate) struct Anchors {
-    lists: Mutex<HashMap<AnchorKey, Arc<Vec<SortKey>>>>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct AnchorKey {
-    /// The walk of the list: which rows, in which order.
-    walk: String,
-    args: Vec<KeyPart>,
-    version: i64,
-    catalog: Option<Vec<u8>>,
-}
-
-impl Anchors {
-    /// The anchor to start the walk to item `skip` from, and the items left to skip after it.
-    fn nearest(
-        &self,
-        conn: &Connection,
-        q: &ListQuery<'_>,
-        order_by: &str,
-        user: UserId,
-        skip: u64,
-    ) -> StoreResult<(Option<SortKey>, u64)> {
-        if skip < ANCHOR_EVERY {
-            return Ok((None, skip));
-        }
-        let Some(version) = conn
-            .prepare_cached("SELECT state_version FROM users WHERE id = ?1")
-            .and_then(|mut st| st.query_row([user], |r| r.get::<_, i64>(0)).optional())
-            .map_err(|e| unavailable(&e))?
-        else {
-            return Ok((None, skip));
-        };
-        let catalog: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT value FROM meta WHERE key = 'catalog_generation'")
-            .and_then(|mut st| st.query_row([], |r| r.get(0)).optional())
-            .map_err(|e| unavailable(&e))?;
-        let walk =
-            format!("SELECT {} FROM {} WHERE {} ORDER BY {order_by}", q.keys.join(", "), q.from, q.filter);
-        let args = q.args.iter().cloned().map(key_part).collect::<StoreResult<Vec<_>>>()?;
-        let key = AnchorKey { walk, args, version, catalog };
-        let cached = self.lists.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
-        let list = if let Some(list) = cached {
-            list
-        } else {
-            let list = Arc::new(walk_anchors(conn, q, &key.walk)?);
-            let mut lists = self.lists.lock().unwrap_or_else(PoisonError::into_inner);
-            // Older states of the same list are of no further use.
-            lists.retain(|k, _| k.walk != key.walk || k.args != key.args);
-            if lists.len() >= ANCHOR_LISTS
-                && let Some(victim) = lists.keys().next().cloned()
-            {
-                lists.remove(&victim);
-            }
-            lists.insert(key, Arc::clone(&list));
-            list
-        };
-        // Anchor i is the position of item (i + 1) * ANCHOR_EVERY.
-        let spans = (skip / ANCHOR_EVERY).min(u64::try_from(list.len()).map_err(internal)?);
-        let Some(i) = spans.checked_sub(1) else {
-            return Ok((None, skip));
-        };
-        let anchor = list[usize::try_from(i).map_err(internal)?].clone();
-        Ok((Some(anchor), skip - spans * ANCHOR_EVERY))
+/// The anchor to start the walk to item `skip` of `q` from (see [`crate::anchors`]), and the
+/// items left to skip after it.
+fn nearest_anchor(
+    conn: &Connection,
+    anchors: &Anchors,
+    q: &ListQuery<'_>,
+    order_by: &str,
+    user: UserId,
+    skip: u64,
+) -> StoreResult<(Option<SortKey>, u64)> {
+    if skip < anchors::EVERY {
+        return Ok((None, skip));
     }
-
-    /// Lists whose anchors are held (for tests).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.lists.lock().unwrap_or_else(PoisonError::into_inner).len()
-    }
+    let Some(version) = conn
+        .prepare_cached("SELECT state_version FROM users WHERE id = ?1")
+        .and_then(|mut st| st.query_row([user], |r| r.get::<_, i64>(0)).optional())
+        .map_err(|e| unavailable(&e))?
+    else {
+        return Ok((None, skip));
+    };
+    let catalog: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'catalog_generation'")
+        .and_then(|mut st| st.query_row([], |r| r.get(0)).optional())
+        .map_err(|e| unavailable(&e))?;
+    let walk = format!("SELECT {} FROM {} WHERE {} ORDER BY {order_by}", q.keys.join(", "), q.from, q.filter);
+    let key = AnchorKey { walk, user, version, catalog };
+    let list = if let Some(list) = anchors.get(&key) {
+        list
+    } else {
+        let list = walk_anchors(conn, q, &key.walk)?;
+        anchors.insert(key, list)
+    };
+    Ok(anchors::start(&list, skip))
 }
 
-/// The positions of every `ANCHOR_EVERY`-th item of the list.
+/// The positions of every `anchors::EVERY`-th item of the list.
 fn walk_anchors(conn: &Connection, q: &ListQuery<'_>, walk: &str) -> StoreResult<Vec<SortKey>> {
     let mut st = conn.prepare_cached(walk).map_err(|e| unavailable(&e))?;
     let mut rows = st.query(params_from_iter(q.args.iter())).map_err(|e| unavailable(&e))?;
@@ -266,7 +213,7 @@ fn walk_anchors(conn: &Connection, q: &ListQuery<'_>, walk: &str) -> StoreResult
     let mut n: u64 = 0;
     while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
         n += 1;
-        if n.is_multiple_of(ANCHOR_EVERY) {
+        if anchors::is_anchor(n) {
             let key = (0..q.keys.len())
                 .map(|i| row.get::<_, Value>(i).map_err(|e| unavailable(&e)).and_then(key_part))
                 .collect::<StoreResult<Vec<_>>>()?;

@@ -11,6 +11,8 @@ use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId, Play
 use groove_wire::model::{Album, Artist, Content, Contributor, OtherIds, Track};
 use std::sync::Arc;
 
+mod common;
+
 fn gid(n: u32) -> CatalogId {
     CatalogId::parse(&format!("music.{n:08X}-0100-11DB-89CA-0019B92A3933")).unwrap()
 }
@@ -1138,77 +1140,12 @@ fn sqlite_log_stays_bounded_under_steady_writes() {
     assert!(largest < 4 * 1024 * 1024, "the log grew to {largest} bytes");
 }
 
-/// The server the PostgreSQL suite runs against: `GROOVE_TEST_POSTGRES_URL`, or a local
-/// server with trust authentication.
-fn postgres_admin_url() -> String {
-    std::env::var("GROOVE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// `url` naming database `name` instead of its own.
-fn with_database(url: &str, name: &str) -> String {
-    for scheme in ["postgres://", "postgresql://"] {
-        if let Some(rest) = url.strip_prefix(scheme) {
-            let (base, query) = rest.split_once('?').map_or((rest, ""), |(b, q)| (b, q));
-            let host = base.split_once('/').map_or(base, |(h, _)| h);
-            let query = if query.is_empty() { String::new() } else { format!("?{query}") };
-            return format!("{scheme}{host}/{name}{query}");
-        }
-    }
-    format!("{url} dbname={name}")
-}
-
-/// A database created for one test; dropping the guard drops the database.
-struct PostgresDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs inside the test's runtime, which cannot block on another: use a thread.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await?;
-                tokio::spawn(connection);
-                client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the test database {}: {dropped:?}", self.name);
-        }
-    }
-}
-
-/// A store on a fresh database of its own, on the server of [`postgres_admin_url`].
-async fn open_postgres() -> (Arc<dyn Store>, PostgresDatabase) {
-    let admin_url = postgres_admin_url();
-    let (client, connection) =
-        tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is not reachable at {admin_url}: {e}: {}\n\
-                 The PostgreSQL suite needs a server; set GROOVE_TEST_POSTGRES_URL to one.",
-                std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default()
-            )
-        });
-    tokio::spawn(connection);
-    let name = format!("groove_test_{}", uuid::Uuid::new_v4().simple());
-    // A linguistic default collation, where the server has one, so that an order that does
-    // not come from the schema's bytewise (`COLLATE "C"`) sort keys would show.
-    let linguistic =
-        format!("CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'");
-    if client.batch_execute(&linguistic).await.is_err() {
-        client.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    }
-    let guard = PostgresDatabase { admin_url: admin_url.clone(), name: name.clone() };
+/// A store on a fresh database of its own.
+async fn open_postgres() -> (Arc<dyn Store>, common::TestDatabase) {
+    let db = common::TestDatabase::create().await;
     let options = groove_store::postgres::PgOptions { max_connections: 4, ..Default::default() };
-    let store = groove_store::postgres::PostgresStore::connect(&with_database(&admin_url, &name), options)
-        .await
-        .unwrap();
-    (Arc::new(store), guard)
+    let store = groove_store::postgres::PostgresStore::connect(&db.url(), options).await.unwrap();
+    (Arc::new(store), db)
 }
 
 suite!(postgres, open_postgres());
@@ -1220,9 +1157,8 @@ async fn postgres_migration_indexes_the_external_ids_of_an_existing_catalog() {
     let (store, db) = open_postgres().await;
     store.import_catalog(catalog_with_external_ids()).await.unwrap();
     drop(store);
-    let url = with_database(&db.admin_url, &db.name);
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
+    let url = db.url();
+    let client = db.client().await;
     let rows = || async {
         let rows = client
             .query("SELECT namespace, value, gid FROM catalog_external_ids ORDER BY 1, 2, 3", &[])

@@ -23,13 +23,13 @@
 //!
 //! Callers wait on a oneshot channel; no lock is held across an await.
 
+use super::SqliteOptions;
 use crate::{StoreError, StoreResult};
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 use tokio::sync::oneshot;
 
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
@@ -134,7 +134,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(conn: Connection, checkpointer: Connection, log: LogLimits) -> StoreResult<Self> {
+    pub(crate) fn start(
+        conn: Connection,
+        checkpointer: Connection,
+        options: SqliteOptions,
+    ) -> StoreResult<Self> {
         let (tx, rx) = crossbeam_channel::unbounded::<Message>();
         // Coalesced "the log has grown" signals for the checkpointer.
         let (wrote_tx, wrote_rx) = crossbeam_channel::bounded::<()>(1);
@@ -144,7 +148,7 @@ impl Writer {
         let restart_wanted = Arc::clone(&restart);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(&checkpointer, &wrote_rx, log, &restart_wanted))
+            .spawn(move || checkpoint_loop(&checkpointer, &wrote_rx, options, &restart_wanted))
             .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
         std::thread::Builder::new()
             .name("sqlite-write".into())
@@ -238,16 +242,6 @@ fn flush(conn: &Connection) -> StoreResult<()> {
         })
 }
 
-/// When the write-ahead log is checkpointed, and how long it may grow.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LogLimits {
-    /// How long the checkpointer lets writes accumulate in the log before copying them into
-    /// the database file (a page written several times in that span is copied once).
-    pub(crate) checkpoint_every: Duration,
-    /// Frames in the log beyond which the writer completes a checkpoint itself.
-    pub(crate) restart_frames: i64,
-}
-
 /// What `PRAGMA wal_checkpoint(PASSIVE)` reports.
 struct Checkpoint {
     busy: bool,
@@ -272,13 +266,15 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<Checkpoint> {
     })
 }
 
-fn checkpoint_loop(conn: &Connection, wrote: &Receiver<()>, limits: LogLimits, restart: &AtomicBool) {
+fn checkpoint_loop(conn: &Connection, wrote: &Receiver<()>, options: SqliteOptions, restart: &AtomicBool) {
     loop {
         match wrote.recv() {
             Ok(()) => {
-                std::thread::sleep(limits.checkpoint_every);
+                std::thread::sleep(options.checkpoint_every);
                 match checkpoint(conn) {
-                    Ok(c) if c.log_frames >= limits.restart_frames => restart.store(true, Ordering::Release),
+                    Ok(c) if c.log_frames >= options.wal_restart_frames => {
+                        restart.store(true, Ordering::Release);
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
                 }
@@ -365,8 +361,9 @@ fn clone_error(e: &StoreError) -> StoreError {
 
 #[cfg(test)]
 mod tests {
-    use super::{LogLimits, Writer};
+    use super::Writer;
     use crate::StoreError;
+    use crate::sqlite::SqliteOptions;
     use rusqlite::Connection;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -376,7 +373,7 @@ mod tests {
         let path = dir.join("t.sqlite3");
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER PRIMARY KEY);").unwrap();
-        let limits = LogLimits { checkpoint_every: Duration::from_millis(1), restart_frames: 1000 };
+        let limits = SqliteOptions { checkpoint_every: Duration::from_millis(1), wal_restart_frames: 1000 };
         Writer::start(conn, Connection::open(&path).unwrap(), limits).unwrap()
     }
 
@@ -438,41 +435,40 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_batch_without_failures_runs_each_write_once() {
+    /// Runs one insert per `(value, fail)` as one batch. Returns each write's result, how
+    /// many times the writes ran in all, and the values stored after.
+    async fn one_batch(writes: &[(i64, bool)]) -> (Vec<Result<(), StoreError>>, usize, Vec<i64>) {
         let dir = tempfile::tempdir().unwrap();
         let w = writer(dir.path());
         let (release, held) = hold(&w).await;
         let runs = Arc::new(AtomicUsize::new(0));
-        let jobs: Vec<_> = (1..=3).map(|x| insert(&w, x, false, &runs)).collect();
-        queued(&w, 3).await;
+        let jobs: Vec<_> = writes.iter().map(|&(x, fail)| insert(&w, x, fail, &runs)).collect();
+        queued(&w, writes.len()).await;
         release.send(()).unwrap();
         held.await.unwrap();
+        let mut results = Vec::new();
         for job in jobs {
-            job.await.unwrap().unwrap();
+            results.push(job.await.unwrap());
         }
-        assert_eq!(runs.load(Ordering::SeqCst), 3);
-        assert_eq!(values(&w).await, [1, 2, 3]);
+        (results, runs.load(Ordering::SeqCst), values(&w).await)
+    }
+
+    #[tokio::test]
+    async fn a_batch_without_failures_runs_each_write_once() {
+        let (results, runs, values) = one_batch(&[(1, false), (2, false), (3, false)]).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(runs, 3);
+        assert_eq!(values, [1, 2, 3]);
     }
 
     #[tokio::test]
     async fn a_write_that_fails_after_writing_is_undone_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let w = writer(dir.path());
-        let (release, held) = hold(&w).await;
-        let runs = Arc::new(AtomicUsize::new(0));
-        let ok1 = insert(&w, 1, false, &runs);
-        let failing = insert(&w, 2, true, &runs);
-        let ok3 = insert(&w, 3, false, &runs);
-        queued(&w, 3).await;
-        release.send(()).unwrap();
-        held.await.unwrap();
-        ok1.await.unwrap().unwrap();
-        assert!(matches!(failing.await.unwrap(), Err(StoreError::ConcurrentUpdate)));
-        ok3.await.unwrap().unwrap();
+        let (results, runs, values) = one_batch(&[(1, false), (2, true), (3, false)]).await;
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(StoreError::ConcurrentUpdate)), "{results:?}");
         // The batch ran once without savepoints up to the failure (writes 1 and 2), then
         // again with one savepoint a write (1, 2, 3).
-        assert_eq!(runs.load(Ordering::SeqCst), 5);
-        assert_eq!(values(&w).await, [1, 3]);
+        assert_eq!(runs, 5);
+        assert_eq!(values, [1, 3]);
     }
 }

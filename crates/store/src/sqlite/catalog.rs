@@ -272,22 +272,14 @@ fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
 #[cfg(test)]
 mod tests {
     use super::sql;
-    use rusqlite::Connection;
 
     #[test]
     fn collection_copies_are_found_by_key() {
-        let conn = Connection::open_in_memory().unwrap();
-        super::super::migrations::apply(&conn).unwrap();
+        let conn = super::super::tests::schema();
         for statement in
             [sql::RENAME_COLLECTION_ARTISTS, sql::RENAME_COLLECTION_ALBUMS, sql::RENAME_COLLECTION_TRACKS]
         {
-            let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {statement}")).unwrap();
-            let unbound = vec![rusqlite::types::Null; st.parameter_count()];
-            let plan: Vec<String> = st
-                .query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
+            let plan = super::super::tests::query_plan(&conn, statement);
             assert!(plan.iter().any(|step| step.starts_with("SEARCH collection_")), "{statement}: {plan:?}");
             for step in &plan {
                 assert!(

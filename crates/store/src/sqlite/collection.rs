@@ -251,20 +251,12 @@ pub(crate) fn delete_tracks(
 #[cfg(test)]
 mod tests {
     use super::sql;
-    use rusqlite::Connection;
 
     #[test]
     fn every_write_statement_is_an_index_search() {
-        let conn = Connection::open_in_memory().unwrap();
-        super::super::migrations::apply(&conn).unwrap();
+        let conn = super::super::tests::schema();
         for statement in sql::ALL {
-            let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {statement}")).unwrap();
-            let unbound = vec![rusqlite::types::Null; st.parameter_count()];
-            let plan: Vec<String> = st
-                .query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
+            let plan = super::super::tests::query_plan(&conn, statement);
             assert!(!plan.is_empty(), "{statement}");
             for step in &plan {
                 assert!(

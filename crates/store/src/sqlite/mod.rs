@@ -18,7 +18,7 @@ use crate::{
     NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
     SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
-use actors::{LogLimits, Readers, Writer};
+use actors::{Readers, Writer};
 use async_trait::async_trait;
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -158,14 +158,7 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             path,
-            writer: Writer::start(
-                writer,
-                checkpointer,
-                LogLimits {
-                    checkpoint_every: options.checkpoint_every,
-                    restart_frames: options.wal_restart_frames,
-                },
-            )?,
+            writer: Writer::start(writer, checkpointer, options)?,
             readers: Readers::start(readers)?,
             anchors: Arc::default(),
         })
@@ -449,5 +442,24 @@ impl Store for SqliteStore {
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
         self.readers.run(move |conn| search::search(conn, &req)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    /// An in-memory database with the whole schema.
+    pub(super) fn schema() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        super::migrations::apply(&conn).unwrap();
+        conn
+    }
+
+    /// The steps of SQLite's plan for `statement`, its parameters unbound.
+    pub(super) fn query_plan(conn: &Connection, statement: &str) -> Vec<String> {
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {statement}")).unwrap();
+        let unbound = vec![rusqlite::types::Null; st.parameter_count()];
+        st.query_map(rusqlite::params_from_iter(unbound), |r| r.get(3)).unwrap().map(Result::unwrap).collect()
     }
 }

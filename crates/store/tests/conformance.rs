@@ -372,15 +372,7 @@ async fn walk(store: &dyn Store, user: UserId, order: SortOrder) -> Vec<Collecti
 /// `page=N` (a `skip`) gives the items a walk from the first item gives at that position, in
 /// every order, around the anchors the store may keep (every 256th item on SQLite).
 async fn deep_pages_match(store: &dyn Store, user: UserId) {
-    for order in [
-        SortOrder::TrackTitle,
-        SortOrder::AlbumTitle,
-        SortOrder::ArtistName,
-        SortOrder::GenreName,
-        SortOrder::ReleaseDate,
-        SortOrder::CollectionDate,
-        SortOrder::TrackNumber,
-    ] {
+    for order in SortOrder::ALL {
         let all = walk(store, user, order).await;
         let len = all.len() as u64;
         for skip in [0, 255, 256, 257, 300, 511, 512, 513, 700, len - 3, len, 5000] {

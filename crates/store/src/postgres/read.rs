@@ -99,7 +99,8 @@ pub(crate) async fn page_rows(
     let dir = if q.desc { "DESC" } else { "ASC" };
     let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
     // `page=N`: find the position just before the page by reading the key columns alone (an
-    // index-only scan of the list's index), then read the page as a keyset page from there.
+    // index-only scan of the list's index, from the nearest anchor), then read the page as a
+    // keyset page from there.
     let anchor;
     let after = match (&page.after, page.skip) {
         (Some(a), _) => Some(a),
@@ -109,63 +110,18 @@ pub(crate) async fn page_rows(
                 Some((anchors, user)) => nearest_anchor(tx, anchors, &q, &order_by, user, skip).await?,
                 None => (None, skip),
             };
-            if skip == 0 {
-                anchor = start;
-            } else {
-                let offset = i64::try_from(skip - 1).map_err(|_| bad_position())?;
-                let mut params: Vec<&(dyn ToSql + Sync)> =
-                    q.args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
-                let start_params: Vec<Param> = start.iter().flat_map(|k| k.0.iter().map(key_param)).collect();
-                let mut filter = q.filter.to_owned();
-                if start.is_some() {
-                    let placeholders: Vec<String> =
-                        (0..q.keys.len()).map(|i| format!("${}", params.len() + 1 + i)).collect();
-                    filter = format!(
-                        "{filter} AND ({}) {} ({})",
-                        q.keys.join(", "),
-                        if q.desc { "<" } else { ">" },
-                        placeholders.join(", ")
-                    );
-                    params.extend(start_params.iter().map(|p| &**p as &(dyn ToSql + Sync)));
-                }
-                params.push(&offset);
-                let sql = format!(
-                    "SELECT {} FROM {} WHERE {filter} ORDER BY {} LIMIT 1 OFFSET ${}",
-                    q.keys.join(", "),
-                    q.from,
-                    order_by.join(", "),
-                    params.len()
-                );
-                let st = tx.prepare_cached(&sql).await?;
-                match tx.query_opt(&st, &params).await? {
-                    None => return Ok((Vec::new(), None)),
-                    Some(row) => {
-                        anchor = Some(SortKey(
-                            (0..q.keys.len()).map(|i| key_part(&row, i)).collect::<Result<_, _>>()?,
-                        ));
-                    }
-                }
+            anchor =
+                if skip == 0 { start } else { position_at(tx, &q, &order_by, start.as_ref(), skip).await? };
+            if anchor.is_none() && skip > 0 {
+                return Ok((Vec::new(), None));
             }
             anchor.as_ref()
         }
     };
+    let first_key_param = q.args.len();
+    let (filter, after_params) = after_filter(&q, after)?;
     let mut args = q.args;
-    let mut filter = q.filter.to_owned();
-    let first_key_param = args.len();
-    if let Some(after) = after {
-        if after.0.len() != q.keys.len() {
-            return Err(bad_position());
-        }
-        let placeholders: Vec<String> =
-            (0..q.keys.len()).map(|i| format!("${}", first_key_param + 1 + i)).collect();
-        filter = format!(
-            "{filter} AND ({}) {} ({})",
-            q.keys.join(", "),
-            if q.desc { "<" } else { ">" },
-            placeholders.join(", ")
-        );
-        args.extend(after.0.iter().map(key_param));
-    }
+    args.extend(after_params);
     let limit = usize::try_from(page.limit).map_err(internal)?;
     args.push(Box::new(i64::from(page.limit) + 1));
     let sql = format!(
@@ -196,6 +152,57 @@ pub(crate) async fn page_rows(
     Ok((rows, next))
 }
 
+/// `filter AND (keys) > (after)` (`<` for a descending list), and the position's values as
+/// the parameters that follow the list's own.
+fn after_filter(q: &ListQuery<'_>, after: Option<&SortKey>) -> Result<(String, Vec<Param>), Fail> {
+    let Some(after) = after else {
+        return Ok((q.filter.to_owned(), Vec::new()));
+    };
+    if after.0.len() != q.keys.len() {
+        return Err(bad_position());
+    }
+    let first = q.args.len() + 1;
+    let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("${}", first + i)).collect();
+    let filter = format!(
+        "{} AND ({}) {} ({})",
+        q.filter,
+        q.keys.join(", "),
+        if q.desc { "<" } else { ">" },
+        placeholders.join(", ")
+    );
+    Ok((filter, after.0.iter().map(key_param).collect()))
+}
+
+/// The position of the `skip`-th item after `start` (or after the list's start), if the list
+/// has that many.
+async fn position_at(
+    tx: &Tx<'_>,
+    q: &ListQuery<'_>,
+    order_by: &[String],
+    start: Option<&SortKey>,
+    skip: u64,
+) -> Result<Option<SortKey>, Fail> {
+    let offset = i64::try_from(skip - 1).map_err(|_| bad_position())?;
+    let (filter, start_params) = after_filter(q, start)?;
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        q.args.iter().chain(&start_params).map(|a| &**a as &(dyn ToSql + Sync)).collect();
+    params.push(&offset);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {filter} ORDER BY {} LIMIT 1 OFFSET ${}",
+        q.keys.join(", "),
+        q.from,
+        order_by.join(", "),
+        params.len()
+    );
+    let st = tx.prepare_cached(&sql).await?;
+    match tx.query_opt(&st, &params).await? {
+        None => Ok(None),
+        Some(row) => {
+            Ok(Some(SortKey((0..q.keys.len()).map(|i| key_part(&row, i)).collect::<Result<_, _>>()?)))
+        }
+    }
+}
+
 /// The anchor to start the walk to item `skip` of `q` from (see [`crate::anchors`]), and the
 /// items left to skip after it. The version and the generation are read in the page's
 /// transaction (`REPEATABLE READ`), so the anchors fit the state the page is read in.
@@ -210,13 +217,16 @@ async fn nearest_anchor(
     if skip < crate::anchors::EVERY {
         return Ok((None, skip));
     }
-    let st = tx.prepare_cached("SELECT state_version FROM users WHERE id = $1").await?;
-    let Some(version) = tx.query_opt(&st, &[&user]).await? else {
+    let st = tx
+        .prepare_cached(
+            "SELECT state_version, (SELECT value FROM meta WHERE key = 'catalog_generation')
+             FROM users WHERE id = $1",
+        )
+        .await?;
+    let Some(state) = tx.query_opt(&st, &[&user]).await? else {
         return Ok((None, skip));
     };
-    let version: i64 = version.try_get(0)?;
-    let st = tx.prepare_cached("SELECT value FROM meta WHERE key = 'catalog_generation'").await?;
-    let catalog: Option<Vec<u8>> = tx.query_opt(&st, &[]).await?.map(|r| r.try_get(0)).transpose()?;
+    let (version, catalog): (i64, Option<Vec<u8>>) = (state.try_get(0)?, state.try_get(1)?);
     let walk = format!(
         "SELECT {} FROM {} WHERE {} ORDER BY {}",
         q.keys.join(", "),

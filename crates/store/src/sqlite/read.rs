@@ -183,17 +183,16 @@ fn nearest_anchor(
     if skip < anchors::EVERY {
         return Ok((None, skip));
     }
-    let Some(version) = conn
-        .prepare_cached("SELECT state_version FROM users WHERE id = ?1")
-        .and_then(|mut st| st.query_row([user], |r| r.get::<_, i64>(0)).optional())
+    let Some((version, catalog)) = conn
+        .prepare_cached(
+            "SELECT state_version, (SELECT value FROM meta WHERE key = 'catalog_generation')
+             FROM users WHERE id = ?1",
+        )
+        .and_then(|mut st| st.query_row([user], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?))).optional())
         .map_err(|e| unavailable(&e))?
     else {
         return Ok((None, skip));
     };
-    let catalog: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = 'catalog_generation'")
-        .and_then(|mut st| st.query_row([], |r| r.get(0)).optional())
-        .map_err(|e| unavailable(&e))?;
     let walk = format!("SELECT {} FROM {} WHERE {} ORDER BY {order_by}", q.keys.join(", "), q.from, q.filter);
     let key = AnchorKey { walk, user, version, catalog };
     let list = if let Some(list) = anchors.get(&key) {

@@ -183,33 +183,45 @@ fn redact(url: &str) -> String {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve::run(&cli.global, &args).await,
-        Command::User(UserCommand::Create { name }) => {
-            check_name(&name)?;
-            let store = open_store(&cli.global).await?;
-            match store.create_user(&name).await {
-                Ok(user) => {
-                    store.close().await?;
-                    println!("{}", user.id);
-                    Ok(())
-                }
-                Err(StoreError::AlreadyExists(_)) => bail!("a user named {name:?} already exists"),
-                Err(e) => Err(e.into()),
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Serve(args) = &command {
+        return serve::run(&cli.global, args).await;
+    }
+    if let Command::User(UserCommand::Create { name }) | Command::App(AppCommand::Create { name }) = &command
+    {
+        check_name(name)?;
+    }
+    let store = open_store(&cli.global).await?;
+    let outcome = admin(&cli.global, &*store, command).await;
+    // Leave the database complete for the next process. This does not happen while a server
+    // uses the database (its own checkpoints keep the log short), and is not needed for
+    // durability: a failure here is no failure of the command.
+    let _ = store.close().await;
+    outcome
+}
+
+/// An administration command, on an open store.
+async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::Result<()> {
+    match command {
+        // `run` has served it already.
+        Command::Serve(_) => Ok(()),
+        Command::User(UserCommand::Create { name }) => match store.create_user(&name).await {
+            Ok(user) => {
+                println!("{}", user.id);
+                Ok(())
             }
-        }
+            Err(StoreError::AlreadyExists(_)) => bail!("a user named {name:?} already exists"),
+            Err(e) => Err(e.into()),
+        },
         Command::Token(TokenCommand::User { name, ttl }) => {
-            let store = open_store(&cli.global).await?;
             if store.find_user(&name).await?.is_none() {
                 bail!("no user named {name:?}; create it with: groove-server user create {name}");
             }
-            let authority = keys::token_authority(&cli.global.data_dir)?;
+            let authority = keys::token_authority(&global.data_dir)?;
             println!("{}", authority.issue(TokenKind::User, &name, ttl)?);
             Ok(())
         }
         Command::App(AppCommand::Create { name }) => {
-            check_name(&name)?;
-            let store = open_store(&cli.global).await?;
             let client_id = uuid::Uuid::new_v4().to_string();
             let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
             store
@@ -219,15 +231,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     secret_sha256: groove_service::handlers::oauth::hash_secret(&secret),
                 })
                 .await?;
-            store.close().await?;
             println!("client_id={client_id}");
             println!("client_secret={secret}");
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { file }) => {
-            let store = open_store(&cli.global).await?;
-            let stats = import_file(&*store, &file).await?;
-            store.close().await?;
+            let stats = import_file(store, &file).await?;
             eprintln!(
                 "imported {} tracks ({} albums, {} artists)",
                 stats.tracks, stats.albums, stats.artists

@@ -230,16 +230,21 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Message>, wrote: &Sender<()>, re
     let _ = flush(conn);
 }
 
+/// Copies the whole log into the database file and empties it, if no other connection (of
+/// this process or another, such as a running server next to an admin command) is using it.
+/// It does not wait for them: a truncating checkpoint holds off every writer while it
+/// waits, and a server's own checkpoints keep its log short anyway.
 fn flush(conn: &Connection) -> StoreResult<()> {
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))
-        .map_err(|e| super::unavailable(&e))
-        .and_then(|busy| {
-            if busy == 0 {
-                Ok(())
-            } else {
-                Err(StoreError::Unavailable("the log is in use by a reader".into()))
-            }
-        })
+    let _ = conn.busy_timeout(std::time::Duration::ZERO);
+    let busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0));
+    let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
+    busy.map_err(|e| super::unavailable(&e)).and_then(|busy| {
+        if busy == 0 {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable("another connection is using the log".into()))
+        }
+    })
 }
 
 /// What `PRAGMA wal_checkpoint(PASSIVE)` reports.

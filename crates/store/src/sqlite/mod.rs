@@ -29,7 +29,7 @@ use std::time::Duration;
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "groove.sqlite3";
 
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Page cache of the writer's connection, in KiB. SQLite's default (2 MiB) is small next to a
 /// large collection's indexes: every write would read its pages back from the file.

@@ -16,6 +16,7 @@
 
 mod anchors;
 mod catalog_rows;
+mod lists;
 mod order;
 pub mod postgres;
 pub mod sqlite;

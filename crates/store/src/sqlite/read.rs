@@ -548,15 +548,7 @@ pub(crate) fn browse_tracks(
     user: UserId,
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionTrack>> {
-    let (keys, desc): (&[&str], bool) = match page.order {
-        SortOrder::TrackTitle => (&["title_key", "cid"], false),
-        SortOrder::AlbumTitle => (&["album_key", "track_number", "cid"], false),
-        SortOrder::ArtistName => (&["artist_key", "title_key", "cid"], false),
-        SortOrder::GenreName => (&["genre_key", "title_key", "cid"], false),
-        SortOrder::ReleaseDate => (&["release_date", "cid"], true),
-        SortOrder::CollectionDate => (&["added_seq"], true),
-        SortOrder::TrackNumber => (&["track_number", "title_key", "cid"], false),
-    };
+    let (keys, desc) = crate::lists::tracks(page.order);
     let q = ListQuery {
         select: "cid, track_id",
         from: "collection_tracks",
@@ -581,14 +573,7 @@ pub(crate) fn browse_albums(
     user: UserId,
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionAlbum>> {
-    let (keys, desc): (&[&str], bool) = match page.order {
-        SortOrder::AlbumTitle => (&["name_key", "cid"], false),
-        SortOrder::ArtistName => (&["artist_key", "name_key", "cid"], false),
-        SortOrder::GenreName => (&["genre_key", "name_key", "cid"], false),
-        SortOrder::ReleaseDate => (&["release_date", "cid"], true),
-        SortOrder::CollectionDate => (&["added_seq"], true),
-        other => return Err(unsupported(other)),
-    };
+    let (keys, desc) = crate::lists::albums(page.order).ok_or_else(|| unsupported(page.order))?;
     let q = ListQuery {
         select: "cid, album_id, track_count",
         from: "collection_albums",
@@ -613,11 +598,7 @@ pub(crate) fn browse_artists(
     user: UserId,
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionArtist>> {
-    let (keys, desc): (&[&str], bool) = match page.order {
-        SortOrder::ArtistName => (&["name_key", "cid"], false),
-        SortOrder::CollectionDate => (&["added_seq"], true),
-        other => return Err(unsupported(other)),
-    };
+    let (keys, desc) = crate::lists::artists(page.order).ok_or_else(|| unsupported(page.order))?;
     let q = ListQuery {
         select: "cid, artist_id",
         from: "collection_artists",

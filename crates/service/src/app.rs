@@ -23,6 +23,20 @@ use tower_http::cors::{Any, CorsLayer};
 
 /// The whole service, ready to serve.
 pub fn router(state: AppState) -> Router {
+    with_layers(
+        Router::new()
+            .route("/healthz", get(healthz))
+            .route("/oauth/token", post(oauth::token))
+            .route("/accesstoken.srf", post(oauth::token))
+            .fallback(dispatch)
+            .with_state(state),
+    )
+}
+
+/// The middleware every answer goes through: compression, CORS, and a 500 in the
+/// documented shape if a handler panics. (The benchmark's ceiling server serves through the
+/// same layers.)
+pub fn with_layers(routes: Router) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
@@ -35,15 +49,7 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("idempotency-key"),
         ])
         .max_age(Duration::from_hours(24));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/oauth/token", post(oauth::token))
-        .route("/accesstoken.srf", post(oauth::token))
-        .fallback(dispatch)
-        .with_state(state)
-        .layer(CompressionLayer::new())
-        .layer(cors)
-        .layer(CatchPanicLayer::custom(panic_response))
+    routes.layer(CompressionLayer::new()).layer(cors).layer(CatchPanicLayer::custom(panic_response))
 }
 
 /// `GET /healthz`: 200 when the store answers, 503 otherwise.

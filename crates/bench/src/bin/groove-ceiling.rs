@@ -17,12 +17,8 @@ use bytes::Bytes;
 use clap::Parser;
 use groove_wire::ids::{CollectionId, CollectionKind};
 use groove_wire::model::{TrackActionResponse, TrackActionResult};
-use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use http::{HeaderValue, Method, StatusCode, Uri, header};
 use std::net::SocketAddr;
-use std::time::Duration;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
 
 #[derive(Debug, Parser)]
 #[command(name = "groove-ceiling", about = "Fixed answers on groove-server's HTTP stack")]
@@ -127,25 +123,10 @@ async fn shutdown_signal() {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let bodies = bodies(args.results, args.max_body_bytes)?;
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::ACCEPT,
-            HeaderName::from_static("x-client-name"),
-            HeaderName::from_static("x-client-version"),
-            HeaderName::from_static("idempotency-key"),
-        ])
-        .max_age(Duration::from_hours(24));
-    let app = Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
-        .fallback(answer)
-        .with_state(bodies)
-        .layer(CompressionLayer::new())
-        .layer(cors)
-        .layer(CatchPanicLayer::new());
+    // The same middleware as the real service.
+    let app = groove_service::app::with_layers(
+        Router::new().route("/healthz", get(|| async { "ok\n" })).fallback(answer).with_state(bodies),
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -14,9 +14,12 @@ pub fn validate_track(track: &Track) -> StoreResult<()> {
     CatalogRows::from_tracks(std::slice::from_ref(track)).map(|_| ())
 }
 
+/// The catalog roles that make an artist a main artist of a track or album, in lower case.
+pub(crate) const MAIN_ROLES: [&str; 4] = ["main", "primary", "primaryartist", "albumartist"];
+
 /// Whether a catalog role makes an artist a main artist of a track or album.
 pub fn is_main_role(role: &str) -> bool {
-    ["main", "primary", "primaryartist", "albumartist"].iter().any(|r| role.eq_ignore_ascii_case(r))
+    MAIN_ROLES.iter().any(|r| role.eq_ignore_ascii_case(r))
 }
 
 pub(crate) struct ArtistRow {

@@ -19,6 +19,7 @@ mod catalog_rows;
 mod lists;
 mod order;
 pub mod postgres;
+mod recounts;
 pub mod sqlite;
 pub mod text;
 mod types;

@@ -202,6 +202,67 @@ pub async fn albums_and_artists_follow_their_tracks(store: &dyn Store) {
     assert_ne!(page.items[0].album_id, one.album_id, "the album left with its last track");
 }
 
+/// A re-import of tracks 1, 2 and 7 of [`catalog`]: track 1 moves to album 200 ("Beta") and
+/// credits artist 2; album 100 ("Alpha") credits artist 5 ("Five") instead of artist 1;
+/// track 7 no longer features artist 3.
+fn re_imported_catalog() -> Vec<Track> {
+    let old = catalog();
+    let mut one = old[0].clone();
+    one.album.clone_from(&old[5].album);
+    one.artists = Some(vec![artist(2, "Artist Two")]);
+    let mut two = old[1].clone();
+    two.album.as_mut().unwrap().artists = Some(vec![artist(5, "Five")]);
+    let mut seven = old[6].clone();
+    seven.artists = Some(vec![artist(2, "Artist Two")]);
+    vec![one, two, seven]
+}
+
+async fn album_counts(store: &dyn Store, user: UserId) -> Vec<(String, u32)> {
+    let page = store.browse_albums(user, first_page(SortOrder::AlbumTitle, 10)).await.unwrap();
+    page.items.iter().map(|a| (a.album.album.content.name.clone().unwrap(), a.track_count)).collect()
+}
+
+async fn artist_names(store: &dyn Store, user: UserId) -> Vec<String> {
+    let page = store.browse_artists(user, first_page(SortOrder::ArtistName, 10)).await.unwrap();
+    page.items.iter().map(|a| a.artist.artist.content.name.clone().unwrap()).collect()
+}
+
+pub async fn albums_and_artists_follow_a_re_import(store: &dyn Store) {
+    let (alice, bob) = setup(store).await;
+    let out = store.add_tracks(add(alice, &[1, 2, 7])).await.unwrap();
+    store.add_tracks(add(bob, &[1])).await.unwrap();
+    let guest = CatalogId::parse("music.00000003-0200-11DB-89CA-0019B92A3933").unwrap();
+    let guest_row = || store.collection_items(alice, vec![ItemRef::Catalog(guest)]);
+    assert!(matches!(&guest_row().await.unwrap()[0], Some(CollectionItem::Artist(_))));
+    let version = store.collection_state(alice).await.unwrap().version;
+
+    store.import_catalog(re_imported_catalog()).await.unwrap();
+    assert_eq!(album_counts(store, alice).await, [("Alpha".into(), 1), ("Beta".into(), 2)]);
+    assert_eq!(artist_names(store, alice).await, ["Ärtist One", "Artist Two", "Five"]);
+    assert!(guest_row().await.unwrap()[0].is_none(), "no track of alice's credits the guest any more");
+    assert_eq!(album_counts(store, bob).await, [("Beta".into(), 1)]);
+    assert_eq!(artist_names(store, bob).await, ["Artist Two"]);
+    assert!(store.collection_state(alice).await.unwrap().version > version, "alice's lists changed");
+
+    // Deleting the tracks one by one takes each album and artist away with its last track.
+    let delete =
+        |n: usize| DeleteTracks { user: alice, tracks: vec![added(out.items[n])], expected_version: None };
+    store.delete_tracks(delete(0)).await.unwrap();
+    assert_eq!(album_counts(store, alice).await, [("Alpha".into(), 1), ("Beta".into(), 1)]);
+    store.delete_tracks(delete(2)).await.unwrap();
+    assert_eq!(album_counts(store, alice).await, [("Alpha".into(), 1)]);
+    assert_eq!(artist_names(store, alice).await, ["Ärtist One", "Five"]);
+    store.delete_tracks(delete(1)).await.unwrap();
+    assert!(album_counts(store, alice).await.is_empty());
+    assert!(artist_names(store, alice).await.is_empty());
+    assert_eq!(album_counts(store, bob).await, [("Beta".into(), 1)], "bob's collection is his own");
+
+    // An import that changes nothing a collection refers to leaves its version alone.
+    let version = store.collection_state(bob).await.unwrap().version;
+    store.import_catalog(re_imported_catalog()).await.unwrap();
+    assert_eq!(store.collection_state(bob).await.unwrap().version, version);
+}
+
 pub async fn every_order_sorts_as_documented(store: &dyn Store) {
     let (alice, _) = setup(store).await;
     store.add_tracks(add(alice, &[1, 2, 3, 4, 5, 6, 7, 8, 9])).await.unwrap();
@@ -969,6 +1030,10 @@ macro_rules! suite {
             #[tokio::test]
             async fn albums_and_artists_follow_their_tracks() {
                 with_store(|s| async move { super::albums_and_artists_follow_their_tracks(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn albums_and_artists_follow_a_re_import() {
+                with_store(|s| async move { super::albums_and_artists_follow_a_re_import(&*s).await }).await;
             }
             #[tokio::test]
             async fn every_order_sorts_as_documented() {

@@ -8,25 +8,46 @@
 
 use super::search::document;
 use super::{Fail, Tx, internal};
+use crate::UserId;
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
-use groove_wire::ids::ExternalNamespace;
+use crate::recounts::{Credits as CreditRows, Recounts, artists_of};
+use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
 
 /// Inserts or replaces the rows in the caller's transaction. Idempotent.
 pub(crate) async fn import(tx: &Tx<'_>, rows: &CatalogRows) -> Result<(), Fail> {
+    let mut recounts = Recounts::default();
     for artist in &rows.artists {
         upsert_artist(tx, artist).await?;
     }
     for album in &rows.albums {
-        let album_id = upsert_album(tx, album).await?;
+        let (album_id, existed) = upsert_album(tx, album).await?;
+        let old = if existed { Some(credits(tx, Credits::Album, album_id).await?) } else { None };
         replace_credits(tx, Credits::Album, album_id, &album.artists).await?;
+        if let Some(old) = old {
+            // Albums are imported before tracks: the holders are those of the album's tracks
+            // as they were, before any of them moves.
+            let new = credits(tx, Credits::Album, album_id).await?;
+            if old != new {
+                let holders = holders(tx, sql::ALBUM_HOLDERS, album_id).await?;
+                recounts.note(&holders, &[], &artists_of([&old, &new]));
+            }
+        }
         replace_external_ids(tx, &album.gid, &album.external_ids).await?;
     }
     for track in &rows.tracks {
-        let track_id = upsert_track(tx, track).await?;
+        let (track_id, album, old_album) = upsert_track(tx, track).await?;
+        let old = match old_album {
+            Some(_) => Some(credits(tx, Credits::Track, track_id).await?),
+            None => None,
+        };
         replace_credits(tx, Credits::Track, track_id, &track.artists).await?;
+        if let (Some(old_album), Some(old)) = (old_album, old) {
+            note_track_change(tx, &mut recounts, track_id, (old_album, album), &old).await?;
+        }
         replace_external_ids(tx, &track.gid, &track.external_ids).await?;
     }
+    recount(tx, &recounts).await?;
     // A new generation of the catalog: positions in lists computed before it may have moved
     // (see `crate::anchors`).
     let st = tx
@@ -80,7 +101,8 @@ async fn upsert_artist(tx: &Tx<'_>, artist: &ArtistRow) -> Result<i64, Fail> {
     Ok(id)
 }
 
-async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<i64, Fail> {
+/// Inserts or updates an album: its row ID, and whether it existed before.
+async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<(i64, bool), Fail> {
     let keys = (
         album.name_key.clone(),
         album.artist_key.clone(),
@@ -127,6 +149,7 @@ async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<i64, Fail> {
         )
         .await?
         .try_get(0)?;
+    let existed = old.is_some();
     if old.is_some_and(|old| old != keys) {
         let st = tx
             .prepare_cached(
@@ -136,7 +159,55 @@ async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<i64, Fail> {
             .await?;
         tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3]).await?;
     }
-    Ok(id)
+    Ok((id, existed))
+}
+
+/// The statements that recount a collection's albums and artists after a re-import changed
+/// which ones its tracks refer to (`crate::recounts`).
+mod sql {
+    pub(super) const TRACK_HOLDERS: &str = "SELECT user_id FROM collection_tracks WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND track_id = $1";
+    pub(super) const ALBUM_HOLDERS: &str = "SELECT DISTINCT user_id FROM collection_tracks
+        WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND album_id = $1";
+    pub(super) const COUNT_ALBUM: &str = "SELECT count(*), 0::BIGINT, min(added_seq) FROM collection_tracks
+        WHERE user_id = $1 AND album_id = $2";
+    /// The user's tracks that credit the artist, on the track or on its album: how many, how
+    /// many as a main artist, and the first added.
+    pub(super) fn count_artist() -> String {
+        let track_main = crate::recounts::main_role_sql("ta.role");
+        let album_main = crate::recounts::main_role_sql("aa.role");
+        format!(
+            "SELECT count(*), coalesce(sum(main), 0)::BIGINT, min(seq) FROM (
+                SELECT max(main) AS main, min(seq) AS seq FROM (
+                    SELECT ct.track_id AS track, ({track_main})::INT AS main, ct.added_seq AS seq
+                    FROM catalog_track_artists ta
+                    JOIN collection_tracks ct ON ct.user_id = $1 AND ct.track_id = ta.track_id
+                    WHERE ta.artist_id = $2
+                    UNION ALL
+                    SELECT ct.track_id, ({album_main})::INT, ct.added_seq
+                    FROM catalog_album_artists aa
+                    JOIN collection_tracks ct ON ct.user_id = $1 AND ct.album_id = aa.album_id
+                    WHERE aa.artist_id = $2) AS credits
+                GROUP BY track) AS tracks"
+        )
+    }
+    pub(super) const ALBUM_COUNTS: &str =
+        "SELECT track_count, 0::BIGINT FROM collection_albums WHERE user_id = $1 AND album_id = $2";
+    pub(super) const ARTIST_COUNTS: &str =
+        "SELECT track_count, main_count FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
+    pub(super) const SET_ALBUM: &str = "INSERT INTO collection_albums
+        (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
+        SELECT $1, $2, $3, $4, $5, name_key, artist_key, genre_key, release_date
+        FROM catalog_albums WHERE id = $2
+        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = excluded.track_count";
+    pub(super) const SET_ARTIST: &str = "INSERT INTO collection_artists
+        (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
+        SELECT $1, $2, $3, $4, $5, $6, name_key FROM catalog_artists WHERE id = $2
+        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = excluded.track_count,
+            main_count = excluded.main_count";
+    pub(super) const DROP_ALBUM: &str = "DELETE FROM collection_albums WHERE user_id = $1 AND album_id = $2";
+    pub(super) const DROP_ARTIST: &str =
+        "DELETE FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
+    pub(super) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = $1";
 }
 
 /// Which credits a row has.
@@ -144,6 +215,109 @@ async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<i64, Fail> {
 enum Credits {
     Album,
     Track,
+}
+
+async fn credits(tx: &Tx<'_>, which: Credits, owner: i64) -> Result<CreditRows, Fail> {
+    let st = tx
+        .prepare_cached(match which {
+            Credits::Album => {
+                "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = $1 ORDER BY position"
+            }
+            Credits::Track => {
+                "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = $1 ORDER BY position"
+            }
+        })
+        .await?;
+    let rows = tx.query(&st, &[&owner]).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
+/// The users holding a track (or a track of an album).
+async fn holders(tx: &Tx<'_>, statement: &str, item: i64) -> Result<Vec<UserId>, Fail> {
+    let st = tx.prepare_cached(statement).await?;
+    let rows = tx.query(&st, &[&item]).await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// Notes what the holders of a re-imported track must recount if it moved from one album to
+/// another, or if its credits changed: both albums, and the artists credited before or after
+/// on the track or on either album (an album whose own credits changed was noted with the
+/// holders of its tracks before any track moved).
+async fn note_track_change(
+    tx: &Tx<'_>,
+    recounts: &mut Recounts,
+    track_id: i64,
+    (old_album, album): (i64, i64),
+    old: &CreditRows,
+) -> Result<(), Fail> {
+    let new = credits(tx, Credits::Track, track_id).await?;
+    if *old == new && old_album == album {
+        return Ok(());
+    }
+    let holders = holders(tx, sql::TRACK_HOLDERS, track_id).await?;
+    if holders.is_empty() {
+        return Ok(());
+    }
+    let mut artists = artists_of([old, &new]);
+    let mut albums = vec![];
+    if old_album != album {
+        let was = credits(tx, Credits::Album, old_album).await?;
+        let is = credits(tx, Credits::Album, album).await?;
+        artists.extend(artists_of([&was, &is]));
+        albums = vec![old_album, album];
+    }
+    recounts.note(&holders, &albums, &artists);
+    Ok(())
+}
+
+/// Brings every noted album and artist row to what the user's tracks now imply: counted anew,
+/// created (with a new collection ID) if the user now has tracks of it, deleted if none.
+/// A user any of whose rows changed gets a new state version.
+async fn recount(tx: &Tx<'_>, recounts: &Recounts) -> Result<(), Fail> {
+    let count_artist = sql::count_artist();
+    let albums = recounts.albums.iter().map(|&row| (row, CollectionKind::Album));
+    let artists = recounts.artists.iter().map(|&row| (row, CollectionKind::Artist));
+    let mut changed = std::collections::BTreeSet::new();
+    for ((user, id), kind) in albums.chain(artists) {
+        let album = kind == CollectionKind::Album;
+        let (count, current, set, drop) = if album {
+            (sql::COUNT_ALBUM, sql::ALBUM_COUNTS, sql::SET_ALBUM, sql::DROP_ALBUM)
+        } else {
+            (count_artist.as_str(), sql::ARTIST_COUNTS, sql::SET_ARTIST, sql::DROP_ARTIST)
+        };
+        let st = tx.prepare_cached(count).await?;
+        let row = tx.query_one(&st, &[&user, &id]).await?;
+        let (tracks, main, first): (i64, i64, Option<i64>) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let st = tx.prepare_cached(current).await?;
+        let now: Option<(i64, i64)> = match tx.query_opt(&st, &[&user, &id]).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        };
+        match (now, first) {
+            (None, None) => continue,
+            (Some(now), Some(_)) if now == (tracks, main) => continue,
+            (Some(_), None) => {
+                let st = tx.prepare_cached(drop).await?;
+                tx.execute(&st, &[&user, &id]).await?;
+            }
+            (_, Some(first)) => {
+                let cid = CollectionId::new_random(kind);
+                let st = tx.prepare_cached(set).await?;
+                if album {
+                    tx.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &first]).await?;
+                } else {
+                    tx.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &main, &first]).await?;
+                }
+            }
+        }
+        changed.insert(user);
+    }
+    let st = tx.prepare_cached(sql::NEXT_VERSION).await?;
+    for user in changed {
+        tx.execute(&st, &[&user]).await?;
+    }
+    Ok(())
 }
 
 async fn replace_credits(
@@ -197,8 +371,9 @@ async fn replace_external_ids(
 type Keys = (i64, String, String, String, String, String, i64);
 
 /// Inserts or updates a track; if its sort keys changed, brings the copies held by
-/// collections up to date.
-async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<i64, Fail> {
+/// collections up to date. Returns its row ID, its album's, and if it existed, the album it
+/// was on.
+async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<(i64, i64, Option<i64>), Fail> {
     let st = tx.prepare_cached("SELECT id FROM catalog_albums WHERE gid = $1").await?;
     let album_id: i64 = tx.query_one(&st, &[&t.album_gid.as_slice()]).await?.try_get(0)?;
     let keys: Keys = (
@@ -262,6 +437,7 @@ async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<i64, Fail> {
         )
         .await?
         .try_get(0)?;
+    let old_album = old.as_ref().map(|old| old.0);
     if old.is_some_and(|old| old != keys) {
         // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
         let st = tx
@@ -273,5 +449,5 @@ async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<i64, Fail> {
             .await?;
         tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3, &keys.4, &keys.5, &keys.6]).await?;
     }
-    Ok(id)
+    Ok((id, album_id, old_album))
 }

@@ -6,8 +6,9 @@
 
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
-use crate::{ImportStats, StoreResult};
-use groove_wire::ids::ExternalNamespace;
+use crate::recounts::{Credits, Recounts, artists_of};
+use crate::{ImportStats, StoreResult, UserId};
+use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -26,26 +27,89 @@ mod sql {
         SET album_id = ?2, title_key = ?3, album_key = ?4, artist_key = ?5, genre_key = ?6,
             release_date = ?7, track_number = ?8
         WHERE user_id IN (SELECT id FROM users) AND track_id = ?1";
+
+    // Recounting a collection's albums and artists after a re-import changed which ones its
+    // tracks refer to (`crate::recounts`).
+    pub(super) const TRACK_HOLDERS: &str =
+        "SELECT user_id FROM collection_tracks WHERE user_id IN (SELECT id FROM users) AND track_id = ?1";
+    pub(super) const ALBUM_HOLDERS: &str = "SELECT DISTINCT user_id FROM collection_tracks
+        WHERE user_id IN (SELECT id FROM users) AND album_id = ?1";
+    pub(super) const COUNT_ALBUM: &str =
+        "SELECT count(*), 0, min(added_seq) FROM collection_tracks WHERE user_id = ?1 AND album_id = ?2";
+    /// The user's tracks that credit the artist, on the track or on its album: how many, how
+    /// many as a main artist, and the first added.
+    pub(super) fn count_artist() -> String {
+        let track_main = crate::recounts::main_role_sql("ta.role");
+        let album_main = crate::recounts::main_role_sql("aa.role");
+        format!(
+            "SELECT count(*), coalesce(sum(main), 0), min(seq) FROM (
+                SELECT max(main) AS main, min(seq) AS seq FROM (
+                    SELECT ct.track_id AS track, {track_main} AS main, ct.added_seq AS seq
+                    FROM catalog_track_artists ta
+                    JOIN collection_tracks ct ON ct.user_id = ?1 AND ct.track_id = ta.track_id
+                    WHERE ta.artist_id = ?2
+                    UNION ALL
+                    SELECT ct.track_id, {album_main}, ct.added_seq
+                    FROM catalog_album_artists aa
+                    JOIN collection_tracks ct ON ct.user_id = ?1 AND ct.album_id = aa.album_id
+                    WHERE aa.artist_id = ?2)
+                GROUP BY track)"
+        )
+    }
+    pub(super) const ALBUM_COUNTS: &str =
+        "SELECT track_count, 0 FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
+    pub(super) const ARTIST_COUNTS: &str =
+        "SELECT track_count, main_count FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
+    pub(super) const SET_ALBUM: &str = "INSERT INTO collection_albums
+        (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
+        SELECT ?1, ?2, ?3, ?4, ?5, name_key, artist_key, genre_key, release_date
+        FROM catalog_albums WHERE id = ?2
+        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = excluded.track_count";
+    pub(super) const SET_ARTIST: &str = "INSERT INTO collection_artists
+        (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
+        SELECT ?1, ?2, ?3, ?4, ?5, ?6, name_key FROM catalog_artists WHERE id = ?2
+        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = excluded.track_count,
+            main_count = excluded.main_count";
+    pub(super) const DROP_ALBUM: &str = "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
+    pub(super) const DROP_ARTIST: &str =
+        "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
+    pub(super) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = ?1";
 }
 
 /// Inserts or replaces `tracks` in one transaction (the caller's). Idempotent.
 pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) -> StoreResult<ImportStats> {
     let rows = CatalogRows::from_tracks(tracks)?;
+    let mut recounts = Recounts::default();
     for artist in &rows.artists {
         upsert_artist(conn, artist)?;
     }
     for album in &rows.albums {
-        let album_id = upsert_album(conn, album)?;
-        replace_credits(conn, "catalog_album_artists", "album_id", album_id, &album.artists)?;
+        let (album_id, existed) = upsert_album(conn, album)?;
+        let old = existed.then(|| credits(conn, ALBUM_CREDITS, album_id)).transpose()?;
+        replace_credits(conn, ALBUM_CREDITS, album_id, &album.artists)?;
+        if let Some(old) = old {
+            // Albums are imported before tracks: the holders are those of the album's tracks
+            // as they were, before any of them moves.
+            let new = credits(conn, ALBUM_CREDITS, album_id)?;
+            if old != new {
+                let holders = holders(conn, sql::ALBUM_HOLDERS, album_id)?;
+                recounts.note(&holders, &[], &artists_of([&old, &new]));
+            }
+        }
         replace_fts(conn, "catalog_albums_fts", album_id, &album.name, Some(&album.search_extra))?;
         replace_external_ids(conn, &album.gid, &album.external_ids)?;
     }
     for track in &rows.tracks {
-        let track_id = upsert_track(conn, track)?;
-        replace_credits(conn, "catalog_track_artists", "track_id", track_id, &track.artists)?;
+        let (track_id, album, old_album) = upsert_track(conn, track)?;
+        let old = old_album.map(|_| credits(conn, TRACK_CREDITS, track_id)).transpose()?;
+        replace_credits(conn, TRACK_CREDITS, track_id, &track.artists)?;
+        if let (Some(old_album), Some(old)) = (old_album, old) {
+            note_track_change(conn, &mut recounts, track_id, (old_album, album), &old)?;
+        }
         replace_fts(conn, "catalog_tracks_fts", track_id, &track.name, Some(&track.search_extra))?;
         replace_external_ids(conn, &track.gid, &track.external_ids)?;
     }
+    recount(conn, &recounts)?;
     // A new generation of the catalog: positions in lists computed before it may have moved
     // (see `read::Anchors`).
     conn.prepare_cached(
@@ -128,7 +192,8 @@ fn upsert_artist(conn: &Connection, artist: &ArtistRow) -> StoreResult<i64> {
     Ok(id)
 }
 
-fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<i64> {
+/// Inserts or updates an album: its row ID, and whether it existed before.
+fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<(i64, bool)> {
     let keys = (
         album.name_key.clone(),
         album.artist_key.clone(),
@@ -167,18 +232,120 @@ fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<i64> {
             )
         })
         .map_err(|e| unavailable(&e))?;
+    let existed = old.is_some();
     if old.is_some_and(|old| old != keys) {
         conn.prepare_cached(sql::RENAME_COLLECTION_ALBUMS)
             .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3]))
             .map_err(|e| unavailable(&e))?;
     }
-    Ok(id)
+    Ok((id, existed))
+}
+
+/// The credits table of albums or of tracks, and its owner column.
+type CreditsTable = (&'static str, &'static str);
+const ALBUM_CREDITS: CreditsTable = ("catalog_album_artists", "album_id");
+const TRACK_CREDITS: CreditsTable = ("catalog_track_artists", "track_id");
+
+fn credits(conn: &Connection, (table, owner_column): CreditsTable, owner: i64) -> StoreResult<Credits> {
+    let mut st = conn
+        .prepare_cached(&format!(
+            "SELECT role, artist_id FROM {table} WHERE {owner_column} = ?1 ORDER BY position"
+        ))
+        .map_err(|e| unavailable(&e))?;
+    let rows = st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| unavailable(&e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| unavailable(&e))
+}
+
+/// Notes what the holders of a re-imported track must recount if it moved from one album to
+/// another, or if its credits changed: both albums, and the artists credited before or after
+/// on the track or on either album (an album whose own credits changed was noted with the
+/// holders of its tracks before any track moved).
+fn note_track_change(
+    conn: &Connection,
+    recounts: &mut Recounts,
+    track_id: i64,
+    (old_album, album): (i64, i64),
+    old: &Credits,
+) -> StoreResult<()> {
+    let new = credits(conn, TRACK_CREDITS, track_id)?;
+    if *old == new && old_album == album {
+        return Ok(());
+    }
+    let holders = holders(conn, sql::TRACK_HOLDERS, track_id)?;
+    if holders.is_empty() {
+        return Ok(());
+    }
+    let mut artists = artists_of([old, &new]);
+    let mut albums = vec![];
+    if old_album != album {
+        let was = credits(conn, ALBUM_CREDITS, old_album)?;
+        let is = credits(conn, ALBUM_CREDITS, album)?;
+        artists.extend(artists_of([&was, &is]));
+        albums = vec![old_album, album];
+    }
+    recounts.note(&holders, &albums, &artists);
+    Ok(())
+}
+
+/// The users holding a track (or a track of an album).
+fn holders(conn: &Connection, statement: &str, item: i64) -> StoreResult<Vec<UserId>> {
+    let mut st = conn.prepare_cached(statement).map_err(|e| unavailable(&e))?;
+    let rows = st.query_map([item], |r| r.get(0)).map_err(|e| unavailable(&e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| unavailable(&e))
+}
+
+/// Brings every noted album and artist row to what the user's tracks now imply: counted anew,
+/// created (with a new collection ID) if the user now has tracks of it, deleted if none.
+/// A user any of whose rows changed gets a new state version.
+fn recount(conn: &Connection, recounts: &Recounts) -> StoreResult<()> {
+    let count_artist = sql::count_artist();
+    let albums = recounts.albums.iter().map(|&row| (row, CollectionKind::Album));
+    let artists = recounts.artists.iter().map(|&row| (row, CollectionKind::Artist));
+    let mut changed = std::collections::BTreeSet::new();
+    for ((user, id), kind) in albums.chain(artists) {
+        let album = kind == CollectionKind::Album;
+        let (count, current, set, drop) = if album {
+            (sql::COUNT_ALBUM, sql::ALBUM_COUNTS, sql::SET_ALBUM, sql::DROP_ALBUM)
+        } else {
+            (count_artist.as_str(), sql::ARTIST_COUNTS, sql::SET_ARTIST, sql::DROP_ARTIST)
+        };
+        let (tracks, main, first): (i64, i64, Option<i64>) = conn
+            .prepare_cached(count)
+            .and_then(|mut st| st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .map_err(|e| unavailable(&e))?;
+        let now: Option<(i64, i64)> = conn
+            .prepare_cached(current)
+            .and_then(|mut st| st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(|e| unavailable(&e))?;
+        let result = match (now, first) {
+            (None, None) => continue,
+            (Some(now), Some(_)) if now == (tracks, main) => continue,
+            (Some(_), None) => conn.prepare_cached(drop).and_then(|mut st| st.execute(params![user, id])),
+            (_, Some(first)) => {
+                let cid = CollectionId::new_random(kind);
+                conn.prepare_cached(set).and_then(|mut st| {
+                    if album {
+                        st.execute(params![user, id, &cid.key()[..], tracks, first])
+                    } else {
+                        st.execute(params![user, id, &cid.key()[..], tracks, main, first])
+                    }
+                })
+            }
+        };
+        result.map_err(|e| unavailable(&e))?;
+        changed.insert(user);
+    }
+    for user in changed {
+        conn.prepare_cached(sql::NEXT_VERSION)
+            .and_then(|mut st| st.execute([user]))
+            .map_err(|e| unavailable(&e))?;
+    }
+    Ok(())
 }
 
 fn replace_credits(
     conn: &Connection,
-    table: &str,
-    owner_column: &str,
+    (table, owner_column): CreditsTable,
     owner: i64,
     credits: &[(String, [u8; 16])],
 ) -> StoreResult<()> {
@@ -202,8 +369,9 @@ fn replace_credits(
 type Keys = (i64, String, String, String, String, String, i64);
 
 /// Inserts or updates a track; if its sort keys changed, brings the copies held by
-/// collections up to date.
-fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
+/// collections up to date. Returns its row ID, its album's, and if it existed, the album it
+/// was on.
+fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<(i64, i64, Option<i64>)> {
     let album_id: i64 = conn
         .prepare_cached("SELECT id FROM catalog_albums WHERE gid = ?1")
         .and_then(|mut st| st.query_row([&t.album_gid[..]], |r| r.get(0)))
@@ -258,6 +426,7 @@ fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
             )
         })
         .map_err(|e| unavailable(&e))?;
+    let old_album = old.as_ref().map(|old| old.0);
     if old.is_some_and(|old| old != keys) {
         // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
         conn.prepare_cached(sql::RENAME_COLLECTION_TRACKS)
@@ -266,7 +435,7 @@ fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<i64> {
             })
             .map_err(|e| unavailable(&e))?;
     }
-    Ok(id)
+    Ok((id, album_id, old_album))
 }
 
 #[cfg(test)]
@@ -285,6 +454,33 @@ mod tests {
                 assert!(
                     !step.starts_with("SCAN collection_"),
                     "a scan of a collection in {statement:?}: {plan:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn recounts_search_collections_by_key() {
+        let conn = super::super::tests::schema();
+        let count_artist = sql::count_artist();
+        for statement in [
+            sql::TRACK_HOLDERS,
+            sql::ALBUM_HOLDERS,
+            sql::COUNT_ALBUM,
+            &count_artist,
+            sql::ALBUM_COUNTS,
+            sql::ARTIST_COUNTS,
+            sql::SET_ALBUM,
+            sql::SET_ARTIST,
+            sql::DROP_ALBUM,
+            sql::DROP_ARTIST,
+        ] {
+            let plan = super::super::tests::query_plan(&conn, statement);
+            assert!(!plan.is_empty(), "{statement}");
+            for step in &plan {
+                assert!(
+                    !step.starts_with("SCAN collection_") && !step.starts_with("SCAN catalog_"),
+                    "a scan in {statement:?}: {plan:?}"
                 );
             }
         }

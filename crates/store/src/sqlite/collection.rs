@@ -7,7 +7,7 @@ use crate::{
     WriteOutcome, is_main_role,
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
 /// The statements of the write path, each a search of a unique key: the cost of an add or a
@@ -36,25 +36,36 @@ mod sql {
         SELECT ?1, ?2, id, album_id, ?3, ?4, name_key, album_key, artist_key, genre_key, release_date,
         track_number
         FROM catalog_tracks WHERE id = ?5";
-    pub(super) const UPSERT_ALBUM: &str = "INSERT OR FAIL INTO collection_albums
+    // A track of an album or artist the collection has already counts for its row (one
+    // statement); only the first one inserts the row. An upsert (`ON CONFLICT DO UPDATE`)
+    // would do both in one statement, but its update part aborts on conflicts (`ABORT`),
+    // which makes SQLite journal every page the statement changes.
+    pub(super) const COUNT_ALBUM: &str = "UPDATE OR FAIL collection_albums SET track_count = track_count + 1 WHERE user_id = ?1 AND album_id = ?2";
+    pub(super) const INSERT_ALBUM: &str = "INSERT OR FAIL INTO collection_albums
         (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
         SELECT ?1, ?2, ?3, 1, ?4, name_key, artist_key, genre_key, release_date
-        FROM catalog_albums WHERE id = ?2
-        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = track_count + 1";
-    pub(super) const UPSERT_ARTIST: &str = "INSERT OR FAIL INTO collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
-        SELECT ?1, ?2, ?3, 1, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2
-        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = track_count + 1,
-        main_count = main_count + excluded.main_count";
-    pub(super) const DELETE_TRACK: &str =
-        "DELETE FROM collection_tracks WHERE user_id = ?1 AND cid = ?2 RETURNING track_id, album_id";
-    pub(super) const DECREMENT_ALBUM: &str = "UPDATE OR FAIL collection_albums SET track_count = track_count - 1 WHERE user_id = ?1 AND album_id = ?2";
-    pub(super) const DELETE_EMPTY_ALBUM: &str =
-        "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2 AND track_count <= 0";
+        FROM catalog_albums WHERE id = ?2";
+    pub(super) const COUNT_ARTIST: &str = "UPDATE OR FAIL collection_artists
+        SET track_count = track_count + 1, main_count = main_count + ?3 WHERE user_id = ?1 AND artist_id = ?2";
+    pub(super) const INSERT_ARTIST: &str = "INSERT OR FAIL INTO collection_artists
+        (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
+        SELECT ?1, ?2, ?3, 1, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2";
+    // Without `RETURNING`, which SQLite runs as a trigger, with a statement journal.
+    pub(super) const TRACK_ROW: &str =
+        "SELECT track_id, album_id FROM collection_tracks WHERE user_id = ?1 AND cid = ?2";
+    pub(super) const DELETE_TRACK: &str = "DELETE FROM collection_tracks WHERE user_id = ?1 AND cid = ?2";
+    // A row whose last track leaves is deleted; the others are decremented. Decrementing
+    // first, only where another track remains, makes the common case one statement.
+    pub(super) const DECREMENT_ALBUM: &str =
+        "UPDATE OR FAIL collection_albums SET track_count = track_count - 1
+        WHERE user_id = ?1 AND album_id = ?2 AND track_count > 1";
+    pub(super) const DELETE_ALBUM: &str =
+        "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
     pub(super) const DECREMENT_ARTIST: &str =
         "UPDATE OR FAIL collection_artists SET track_count = track_count - 1, main_count = main_count - ?3
-        WHERE user_id = ?1 AND artist_id = ?2";
-    pub(super) const DELETE_EMPTY_ARTIST: &str =
-        "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2 AND track_count <= 0";
+        WHERE user_id = ?1 AND artist_id = ?2 AND track_count > 1";
+    pub(super) const DELETE_ARTIST: &str =
+        "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
 
     #[cfg(test)]
     pub(super) const ALL: &[&str] = &[
@@ -63,13 +74,16 @@ mod sql {
         CREDITED_ARTISTS,
         CANDIDATE,
         INSERT_TRACK,
-        UPSERT_ALBUM,
-        UPSERT_ARTIST,
+        COUNT_ALBUM,
+        INSERT_ALBUM,
+        COUNT_ARTIST,
+        INSERT_ARTIST,
+        TRACK_ROW,
         DELETE_TRACK,
         DECREMENT_ALBUM,
-        DELETE_EMPTY_ALBUM,
+        DELETE_ALBUM,
         DECREMENT_ARTIST,
-        DELETE_EMPTY_ARTIST,
+        DELETE_ARTIST,
     ];
 }
 
@@ -126,15 +140,16 @@ pub(crate) fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> Store
 
 /// The artists credited on a catalog track or on its album, each once, with whether they
 /// are a main artist of either.
-fn credited_artists(conn: &Connection, track_id: i64, album_id: i64) -> StoreResult<BTreeMap<i64, bool>> {
-    let mut st = conn.prepare_cached(sql::CREDITED_ARTISTS).map_err(|e| unavailable(&e))?;
-    let rows = st
-        .query_map(params![track_id, album_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-        .map_err(|e| unavailable(&e))?;
+fn credited_artists(
+    st: &mut CachedStatement<'_>,
+    track_id: i64,
+    album_id: i64,
+) -> rusqlite::Result<BTreeMap<i64, bool>> {
     let mut out = BTreeMap::new();
-    for row in rows {
-        let (artist, role) = row.map_err(|e| unavailable(&e))?;
-        *out.entry(artist).or_insert(false) |= is_main_role(&role);
+    let mut rows = st.query(params![track_id, album_id])?;
+    while let Some(row) = rows.next()? {
+        let role = row.get_ref(1)?.as_str()?;
+        *out.entry(row.get::<_, i64>(0)?).or_insert(false) |= is_main_role(role);
     }
     Ok(out)
 }
@@ -147,25 +162,73 @@ struct Candidate {
     existing: Option<Vec<u8>>,
 }
 
-fn candidate(conn: &Connection, user: UserId, id: CatalogId) -> StoreResult<Option<Candidate>> {
-    conn.prepare_cached(sql::CANDIDATE)
-        .and_then(|mut st| {
-            st.query_row(params![user, &id.as_bytes()[..]], |r| {
+/// The statements of an add, each prepared (or taken from the cache) once a request rather
+/// than once a track: looking a statement up in the cache hashes its text.
+struct AddStatements<'c> {
+    candidate: CachedStatement<'c>,
+    insert_track: CachedStatement<'c>,
+    count_album: CachedStatement<'c>,
+    insert_album: CachedStatement<'c>,
+    credited_artists: CachedStatement<'c>,
+    count_artist: CachedStatement<'c>,
+    insert_artist: CachedStatement<'c>,
+}
+
+impl<'c> AddStatements<'c> {
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Self {
+            candidate: conn.prepare_cached(sql::CANDIDATE)?,
+            insert_track: conn.prepare_cached(sql::INSERT_TRACK)?,
+            count_album: conn.prepare_cached(sql::COUNT_ALBUM)?,
+            insert_album: conn.prepare_cached(sql::INSERT_ALBUM)?,
+            credited_artists: conn.prepare_cached(sql::CREDITED_ARTISTS)?,
+            count_artist: conn.prepare_cached(sql::COUNT_ARTIST)?,
+            insert_artist: conn.prepare_cached(sql::INSERT_ARTIST)?,
+        })
+    }
+
+    fn candidate(&mut self, user: UserId, id: CatalogId) -> rusqlite::Result<Option<Candidate>> {
+        self.candidate
+            .query_row(params![user, &id.as_bytes()[..]], |r| {
                 Ok(Candidate { id: r.get(0)?, album_id: r.get(1)?, existing: r.get(2)? })
             })
             .optional()
-        })
-        .map_err(|e| unavailable(&e))
+    }
+
+    /// Adds a catalog track the user does not have, and counts it for its album and artists.
+    fn insert(
+        &mut self,
+        user: UserId,
+        keys: &Candidate,
+        id: &CollectionId,
+        seq: i64,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        self.insert_track.execute(params![user, &id.key()[..], seq, now, keys.id])?;
+        if self.count_album.execute(params![user, keys.album_id])? == 0 {
+            let album_cid = CollectionId::new_random(CollectionKind::Album);
+            self.insert_album.execute(params![user, keys.album_id, &album_cid.key()[..], seq])?;
+        }
+        for (artist_id, main) in credited_artists(&mut self.credited_artists, keys.id, keys.album_id)? {
+            let main = i64::from(main);
+            if self.count_artist.execute(params![user, artist_id, main])? == 0 {
+                let artist_cid = CollectionId::new_random(CollectionKind::Artist);
+                self.insert_artist.execute(params![user, artist_id, &artist_cid.key()[..], main, seq])?;
+            }
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
     let mut user = user_row(conn, req.user)?;
     check_version(&user, req.expected_version)?;
+    let mut st = AddStatements::prepare(conn).map_err(|e| unavailable(&e))?;
     let mut items = Vec::with_capacity(req.tracks.len());
     let mut changed = false;
     let now = now_millis();
     for &catalog_id in &req.tracks {
-        let Some(keys) = candidate(conn, req.user, catalog_id)? else {
+        let Some(keys) = st.candidate(req.user, catalog_id).map_err(|e| unavailable(&e))? else {
             items.push(AddOutcome::NotInCatalog);
             continue;
         };
@@ -178,32 +241,64 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
             continue;
         }
         let id = CollectionId::new_random(CollectionKind::Track);
-        let seq = user.next_seq;
-        conn.prepare_cached(sql::INSERT_TRACK)
-            .and_then(|mut st| st.execute(params![req.user, &id.key()[..], seq, now, keys.id]))
-            .map_err(|e| unavailable(&e))?;
-        let album_cid = CollectionId::new_random(CollectionKind::Album);
-        conn.prepare_cached(sql::UPSERT_ALBUM)
-            .and_then(|mut st| st.execute(params![req.user, keys.album_id, &album_cid.key()[..], seq]))
-            .map_err(|e| unavailable(&e))?;
-        for (artist_id, main) in credited_artists(conn, keys.id, keys.album_id)? {
-            let artist_cid = CollectionId::new_random(CollectionKind::Artist);
-            conn.prepare_cached(sql::UPSERT_ARTIST)
-                .and_then(|mut st| {
-                    st.execute(params![req.user, artist_id, &artist_cid.key()[..], i64::from(main), seq])
-                })
-                .map_err(|e| unavailable(&e))?;
-        }
+        st.insert(req.user, &keys, &id, user.next_seq, now).map_err(|e| unavailable(&e))?;
         user.next_seq += 1;
         user.state.track_count += 1;
         changed = true;
         items.push(AddOutcome::Added(id));
     }
+    drop(st);
     if changed {
         user.state.version += 1;
         save_user(conn, req.user, &user)?;
     }
     Ok(WriteOutcome { items, state: user.state })
+}
+
+/// The statements of a delete, each prepared once a request (see [`AddStatements`]).
+struct DeleteStatements<'c> {
+    track_row: CachedStatement<'c>,
+    delete_track: CachedStatement<'c>,
+    decrement_album: CachedStatement<'c>,
+    delete_album: CachedStatement<'c>,
+    credited_artists: CachedStatement<'c>,
+    decrement_artist: CachedStatement<'c>,
+    delete_artist: CachedStatement<'c>,
+}
+
+impl<'c> DeleteStatements<'c> {
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(Self {
+            track_row: conn.prepare_cached(sql::TRACK_ROW)?,
+            delete_track: conn.prepare_cached(sql::DELETE_TRACK)?,
+            decrement_album: conn.prepare_cached(sql::DECREMENT_ALBUM)?,
+            delete_album: conn.prepare_cached(sql::DELETE_ALBUM)?,
+            credited_artists: conn.prepare_cached(sql::CREDITED_ARTISTS)?,
+            decrement_artist: conn.prepare_cached(sql::DECREMENT_ARTIST)?,
+            delete_artist: conn.prepare_cached(sql::DELETE_ARTIST)?,
+        })
+    }
+
+    /// Deletes one of the user's tracks and uncounts it from its album and artists; `false`
+    /// if the user has no such track.
+    fn delete(&mut self, user: UserId, id: &CollectionId) -> rusqlite::Result<bool> {
+        let key = &id.key()[..];
+        let row: Option<(i64, i64)> =
+            self.track_row.query_row(params![user, key], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let Some((track_id, album_id)) = row else {
+            return Ok(false);
+        };
+        self.delete_track.execute(params![user, key])?;
+        if self.decrement_album.execute(params![user, album_id])? == 0 {
+            self.delete_album.execute(params![user, album_id])?;
+        }
+        for (artist_id, main) in credited_artists(&mut self.credited_artists, track_id, album_id)? {
+            if self.decrement_artist.execute(params![user, artist_id, i64::from(main)])? == 0 {
+                self.delete_artist.execute(params![user, artist_id])?;
+            }
+        }
+        Ok(true)
+    }
 }
 
 pub(crate) fn delete_tracks(
@@ -212,35 +307,19 @@ pub(crate) fn delete_tracks(
 ) -> StoreResult<WriteOutcome<DeleteOutcome>> {
     let mut user = user_row(conn, req.user)?;
     check_version(&user, req.expected_version)?;
+    let mut st = DeleteStatements::prepare(conn).map_err(|e| unavailable(&e))?;
     let mut items = Vec::with_capacity(req.tracks.len());
     let mut changed = false;
     for id in &req.tracks {
-        let deleted: Option<(i64, i64)> = conn
-            .prepare_cached(sql::DELETE_TRACK)
-            .and_then(|mut st| {
-                st.query_row(params![req.user, &id.key()[..]], |r| Ok((r.get(0)?, r.get(1)?))).optional()
-            })
-            .map_err(|e| unavailable(&e))?;
-        let Some((track_id, album_id)) = deleted else {
+        if !st.delete(req.user, id).map_err(|e| unavailable(&e))? {
             items.push(DeleteOutcome::NotFound);
             continue;
-        };
-        conn.prepare_cached(sql::DECREMENT_ALBUM)
-            .and_then(|mut st| st.execute(params![req.user, album_id]))
-            .and_then(|_| conn.prepare_cached(sql::DELETE_EMPTY_ALBUM)?.execute(params![req.user, album_id]))
-            .map_err(|e| unavailable(&e))?;
-        for (artist_id, main) in credited_artists(conn, track_id, album_id)? {
-            conn.prepare_cached(sql::DECREMENT_ARTIST)
-                .and_then(|mut st| st.execute(params![req.user, artist_id, i64::from(main)]))
-                .and_then(|_| {
-                    conn.prepare_cached(sql::DELETE_EMPTY_ARTIST)?.execute(params![req.user, artist_id])
-                })
-                .map_err(|e| unavailable(&e))?;
         }
         user.state.track_count = user.state.track_count.saturating_sub(1);
         changed = true;
         items.push(DeleteOutcome::Deleted);
     }
+    drop(st);
     if changed {
         user.state.version += 1;
         save_user(conn, req.user, &user)?;

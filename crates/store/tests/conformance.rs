@@ -1135,7 +1135,7 @@ async fn sqlite_migration_indexes_the_external_ids_of_an_existing_catalog() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     let imported = rows(&conn);
     assert_eq!(imported.len(), 4, "{imported:?}");
-    conn.execute_batch("DROP TABLE catalog_external_ids; DELETE FROM schema_migrations WHERE version = 4;")
+    conn.execute_batch("DROP TABLE catalog_external_ids; DELETE FROM schema_migrations WHERE version >= 4;")
         .unwrap();
     drop(conn);
     let store = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
@@ -1143,6 +1143,59 @@ async fn sqlite_migration_indexes_the_external_ids_of_an_existing_catalog() {
     assert_eq!(rows(&conn), imported);
     let found = store.resolve_external_ids(vec![external("music.isrc.GBDJQ8800006")]).await.unwrap();
     assert_eq!(found, [Some(gid(1))]);
+}
+
+/// Migration 5 rebuilds the credit tables clustered by owner (WITHOUT ROWID), keeping every
+/// credit of a catalog imported before it.
+#[tokio::test]
+async fn sqlite_migration_clusters_the_credits_of_an_existing_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = {
+        let store = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
+        store.import_catalog(catalog()).await.unwrap();
+        store.path().to_owned()
+    };
+    let credits = |conn: &rusqlite::Connection, table: &str| -> Vec<(i64, i64, String, i64)> {
+        let mut st = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2")).unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let clustered = |conn: &rusqlite::Connection, table: &str| -> bool {
+        let sql: String =
+            conn.query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0)).unwrap();
+        sql.contains("WITHOUT ROWID")
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let tables = ["catalog_album_artists", "catalog_track_artists"];
+    let before: Vec<_> = tables.iter().map(|t| credits(&conn, t)).collect();
+    assert_eq!((before[0].len(), before[1].len()), (2, 10), "{before:?}");
+    // The tables as migration 1 made them, with the same rows.
+    for (table, owner) in tables.iter().zip(["album_id", "track_id"]) {
+        conn.execute_batch(&format!(
+            "CREATE TABLE old_{table} ({owner} INTEGER NOT NULL, position INTEGER NOT NULL, role TEXT NOT NULL,
+                 artist_id INTEGER NOT NULL, PRIMARY KEY ({owner}, position));
+             INSERT INTO old_{table} SELECT * FROM {table};
+             DROP TABLE {table};
+             ALTER TABLE old_{table} RENAME TO {table};
+             CREATE INDEX {table}_by_artist ON {table} (artist_id);"
+        ))
+        .unwrap();
+        assert!(!clustered(&conn, table));
+    }
+    conn.execute_batch("DELETE FROM schema_migrations WHERE version >= 5").unwrap();
+    drop(conn);
+
+    let store = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for (table, rows) in tables.iter().zip(&before) {
+        assert!(clustered(&conn, table), "{table}");
+        assert_eq!(&credits(&conn, table), rows, "{table}");
+    }
+    let alice = store.create_user("alice").await.unwrap().id;
+    store.add_tracks(add(alice, &[1, 7])).await.unwrap();
+    assert_eq!(artist_names(&store, alice).await, ["Ärtist One", "Artist Two"]);
 }
 
 /// Under a steady stream of writes the write-ahead log starts over instead of growing with

@@ -814,13 +814,10 @@ pub async fn playlists_create_update_move_delete(store: &dyn Store) {
     // Refused reorders change nothing.
     for bad in [
         TrackEdits::Move { entries: vec![entries[0]], before: Some(entries[0]) },
-        TrackEdits::Move {
-            entries: vec![CollectionId::new_random(CollectionKind::PlaylistEntry)],
-            before: None,
-        },
+        TrackEdits::Move { entries: vec![CollectionId::new(CollectionKind::PlaylistEntry)], before: None },
         TrackEdits::Move {
             entries: vec![entries[0]],
-            before: Some(CollectionId::new_random(CollectionKind::PlaylistEntry)),
+            before: Some(CollectionId::new(CollectionKind::PlaylistEntry)),
         },
     ] {
         let r = store.write_playlist(playlist_write(alice, list, bad)).await;

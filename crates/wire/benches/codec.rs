@@ -41,7 +41,7 @@ fn action_response(n: usize) -> TrackActionResponse {
         track_action_results: (0..n)
             .map(|i| TrackActionResult {
                 input_id: catalog_id(i),
-                id: Some(CollectionId::new_random(CollectionKind::Track).to_string()),
+                id: Some(CollectionId::new(CollectionKind::Track).to_string()),
                 error: None,
             })
             .collect(),
@@ -51,7 +51,7 @@ fn action_response(n: usize) -> TrackActionResponse {
 
 fn collection_content(name: String, kind: CollectionKind) -> Content {
     Content {
-        id: Some(CollectionId::new_random(kind).to_string()),
+        id: Some(CollectionId::new(kind).to_string()),
         name: Some(name),
         source: Some(ContentSource::Collection),
         ..Content::default()

@@ -108,9 +108,17 @@ impl fmt::Debug for CollectionId {
 }
 
 impl CollectionId {
-    /// A fresh, unguessable ID.
-    pub fn new_random(kind: CollectionKind) -> Self {
-        CollectionId { kind, key: rand::random() }
+    /// A fresh, unguessable ID. The first 6 bytes of its key are the time of its creation in
+    /// milliseconds since 1970 (big-endian), the other 10 are random (80 bits): IDs made one
+    /// after the other sort together, so that the rows a write adds to a large collection
+    /// fall on one page of each index keyed by (user, ID) rather than on one page each.
+    pub fn new(kind: CollectionKind) -> Self {
+        let mut key: [u8; 16] = rand::random();
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        key[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        CollectionId { kind, key }
     }
 
     pub fn from_key(kind: CollectionKind, key: [u8; 16]) -> Self {
@@ -312,17 +320,33 @@ mod tests {
     }
 
     #[test]
+    fn collection_ids_made_in_a_row_sort_together_and_stay_unguessable() {
+        let ids: Vec<_> = (0..1000).map(|_| CollectionId::new(CollectionKind::Track)).collect();
+        let millis = |id: &CollectionId| id.key()[..6].iter().fold(0u64, |n, &b| (n << 8) | u64::from(b));
+        let now = u64::try_from(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(),
+        )
+        .unwrap();
+        for pair in ids.windows(2) {
+            assert!(millis(&pair[0]) <= millis(&pair[1]), "creation times never go back");
+        }
+        assert!(now.abs_diff(millis(&ids[0])) < 60_000, "the prefix is the time of creation");
+        let tails: std::collections::HashSet<_> = ids.iter().map(|id| id.key()[6..].to_vec()).collect();
+        assert_eq!(tails.len(), ids.len(), "the other 10 bytes are random");
+    }
+
+    #[test]
     fn collection_ids_round_trip_and_are_type_tagged() {
-        let id = CollectionId::new_random(CollectionKind::Track);
+        let id = CollectionId::new(CollectionKind::Track);
         let s = id.to_string();
         assert!(s.starts_with("music.AQQf"), "{s}");
         assert_eq!(s.len(), "music.".len() + 26);
         assert!(s["music.".len()..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_eq!(CollectionId::parse(&s), Some(id));
         assert_eq!(CollectionId::parse_kind(&s, CollectionKind::Album), None);
-        let album = CollectionId::new_random(CollectionKind::Album).to_string();
+        let album = CollectionId::new(CollectionKind::Album).to_string();
         assert!(album.starts_with("music.AQEP"), "{album}");
-        let artist = CollectionId::new_random(CollectionKind::Artist).to_string();
+        let artist = CollectionId::new(CollectionKind::Artist).to_string();
         assert!(artist.starts_with("music.AQIP"), "{artist}");
     }
 

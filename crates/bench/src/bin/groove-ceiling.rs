@@ -44,7 +44,7 @@ struct Bodies {
 fn bodies(n: usize, max_body_bytes: usize) -> anyhow::Result<Bodies> {
     let catalog: Vec<String> = (0..n).map(|i| groove_bench::catalog::track_id(i as u64)).collect();
     let collection: Vec<String> =
-        (0..n).map(|_| CollectionId::new_random(CollectionKind::Track).to_string()).collect();
+        (0..n).map(|_| CollectionId::new(CollectionKind::Track).to_string()).collect();
     let add = TrackActionResponse {
         track_action_results: catalog
             .iter()

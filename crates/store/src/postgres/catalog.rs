@@ -302,7 +302,7 @@ async fn recount(tx: &Tx<'_>, recounts: &Recounts) -> Result<(), Fail> {
                 tx.execute(&st, &[&user, &id]).await?;
             }
             (_, Some(first)) => {
-                let cid = CollectionId::new_random(kind);
+                let cid = CollectionId::new(kind);
                 let st = tx.prepare_cached(set).await?;
                 if album {
                     tx.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &first]).await?;

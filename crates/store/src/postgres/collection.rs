@@ -183,7 +183,7 @@ pub(crate) async fn add_tracks(tx: &Tx<'_>, req: &AddTracks) -> Result<WriteOutc
             items.push(AddOutcome::CollectionFull);
             continue;
         }
-        let id = CollectionId::new_random(CollectionKind::Track);
+        let id = CollectionId::new(CollectionKind::Track);
         let seq = user.next_seq;
         let st = tx
             .prepare_cached(
@@ -210,7 +210,7 @@ pub(crate) async fn add_tracks(tx: &Tx<'_>, req: &AddTracks) -> Result<WriteOutc
             ],
         )
         .await?;
-        let album_cid = CollectionId::new_random(CollectionKind::Album);
+        let album_cid = CollectionId::new(CollectionKind::Album);
         let st = tx
             .prepare_cached(
                 "INSERT INTO collection_albums
@@ -243,7 +243,7 @@ pub(crate) async fn add_tracks(tx: &Tx<'_>, req: &AddTracks) -> Result<WriteOutc
             )
             .await?;
         for (artist_id, (main, name_key)) in credited_artists(tx, keys.id, keys.album_id, true).await? {
-            let artist_cid = CollectionId::new_random(CollectionKind::Artist);
+            let artist_cid = CollectionId::new(CollectionKind::Artist);
             tx.execute(
                 &st,
                 &[&req.user, &artist_id, &artist_cid.key().as_slice(), &i64::from(main), &seq, &name_key],

@@ -140,7 +140,7 @@ async fn apply_changes(
                 Some(track) => {
                     let position =
                         FractionalIndex::new(last.as_ref(), None).ok_or_else(|| internal("no position"))?;
-                    let entry = CollectionId::new_random(CollectionKind::PlaylistEntry);
+                    let entry = CollectionId::new(CollectionKind::PlaylistEntry);
                     let st = tx
                         .prepare_cached(
                             "INSERT INTO playlist_entries (user_id, playlist_id, entry_id, position, track_id)

@@ -322,7 +322,7 @@ fn recount(conn: &Connection, recounts: &Recounts) -> StoreResult<()> {
             (Some(now), Some(_)) if now == (tracks, main) => continue,
             (Some(_), None) => conn.prepare_cached(drop).and_then(|mut st| st.execute(params![user, id])),
             (_, Some(first)) => {
-                let cid = CollectionId::new_random(kind);
+                let cid = CollectionId::new(kind);
                 conn.prepare_cached(set).and_then(|mut st| {
                     if album {
                         st.execute(params![user, id, &cid.key()[..], tracks, first])

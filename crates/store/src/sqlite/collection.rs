@@ -206,13 +206,13 @@ impl<'c> AddStatements<'c> {
     ) -> rusqlite::Result<()> {
         self.insert_track.execute(params![user, &id.key()[..], seq, now, keys.id])?;
         if self.count_album.execute(params![user, keys.album_id])? == 0 {
-            let album_cid = CollectionId::new_random(CollectionKind::Album);
+            let album_cid = CollectionId::new(CollectionKind::Album);
             self.insert_album.execute(params![user, keys.album_id, &album_cid.key()[..], seq])?;
         }
         for (artist_id, main) in credited_artists(&mut self.credited_artists, keys.id, keys.album_id)? {
             let main = i64::from(main);
             if self.count_artist.execute(params![user, artist_id, main])? == 0 {
-                let artist_cid = CollectionId::new_random(CollectionKind::Artist);
+                let artist_cid = CollectionId::new(CollectionKind::Artist);
                 self.insert_artist.execute(params![user, artist_id, &artist_cid.key()[..], main, seq])?;
             }
         }
@@ -240,7 +240,7 @@ pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<Writ
             items.push(AddOutcome::CollectionFull);
             continue;
         }
-        let id = CollectionId::new_random(CollectionKind::Track);
+        let id = CollectionId::new(CollectionKind::Track);
         st.insert(req.user, &keys, &id, user.next_seq, now).map_err(|e| unavailable(&e))?;
         user.next_seq += 1;
         user.state.track_count += 1;

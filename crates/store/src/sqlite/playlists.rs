@@ -127,7 +127,7 @@ fn apply_changes(
                 Some(track) => {
                     let position =
                         FractionalIndex::new(last.as_ref(), None).ok_or_else(|| internal("no position"))?;
-                    let entry = CollectionId::new_random(CollectionKind::PlaylistEntry);
+                    let entry = CollectionId::new(CollectionKind::PlaylistEntry);
                     conn.prepare_cached(
                         "INSERT INTO playlist_entries (user_id, playlist_id, entry_id, position, track_id)
                          VALUES (?1, ?2, ?3, ?4, ?5)",

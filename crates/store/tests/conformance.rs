@@ -1142,6 +1142,28 @@ async fn sqlite_migration_indexes_the_external_ids_of_an_existing_catalog() {
     assert_eq!(found, [Some(gid(1))]);
 }
 
+/// A server's writer reads credits through a cache; a catalog import made by another process
+/// on the same database (here, another store) must reach it before its next write.
+#[tokio::test]
+async fn sqlite_writes_follow_an_import_made_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
+    let (alice, _) = setup(&server).await;
+    let out = server.add_tracks(add(alice, &[1, 2, 7])).await.unwrap();
+    {
+        let admin = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
+        admin.import_catalog(re_imported_catalog()).await.unwrap();
+    }
+    let delete =
+        |n: usize| DeleteTracks { user: alice, tracks: vec![added(out.items[n])], expected_version: None };
+    server.delete_tracks(delete(0)).await.unwrap();
+    server.delete_tracks(delete(2)).await.unwrap();
+    assert_eq!(album_counts(&server, alice).await, [("Alpha".into(), 1)]);
+    assert_eq!(artist_names(&server, alice).await, ["Ärtist One", "Five"]);
+    server.delete_tracks(delete(1)).await.unwrap();
+    assert!(artist_names(&server, alice).await.is_empty());
+}
+
 /// Migration 5 rebuilds the credit tables clustered by owner (WITHOUT ROWID), keeping every
 /// credit of a catalog imported before it.
 #[tokio::test]

@@ -8,7 +8,9 @@ use crate::{
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The statements of the write path, each a search of a unique key: the cost of an add or a
 /// delete does not depend on the size of the collection or of the store
@@ -27,6 +29,7 @@ mod sql {
         "SELECT artist_id, role FROM catalog_track_artists WHERE track_id = ?1
         UNION ALL
         SELECT artist_id, role FROM catalog_album_artists WHERE album_id = ?2";
+    pub(super) const CATALOG_GENERATION: &str = "SELECT value FROM meta WHERE key = 'catalog_generation'";
     pub(super) const CANDIDATE: &str = "SELECT t.id, t.album_id, ct.cid FROM catalog_tracks t
         LEFT JOIN collection_tracks ct ON ct.user_id = ?1 AND ct.track_id = t.id
         WHERE t.gid = ?2";
@@ -72,6 +75,7 @@ mod sql {
         USER_ROW,
         SAVE_USER,
         CREDITED_ARTISTS,
+        CATALOG_GENERATION,
         CANDIDATE,
         INSERT_TRACK,
         COUNT_ALBUM,
@@ -139,19 +143,69 @@ pub(crate) fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> Store
 }
 
 /// The artists credited on a catalog track or on its album, each once, with whether they
-/// are a main artist of either.
-fn credited_artists(
-    st: &mut CachedStatement<'_>,
-    track_id: i64,
-    album_id: i64,
-) -> rusqlite::Result<BTreeMap<i64, bool>> {
-    let mut out = BTreeMap::new();
-    let mut rows = st.query(params![track_id, album_id])?;
-    while let Some(row) = rows.next()? {
-        let role = row.get_ref(1)?.as_str()?;
-        *out.entry(row.get::<_, i64>(0)?).or_insert(false) |= is_main_role(role);
+/// are a main artist of either; by artist.
+type Credited = Rc<[(i64, bool)]>;
+
+/// Credits as the writer last read them, for one generation of the catalog.
+#[derive(Default)]
+struct CreditsCache {
+    generation: Option<Vec<u8>>,
+    by_track: HashMap<(i64, i64), Credited>,
+}
+
+/// At most this many tracks' credits are kept (about 1 MiB); past it, the cache starts over.
+const CREDITS_CACHE_TRACKS: usize = 16_384;
+
+thread_local! {
+    static CREDITS: RefCell<CreditsCache> = RefCell::default();
+}
+
+/// Every add and delete needs the credits of its tracks, and they change only with the
+/// catalog: they are read through a cache of the writer's thread. The cache holds one
+/// generation of the catalog (`meta.catalog_generation`, rewritten by every import, in
+/// whichever process), read in the write's own transaction; a write that finds another
+/// generation (after an import, or after a batch holding one was rolled back) empties it.
+struct Credits<'c> {
+    statement: CachedStatement<'c>,
+}
+
+impl<'c> Credits<'c> {
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let generation: Option<Vec<u8>> =
+            conn.prepare_cached(sql::CATALOG_GENERATION)?.query_row([], |r| r.get(0)).optional()?;
+        CREDITS.with_borrow_mut(|cache| {
+            if cache.generation != generation {
+                cache.by_track.clear();
+                cache.generation = generation;
+            }
+        });
+        Ok(Self { statement: conn.prepare_cached(sql::CREDITED_ARTISTS)? })
     }
-    Ok(out)
+
+    fn of(&mut self, track_id: i64, album_id: i64) -> rusqlite::Result<Credited> {
+        let key = (track_id, album_id);
+        if let Some(hit) = CREDITS.with_borrow(|cache| cache.by_track.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let mut found: Vec<(i64, bool)> = Vec::with_capacity(4);
+        let mut rows = self.statement.query(params![track_id, album_id])?;
+        while let Some(row) = rows.next()? {
+            let (artist, main) = (row.get::<_, i64>(0)?, is_main_role(row.get_ref(1)?.as_str()?));
+            match found.iter_mut().find(|(a, _)| *a == artist) {
+                Some((_, m)) => *m |= main,
+                None => found.push((artist, main)),
+            }
+        }
+        found.sort_unstable();
+        let credited: Credited = found.into();
+        CREDITS.with_borrow_mut(|cache| {
+            if cache.by_track.len() >= CREDITS_CACHE_TRACKS {
+                cache.by_track.clear();
+            }
+            cache.by_track.insert(key, credited.clone());
+        });
+        Ok(credited)
+    }
 }
 
 /// A catalog track about to be added: its row, its album's row, and the user's collection ID
@@ -169,7 +223,7 @@ struct AddStatements<'c> {
     insert_track: CachedStatement<'c>,
     count_album: CachedStatement<'c>,
     insert_album: CachedStatement<'c>,
-    credited_artists: CachedStatement<'c>,
+    credits: Credits<'c>,
     count_artist: CachedStatement<'c>,
     insert_artist: CachedStatement<'c>,
 }
@@ -181,7 +235,7 @@ impl<'c> AddStatements<'c> {
             insert_track: conn.prepare_cached(sql::INSERT_TRACK)?,
             count_album: conn.prepare_cached(sql::COUNT_ALBUM)?,
             insert_album: conn.prepare_cached(sql::INSERT_ALBUM)?,
-            credited_artists: conn.prepare_cached(sql::CREDITED_ARTISTS)?,
+            credits: Credits::prepare(conn)?,
             count_artist: conn.prepare_cached(sql::COUNT_ARTIST)?,
             insert_artist: conn.prepare_cached(sql::INSERT_ARTIST)?,
         })
@@ -209,7 +263,7 @@ impl<'c> AddStatements<'c> {
             let album_cid = CollectionId::new(CollectionKind::Album);
             self.insert_album.execute(params![user, keys.album_id, &album_cid.key()[..], seq])?;
         }
-        for (artist_id, main) in credited_artists(&mut self.credited_artists, keys.id, keys.album_id)? {
+        for &(artist_id, main) in self.credits.of(keys.id, keys.album_id)?.iter() {
             let main = i64::from(main);
             if self.count_artist.execute(params![user, artist_id, main])? == 0 {
                 let artist_cid = CollectionId::new(CollectionKind::Artist);
@@ -261,7 +315,7 @@ struct DeleteStatements<'c> {
     delete_track: CachedStatement<'c>,
     decrement_album: CachedStatement<'c>,
     delete_album: CachedStatement<'c>,
-    credited_artists: CachedStatement<'c>,
+    credits: Credits<'c>,
     decrement_artist: CachedStatement<'c>,
     delete_artist: CachedStatement<'c>,
 }
@@ -273,7 +327,7 @@ impl<'c> DeleteStatements<'c> {
             delete_track: conn.prepare_cached(sql::DELETE_TRACK)?,
             decrement_album: conn.prepare_cached(sql::DECREMENT_ALBUM)?,
             delete_album: conn.prepare_cached(sql::DELETE_ALBUM)?,
-            credited_artists: conn.prepare_cached(sql::CREDITED_ARTISTS)?,
+            credits: Credits::prepare(conn)?,
             decrement_artist: conn.prepare_cached(sql::DECREMENT_ARTIST)?,
             delete_artist: conn.prepare_cached(sql::DELETE_ARTIST)?,
         })
@@ -292,7 +346,7 @@ impl<'c> DeleteStatements<'c> {
         if self.decrement_album.execute(params![user, album_id])? == 0 {
             self.delete_album.execute(params![user, album_id])?;
         }
-        for (artist_id, main) in credited_artists(&mut self.credited_artists, track_id, album_id)? {
+        for &(artist_id, main) in self.credits.of(track_id, album_id)?.iter() {
             if self.decrement_artist.execute(params![user, artist_id, i64::from(main)])? == 0 {
                 self.delete_artist.execute(params![user, artist_id])?;
             }

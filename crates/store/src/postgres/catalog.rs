@@ -90,12 +90,7 @@ async fn upsert_artist(tx: &Tx<'_>, artist: &ArtistRow) -> Result<i64, Fail> {
         .await?
         .try_get(0)?;
     if old_key.is_some_and(|key| key != artist.name_key) {
-        let st = tx
-            .prepare_cached(
-                "UPDATE collection_artists SET name_key = $2
-                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND artist_id = $1",
-            )
-            .await?;
+        let st = tx.prepare_cached(sql::RENAME_COLLECTION_ARTISTS).await?;
         tx.execute(&st, &[&id, &artist.name_key]).await?;
     }
     Ok(id)
@@ -151,27 +146,39 @@ async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<(i64, bool), Fail
         .try_get(0)?;
     let existed = old.is_some();
     if old.is_some_and(|old| old != keys) {
-        let st = tx
-            .prepare_cached(
-                "UPDATE collection_albums SET name_key = $2, artist_key = $3, genre_key = $4, release_date = $5
-                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND album_id = $1",
-            )
-            .await?;
+        let st = tx.prepare_cached(sql::RENAME_COLLECTION_ALBUMS).await?;
         tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3]).await?;
     }
     Ok((id, existed))
 }
 
-/// The statements that recount a collection's albums and artists after a re-import changed
-/// which ones its tracks refer to (`crate::recounts`).
+/// The statements of an import that reach into collections, each an index search of every
+/// user's collection (`collection_copies_are_found_by_key` checks their plans): renames, and
+/// recounts of a collection's albums and artists after a re-import changed which ones its
+/// tracks refer to (`crate::recounts`).
 mod sql {
+    // A re-import that renames (or moves) an item brings the collections' copies of its sort
+    // keys up to date. Collections are keyed by user first: each statement looks the item up
+    // in every user's collection by key, one index search a user.
+    pub(super) const RENAME_COLLECTION_ARTISTS: &str = "UPDATE collection_artists SET name_key = $2
+                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND artist_id = $1";
+    pub(super) const RENAME_COLLECTION_ALBUMS: &str =
+        "UPDATE collection_albums SET name_key = $2, artist_key = $3, genre_key = $4, release_date = $5
+                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND album_id = $1";
+    pub(super) const RENAME_COLLECTION_TRACKS: &str =
+        "UPDATE collection_tracks SET album_id = $2, title_key = $3, album_key = $4, artist_key = $5,
+                     genre_key = $6, release_date = $7, track_number = $8
+                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND track_id = $1";
+
     pub(super) const TRACK_HOLDERS: &str = "SELECT user_id FROM collection_tracks WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND track_id = $1";
     pub(super) const ALBUM_HOLDERS: &str = "SELECT DISTINCT user_id FROM collection_tracks
         WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND album_id = $1";
     pub(super) const COUNT_ALBUM: &str = "SELECT count(*), 0::BIGINT, min(added_seq) FROM collection_tracks
         WHERE user_id = $1 AND album_id = $2";
     /// The user's tracks that credit the artist, on the track or on its album: how many, how
-    /// many as a main artist, and the first added.
+    /// many as a main artist, and the first added. Each credit looks its tracks up in the
+    /// user's collection by key (`OFFSET 0` keeps the planner from joining the whole
+    /// collection instead).
     pub(super) fn count_artist() -> String {
         let track_main = crate::recounts::main_role_sql("ta.role");
         let album_main = crate::recounts::main_role_sql("aa.role");
@@ -179,13 +186,15 @@ mod sql {
             "SELECT count(*), coalesce(sum(main), 0)::BIGINT, min(seq) FROM (
                 SELECT max(main) AS main, min(seq) AS seq FROM (
                     SELECT ct.track_id AS track, ({track_main})::INT AS main, ct.added_seq AS seq
-                    FROM catalog_track_artists ta
-                    JOIN collection_tracks ct ON ct.user_id = $1 AND ct.track_id = ta.track_id
+                    FROM catalog_track_artists ta CROSS JOIN LATERAL (
+                        SELECT track_id, added_seq FROM collection_tracks
+                        WHERE user_id = $1 AND track_id = ta.track_id OFFSET 0) AS ct
                     WHERE ta.artist_id = $2
                     UNION ALL
                     SELECT ct.track_id, ({album_main})::INT, ct.added_seq
-                    FROM catalog_album_artists aa
-                    JOIN collection_tracks ct ON ct.user_id = $1 AND ct.album_id = aa.album_id
+                    FROM catalog_album_artists aa CROSS JOIN LATERAL (
+                        SELECT track_id, added_seq FROM collection_tracks
+                        WHERE user_id = $1 AND album_id = aa.album_id OFFSET 0) AS ct
                     WHERE aa.artist_id = $2) AS credits
                 GROUP BY track) AS tracks"
         )
@@ -440,14 +449,75 @@ async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<(i64, i64, Option<i64
     let old_album = old.as_ref().map(|old| old.0);
     if old.is_some_and(|old| old != keys) {
         // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
-        let st = tx
-            .prepare_cached(
-                "UPDATE collection_tracks SET album_id = $2, title_key = $3, album_key = $4, artist_key = $5,
-                     genre_key = $6, release_date = $7, track_number = $8
-                 WHERE user_id = ANY(ARRAY(SELECT id FROM users)) AND track_id = $1",
-            )
-            .await?;
+        let st = tx.prepare_cached(sql::RENAME_COLLECTION_TRACKS).await?;
         tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3, &keys.4, &keys.5, &keys.6]).await?;
     }
     Ok((id, album_id, old_album))
+}
+
+/// The integration tests' helper for a PostgreSQL database of a test's own.
+#[cfg(test)]
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+
+    use super::{common, sql};
+
+    /// Each statement's generic plan, with sequential scans priced out: a sequential scan of a
+    /// collection table that remains means that no index can serve the statement.
+    #[tokio::test]
+    async fn collection_copies_are_found_by_key() {
+        let db = common::TestDatabase::create().await;
+        let store = super::super::PostgresStore::connect(&db.url(), super::super::PgOptions::default())
+            .await
+            .unwrap();
+        let client = db.client().await;
+        client
+            .batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan")
+            .await
+            .unwrap();
+        let count_artist = sql::count_artist();
+        let statements = [
+            sql::RENAME_COLLECTION_ARTISTS,
+            sql::RENAME_COLLECTION_ALBUMS,
+            sql::RENAME_COLLECTION_TRACKS,
+            sql::TRACK_HOLDERS,
+            sql::ALBUM_HOLDERS,
+            sql::COUNT_ALBUM,
+            &count_artist,
+            sql::ALBUM_COUNTS,
+            sql::ARTIST_COUNTS,
+            sql::SET_ALBUM,
+            sql::SET_ARTIST,
+            sql::DROP_ALBUM,
+            sql::DROP_ARTIST,
+        ];
+        for (i, statement) in statements.iter().enumerate() {
+            let params = (1..=9).rev().find(|n| statement.contains(&format!("${n}"))).unwrap_or(0);
+            client.batch_execute(&format!("PREPARE s{i} AS {statement}")).await.unwrap();
+            let nulls = vec!["NULL"; params].join(", ");
+            let rows = client.query(&format!("EXPLAIN EXECUTE s{i}({nulls})"), &[]).await.unwrap();
+            let plan: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            assert!(plan.iter().any(|step| step.contains("Index")), "{statement}: {plan:#?}");
+            assert!(
+                !plan.iter().any(|step| step.contains("Seq Scan on collection_")),
+                "a scan of a collection in {statement}: {plan:#?}"
+            );
+            // An index search of a collection table must go past the user: a condition on the
+            // user alone reads the user's whole collection.
+            for (n, step) in plan.iter().enumerate() {
+                if step.contains(" on collection_") && step.contains("Scan") && !step.contains("Heap Scan") {
+                    let condition = plan[n..].iter().find(|s| s.contains("Index Cond:"));
+                    assert!(
+                        condition.is_some_and(|c| c.contains(" AND ")),
+                        "a whole collection read in {statement}: {plan:#?}"
+                    );
+                }
+            }
+        }
+        drop(store);
+    }
 }

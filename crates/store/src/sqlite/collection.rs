@@ -396,6 +396,7 @@ mod tests {
                     !step.starts_with("SCAN") && !step.contains("TEMP B-TREE"),
                     "a scan or a sort in {statement:?}: {plan:?}"
                 );
+                assert!(!step.contains("(user_id=?)"), "a whole collection read in {statement:?}: {plan:?}");
             }
         }
     }

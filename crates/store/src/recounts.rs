@@ -10,6 +10,7 @@
 //! Adds and deletes pay nothing for this; an import pays only for what it changed.
 
 use crate::UserId;
+use groove_wire::ids::CollectionKind;
 use std::collections::BTreeSet;
 
 /// The credits of a track or an album as stored: (role, artist row ID), by position.
@@ -28,12 +29,42 @@ pub(crate) struct Recounts {
 }
 
 impl Recounts {
+    /// Every noted row: its user, its album's or artist's row ID, and which of the two.
+    pub fn rows(&self) -> impl Iterator<Item = (UserId, i64, CollectionKind)> + '_ {
+        let albums = self.albums.iter().map(|&(user, id)| (user, id, CollectionKind::Album));
+        albums.chain(self.artists.iter().map(|&(user, id)| (user, id, CollectionKind::Artist)))
+    }
+
     /// Notes that, for each of `holders`, the counts of `albums` and `artists` may be stale.
     pub fn note(&mut self, holders: &[UserId], albums: &[i64], artists: &BTreeSet<i64>) {
         for &user in holders {
             self.albums.extend(albums.iter().map(|&a| (user, a)));
             self.artists.extend(artists.iter().map(|&a| (user, a)));
         }
+    }
+}
+
+/// What a recount does to one album or artist row of a collection.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RowChange {
+    /// The row is as the user's tracks imply (or absent, as it should be).
+    Keep,
+    /// None of the user's tracks refers to it any more.
+    Delete,
+    /// Insert the row (with a new collection ID) or set its counts: `tracks` tracks, `main`
+    /// of them with the artist as a main artist, the first of them added as `first`.
+    Set { tracks: i64, main: i64, first: i64 },
+}
+
+/// The change that brings a row whose counts are `now` (`None`: no row) to what the user's
+/// tracks imply: `counted` tracks, `main` of them as a main artist, the first added at
+/// `first` (`None`: the user has no track of it).
+pub(crate) fn change(now: Option<(i64, i64)>, (tracks, main, first): (i64, i64, Option<i64>)) -> RowChange {
+    match (now, first) {
+        (None, None) => RowChange::Keep,
+        (Some(now), Some(_)) if now == (tracks, main) => RowChange::Keep,
+        (Some(_), None) => RowChange::Delete,
+        (_, Some(first)) => RowChange::Set { tracks, main, first },
     }
 }
 
@@ -46,6 +77,7 @@ pub(crate) fn main_role_sql(column: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
     use super::*;
 
     #[test]
@@ -58,11 +90,24 @@ mod tests {
     }
 
     #[test]
-    fn the_sql_condition_names_every_main_role() {
-        let sql = main_role_sql("role");
-        for role in crate::catalog_rows::MAIN_ROLES {
-            assert!(crate::is_main_role(role) && sql.contains(&format!("'{role}'")), "{sql}");
-            assert_eq!(role, role.to_ascii_lowercase(), "lower() compares with lower-case names");
+    fn a_row_is_deleted_created_or_recounted_only_when_the_tracks_say_so() {
+        assert_eq!(change(None, (0, 0, None)), RowChange::Keep);
+        assert_eq!(change(Some((2, 1)), (2, 1, Some(7))), RowChange::Keep);
+        assert_eq!(change(Some((2, 1)), (0, 0, None)), RowChange::Delete);
+        assert_eq!(change(None, (1, 0, Some(7))), RowChange::Set { tracks: 1, main: 0, first: 7 });
+        assert_eq!(change(Some((2, 1)), (2, 0, Some(7))), RowChange::Set { tracks: 2, main: 0, first: 7 });
+        assert_eq!(change(Some((2, 1)), (3, 1, Some(7))), RowChange::Set { tracks: 3, main: 1, first: 7 });
+    }
+
+    #[test]
+    fn the_sql_condition_agrees_with_is_main_role() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let sql = format!("SELECT {}", main_role_sql("?1"));
+        for role in
+            ["Main", "main", "PRIMARY", "PrimaryArtist", "albumArtist", "Featured", "Composer", "Mains", ""]
+        {
+            let main: bool = conn.query_row(&sql, [role], |r| r.get(0)).unwrap();
+            assert_eq!(main, crate::is_main_role(role), "{role:?}");
         }
     }
 }

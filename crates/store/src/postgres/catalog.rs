@@ -10,7 +10,7 @@ use super::search::document;
 use super::{Fail, Tx, internal};
 use crate::UserId;
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
-use crate::recounts::{Credits as CreditRows, Recounts, artists_of};
+use crate::recounts::{Credits as CreditRows, Recounts, RowChange, artists_of, change};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
 
@@ -284,10 +284,8 @@ async fn note_track_change(
 /// A user any of whose rows changed gets a new state version.
 async fn recount(tx: &Tx<'_>, recounts: &Recounts) -> Result<(), Fail> {
     let count_artist = sql::count_artist();
-    let albums = recounts.albums.iter().map(|&row| (row, CollectionKind::Album));
-    let artists = recounts.artists.iter().map(|&row| (row, CollectionKind::Artist));
     let mut changed = std::collections::BTreeSet::new();
-    for ((user, id), kind) in albums.chain(artists) {
+    for (user, id, kind) in recounts.rows() {
         let album = kind == CollectionKind::Album;
         let (count, current, set, drop) = if album {
             (sql::COUNT_ALBUM, sql::ALBUM_COUNTS, sql::SET_ALBUM, sql::DROP_ALBUM)
@@ -296,21 +294,19 @@ async fn recount(tx: &Tx<'_>, recounts: &Recounts) -> Result<(), Fail> {
         };
         let st = tx.prepare_cached(count).await?;
         let row = tx.query_one(&st, &[&user, &id]).await?;
-        let (tracks, main, first): (i64, i64, Option<i64>) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let counted = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         let st = tx.prepare_cached(current).await?;
         let now: Option<(i64, i64)> = match tx.query_opt(&st, &[&user, &id]).await? {
             Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
             None => None,
         };
-        match (now, first) {
-            (None, None) => continue,
-            (Some(now), Some(_)) if now == (tracks, main) => continue,
-            (Some(_), None) => {
+        match change(now, counted) {
+            RowChange::Keep => continue,
+            RowChange::Delete => {
                 let st = tx.prepare_cached(drop).await?;
                 tx.execute(&st, &[&user, &id]).await?;
             }
-            (_, Some(first)) => {
+            RowChange::Set { tracks, main, first } => {
                 let cid = CollectionId::new(kind);
                 let st = tx.prepare_cached(set).await?;
                 if album {

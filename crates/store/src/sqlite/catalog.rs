@@ -6,7 +6,7 @@
 
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
-use crate::recounts::{Credits, Recounts, artists_of};
+use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
 use crate::{ImportStats, StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
@@ -304,17 +304,15 @@ fn holders(conn: &Connection, statement: &str, item: i64) -> StoreResult<Vec<Use
 /// A user any of whose rows changed gets a new state version.
 fn recount(conn: &Connection, recounts: &Recounts) -> StoreResult<()> {
     let count_artist = sql::count_artist();
-    let albums = recounts.albums.iter().map(|&row| (row, CollectionKind::Album));
-    let artists = recounts.artists.iter().map(|&row| (row, CollectionKind::Artist));
     let mut changed = std::collections::BTreeSet::new();
-    for ((user, id), kind) in albums.chain(artists) {
+    for (user, id, kind) in recounts.rows() {
         let album = kind == CollectionKind::Album;
         let (count, current, set, drop) = if album {
             (sql::COUNT_ALBUM, sql::ALBUM_COUNTS, sql::SET_ALBUM, sql::DROP_ALBUM)
         } else {
             (count_artist.as_str(), sql::ARTIST_COUNTS, sql::SET_ARTIST, sql::DROP_ARTIST)
         };
-        let (tracks, main, first): (i64, i64, Option<i64>) = conn
+        let counted: (i64, i64, Option<i64>) = conn
             .prepare_cached(count)
             .and_then(|mut st| st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
             .map_err(|e| unavailable(&e))?;
@@ -322,11 +320,10 @@ fn recount(conn: &Connection, recounts: &Recounts) -> StoreResult<()> {
             .prepare_cached(current)
             .and_then(|mut st| st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(|e| unavailable(&e))?;
-        let result = match (now, first) {
-            (None, None) => continue,
-            (Some(now), Some(_)) if now == (tracks, main) => continue,
-            (Some(_), None) => conn.prepare_cached(drop).and_then(|mut st| st.execute(params![user, id])),
-            (_, Some(first)) => {
+        let result = match change(now, counted) {
+            RowChange::Keep => continue,
+            RowChange::Delete => conn.prepare_cached(drop).and_then(|mut st| st.execute(params![user, id])),
+            RowChange::Set { tracks, main, first } => {
                 let cid = CollectionId::new(kind);
                 conn.prepare_cached(set).and_then(|mut st| {
                     if album {

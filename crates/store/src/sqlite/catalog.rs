@@ -4,6 +4,7 @@
 //! no-op. Sort keys that collections copy are rewritten in the collections only when they
 //! change (a re-import that renames something), and the full-text index follows each row.
 
+use super::read::{CreditsOf, credit_rows};
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
 use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
@@ -90,12 +91,12 @@ pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) ->
     }
     for album in &rows.albums {
         let (album_id, existed) = upsert_album(conn, album)?;
-        let old = existed.then(|| credits(conn, ALBUM_CREDITS, album_id)).transpose()?;
-        replace_credits(conn, ALBUM_CREDITS, album_id, &album.artists)?;
+        let old = existed.then(|| credit_rows(conn, CreditsOf::Album, album_id)).transpose()?;
+        replace_credits(conn, CreditsOf::Album, album_id, &album.artists)?;
         if let Some(old) = old {
             // Albums are imported before tracks: the holders are those of the album's tracks
             // as they were, before any of them moves.
-            let new = credits(conn, ALBUM_CREDITS, album_id)?;
+            let new = credit_rows(conn, CreditsOf::Album, album_id)?;
             if old != new {
                 let holders = holders(conn, sql::ALBUM_HOLDERS, album_id)?;
                 recounts.note(&holders, &[], &artists_of([&old, &new]));
@@ -106,8 +107,8 @@ pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) ->
     }
     for track in &rows.tracks {
         let (track_id, album, old_album) = upsert_track(conn, track)?;
-        let old = old_album.map(|_| credits(conn, TRACK_CREDITS, track_id)).transpose()?;
-        replace_credits(conn, TRACK_CREDITS, track_id, &track.artists)?;
+        let old = old_album.map(|_| credit_rows(conn, CreditsOf::Track, track_id)).transpose()?;
+        replace_credits(conn, CreditsOf::Track, track_id, &track.artists)?;
         if let (Some(old_album), Some(old)) = (old_album, old) {
             note_track_change(conn, &mut recounts, track_id, (old_album, album), &old)?;
         }
@@ -246,21 +247,6 @@ fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<(i64, bool)>
     Ok((id, existed))
 }
 
-/// The credits table of albums or of tracks, and its owner column.
-type CreditsTable = (&'static str, &'static str);
-const ALBUM_CREDITS: CreditsTable = ("catalog_album_artists", "album_id");
-const TRACK_CREDITS: CreditsTable = ("catalog_track_artists", "track_id");
-
-fn credits(conn: &Connection, (table, owner_column): CreditsTable, owner: i64) -> StoreResult<Credits> {
-    let mut st = conn
-        .prepare_cached(&format!(
-            "SELECT role, artist_id FROM {table} WHERE {owner_column} = ?1 ORDER BY position"
-        ))
-        .map_err(|e| unavailable(&e))?;
-    let rows = st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| unavailable(&e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| unavailable(&e))
-}
-
 /// Notes what the holders of a re-imported track must recount if it moved from one album to
 /// another, or if its credits changed: both albums, and the artists credited before or after
 /// on the track or on either album (an album whose own credits changed was noted with the
@@ -272,7 +258,7 @@ fn note_track_change(
     (old_album, album): (i64, i64),
     old: &Credits,
 ) -> StoreResult<()> {
-    let new = credits(conn, TRACK_CREDITS, track_id)?;
+    let new = credit_rows(conn, CreditsOf::Track, track_id)?;
     if *old == new && old_album == album {
         return Ok(());
     }
@@ -283,8 +269,8 @@ fn note_track_change(
     let mut artists = artists_of([old, &new]);
     let mut albums = vec![];
     if old_album != album {
-        let was = credits(conn, ALBUM_CREDITS, old_album)?;
-        let is = credits(conn, ALBUM_CREDITS, album)?;
+        let was = credit_rows(conn, CreditsOf::Album, old_album)?;
+        let is = credit_rows(conn, CreditsOf::Album, album)?;
         artists.extend(artists_of([&was, &is]));
         albums = vec![old_album, album];
     }
@@ -347,10 +333,11 @@ fn recount(conn: &Connection, recounts: &Recounts) -> StoreResult<()> {
 
 fn replace_credits(
     conn: &Connection,
-    (table, owner_column): CreditsTable,
+    of: CreditsOf,
     owner: i64,
     credits: &[(String, [u8; 16])],
 ) -> StoreResult<()> {
+    let (table, owner_column) = of.table();
     conn.prepare_cached(&format!("DELETE FROM {table} WHERE {owner_column} = ?1"))
         .and_then(|mut st| st.execute([owner]))
         .map_err(|e| unavailable(&e))?;

@@ -246,6 +246,39 @@ fn count(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreRe
 // ---------------------------------------------------------------------------------------
 // Catalog records
 
+/// Whose credits: an album's or a track's.
+#[derive(Clone, Copy)]
+pub(crate) enum CreditsOf {
+    Album,
+    Track,
+}
+
+impl CreditsOf {
+    /// The table of these credits and its owner column.
+    pub(crate) fn table(self) -> (&'static str, &'static str) {
+        match self {
+            CreditsOf::Album => ("catalog_album_artists", "album_id"),
+            CreditsOf::Track => ("catalog_track_artists", "track_id"),
+        }
+    }
+}
+
+/// The credits of an album or a track as stored: (role, artist row ID), by position.
+pub(crate) fn credit_rows(conn: &Connection, of: CreditsOf, owner: i64) -> StoreResult<Vec<(String, i64)>> {
+    let sql = match of {
+        CreditsOf::Album => {
+            "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = ?1 ORDER BY position"
+        }
+        CreditsOf::Track => {
+            "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = ?1 ORDER BY position"
+        }
+    };
+    let mut st = conn.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+    st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(|e| unavailable(&e))
+}
+
 /// Reads catalog documents, remembering albums and artists already read.
 #[derive(Default)]
 pub(crate) struct CatalogReader {
@@ -267,14 +300,8 @@ impl CatalogReader {
         Ok(artist)
     }
 
-    fn credits(&mut self, conn: &Connection, sql: &str, owner: i64) -> StoreResult<Vec<Credit>> {
-        let pairs: Vec<(String, i64)> = {
-            let mut st = conn.prepare_cached(sql).map_err(|e| unavailable(&e))?;
-            st.query_map([owner], |r| Ok((r.get(0)?, r.get(1)?)))
-                .and_then(Iterator::collect)
-                .map_err(|e| unavailable(&e))?
-        };
-        pairs
+    fn credits(&mut self, conn: &Connection, of: CreditsOf, owner: i64) -> StoreResult<Vec<Credit>> {
+        credit_rows(conn, of, owner)?
             .into_iter()
             .map(|(role, artist)| Ok(Credit { role, artist: self.artist(conn, artist)? }))
             .collect()
@@ -288,11 +315,7 @@ impl CatalogReader {
             .prepare_cached("SELECT gid, doc FROM catalog_albums WHERE id = ?1")
             .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
             .map_err(|e| unavailable(&e))?;
-        let artists = self.credits(
-            conn,
-            "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = ?1 ORDER BY position",
-            id,
-        )?;
+        let artists = self.credits(conn, CreditsOf::Album, id)?;
         let album = CatalogAlbum { id: catalog_id(&gid)?, album: parse_doc(&doc)?, artists };
         self.albums.insert(id, album.clone());
         Ok(album)
@@ -304,11 +327,7 @@ impl CatalogReader {
             .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
             .map_err(|e| unavailable(&e))?;
         let album = self.album(conn, album_id)?;
-        let artists = self.credits(
-            conn,
-            "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = ?1 ORDER BY position",
-            id,
-        )?;
+        let artists = self.credits(conn, CreditsOf::Track, id)?;
         Ok(CatalogTrack { id: catalog_id(&gid)?, track: parse_doc(&doc)?, album, artists })
     }
 }

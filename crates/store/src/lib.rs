@@ -20,6 +20,7 @@ mod lists;
 mod order;
 pub mod postgres;
 mod recounts;
+mod rules;
 pub mod sqlite;
 pub mod text;
 mod types;

@@ -1,16 +1,14 @@
 //! A user's collection: its tracks, and the albums and artists derived from them.
 
 use super::read::key16;
-use super::{now_millis, unavailable};
-use crate::{
-    AddOutcome, AddTracks, CollectionState, DeleteOutcome, DeleteTracks, StoreError, StoreResult, UserId,
-    WriteOutcome, is_main_role,
-};
+use super::unavailable;
+use crate::rules::collection::{Candidate, CollectionTx, Count, Credited, Held, NewTrack};
+use crate::rules::{UserRow, WriteTx};
+use crate::{CollectionState, StoreError, StoreResult, UserId, is_main_role};
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
 use rusqlite::{CachedStatement, Connection, OptionalExtension, params};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 /// The statements of the write path, each a search of a unique key: the cost of an add or a
 /// delete does not depend on the size of the collection or of the store
@@ -43,16 +41,16 @@ mod sql {
     // statement); only the first one inserts the row. An upsert (`ON CONFLICT DO UPDATE`)
     // would do both in one statement, but its update part aborts on conflicts (`ABORT`),
     // which makes SQLite journal every page the statement changes.
-    pub(super) const COUNT_ALBUM: &str = "UPDATE OR FAIL collection_albums SET track_count = track_count + 1 WHERE user_id = ?1 AND album_id = ?2";
+    pub(super) const COUNT_ALBUM: &str = "UPDATE OR FAIL collection_albums SET track_count = track_count + ?3 WHERE user_id = ?1 AND album_id = ?2";
     pub(super) const INSERT_ALBUM: &str = "INSERT OR FAIL INTO collection_albums
         (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
-        SELECT ?1, ?2, ?3, 1, ?4, name_key, artist_key, genre_key, release_date
+        SELECT ?1, ?2, ?3, ?5, ?4, name_key, artist_key, genre_key, release_date
         FROM catalog_albums WHERE id = ?2";
     pub(super) const COUNT_ARTIST: &str = "UPDATE OR FAIL collection_artists
-        SET track_count = track_count + 1, main_count = main_count + ?3 WHERE user_id = ?1 AND artist_id = ?2";
+        SET track_count = track_count + ?4, main_count = main_count + ?3 WHERE user_id = ?1 AND artist_id = ?2";
     pub(super) const INSERT_ARTIST: &str = "INSERT OR FAIL INTO collection_artists
         (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
-        SELECT ?1, ?2, ?3, 1, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2";
+        SELECT ?1, ?2, ?3, ?6, ?4, ?5, name_key FROM catalog_artists WHERE id = ?2";
     // Without `RETURNING`, which SQLite runs as a trigger, with a statement journal.
     pub(super) const TRACK_ROW: &str =
         "SELECT track_id, album_id FROM collection_tracks WHERE user_id = ?1 AND cid = ?2";
@@ -60,13 +58,13 @@ mod sql {
     // A row whose last track leaves is deleted; the others are decremented. Decrementing
     // first, only where another track remains, makes the common case one statement.
     pub(super) const DECREMENT_ALBUM: &str =
-        "UPDATE OR FAIL collection_albums SET track_count = track_count - 1
-        WHERE user_id = ?1 AND album_id = ?2 AND track_count > 1";
+        "UPDATE OR FAIL collection_albums SET track_count = track_count - ?3
+        WHERE user_id = ?1 AND album_id = ?2 AND track_count > ?3";
     pub(super) const DELETE_ALBUM: &str =
         "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
     pub(super) const DECREMENT_ARTIST: &str =
-        "UPDATE OR FAIL collection_artists SET track_count = track_count - 1, main_count = main_count - ?3
-        WHERE user_id = ?1 AND artist_id = ?2 AND track_count > 1";
+        "UPDATE OR FAIL collection_artists SET track_count = track_count - ?4, main_count = main_count - ?3
+        WHERE user_id = ?1 AND artist_id = ?2 AND track_count > ?4";
     pub(super) const DELETE_ARTIST: &str =
         "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
 
@@ -91,9 +89,17 @@ mod sql {
     ];
 }
 
-pub(crate) struct UserRow {
-    pub(crate) state: CollectionState,
-    pub(crate) next_seq: i64,
+/// A write transaction on the writer's connection: the storage operations of the rules
+/// ([`crate::rules`]), each a loop of cached single-row statements. None of them waits.
+pub(crate) struct SqliteTx<'c> {
+    pub(crate) conn: &'c Connection,
+}
+
+/// The outcome of a rule run on the writer's connection: its operations never wait, so one
+/// poll completes it.
+pub(crate) fn run<T>(rule: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    crate::rules::ready(rule)
+        .unwrap_or_else(|| Err(StoreError::Internal("a write waited on the SQLite writer".into())))
 }
 
 pub(crate) fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> {
@@ -119,32 +125,31 @@ pub(crate) fn state(conn: &Connection, user: UserId) -> StoreResult<CollectionSt
     user_row(conn, user).map(|u| u.state)
 }
 
-pub(crate) fn check_version(row: &UserRow, expected: Option<u64>) -> StoreResult<()> {
-    match expected {
-        Some(v) if v != row.state.version => Err(StoreError::ConcurrentUpdate),
-        _ => Ok(()),
+impl WriteTx for SqliteTx<'_> {
+    type Error = StoreError;
+
+    /// The writer is the only one writing: its transaction holds the database.
+    async fn lock_user(&mut self, user: UserId) -> StoreResult<UserRow> {
+        user_row(self.conn, user)
+    }
+
+    async fn save_user(&mut self, user: UserId, row: &UserRow) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(sql::SAVE_USER)
+            .and_then(|mut st| {
+                st.execute(params![
+                    user,
+                    i64::try_from(row.state.version)
+                        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+                    row.next_seq,
+                    row.state.track_count,
+                    row.state.playlist_count
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| unavailable(&e))
     }
 }
-
-pub(crate) fn save_user(conn: &Connection, user: UserId, row: &UserRow) -> StoreResult<()> {
-    conn.prepare_cached(sql::SAVE_USER)
-        .and_then(|mut st| {
-            st.execute(params![
-                user,
-                i64::try_from(row.state.version)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
-                row.next_seq,
-                row.state.track_count,
-                row.state.playlist_count
-            ])
-        })
-        .map(|_| ())
-        .map_err(|e| unavailable(&e))
-}
-
-/// The artists credited on a catalog track or on its album, each once, with whether they
-/// are a main artist of either; by artist.
-type Credited = Rc<[(i64, bool)]>;
 
 /// Credits as the writer last read them, for one generation of the catalog.
 #[derive(Default)]
@@ -208,177 +213,131 @@ impl<'c> Credits<'c> {
     }
 }
 
-/// A catalog track about to be added: its row, its album's row, and the user's collection ID
-/// for it if the user has it already.
-struct Candidate {
-    id: i64,
-    album_id: i64,
-    existing: Option<Vec<u8>>,
-}
-
-/// The statements of an add, each prepared (or taken from the cache) once a request rather
-/// than once a track: looking a statement up in the cache hashes its text.
-struct AddStatements<'c> {
-    candidate: CachedStatement<'c>,
-    insert_track: CachedStatement<'c>,
-    count_album: CachedStatement<'c>,
-    insert_album: CachedStatement<'c>,
-    credits: Credits<'c>,
-    count_artist: CachedStatement<'c>,
-    insert_artist: CachedStatement<'c>,
-}
-
-impl<'c> AddStatements<'c> {
-    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
-        Ok(Self {
-            candidate: conn.prepare_cached(sql::CANDIDATE)?,
-            insert_track: conn.prepare_cached(sql::INSERT_TRACK)?,
-            count_album: conn.prepare_cached(sql::COUNT_ALBUM)?,
-            insert_album: conn.prepare_cached(sql::INSERT_ALBUM)?,
-            credits: Credits::prepare(conn)?,
-            count_artist: conn.prepare_cached(sql::COUNT_ARTIST)?,
-            insert_artist: conn.prepare_cached(sql::INSERT_ARTIST)?,
-        })
-    }
-
-    fn candidate(&mut self, user: UserId, id: CatalogId) -> rusqlite::Result<Option<Candidate>> {
-        self.candidate
-            .query_row(params![user, &id.as_bytes()[..]], |r| {
-                Ok(Candidate { id: r.get(0)?, album_id: r.get(1)?, existing: r.get(2)? })
-            })
-            .optional()
-    }
-
-    /// Adds a catalog track the user does not have, and counts it for its album and artists.
-    fn insert(
-        &mut self,
-        user: UserId,
-        keys: &Candidate,
-        id: &CollectionId,
-        seq: i64,
-        now: i64,
-    ) -> rusqlite::Result<()> {
-        self.insert_track.execute(params![user, &id.key()[..], seq, now, keys.id])?;
-        if self.count_album.execute(params![user, keys.album_id])? == 0 {
-            let album_cid = CollectionId::new(CollectionKind::Album);
-            self.insert_album.execute(params![user, keys.album_id, &album_cid.key()[..], seq])?;
+impl<'c> SqliteTx<'c> {
+    fn candidates_now(&self, user: UserId, ids: &[CatalogId]) -> rusqlite::Result<Vec<Option<Candidate>>> {
+        let mut candidate = self.conn.prepare_cached(sql::CANDIDATE)?;
+        let mut credits = Credits::prepare(self.conn)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<(i64, i64, Option<Vec<u8>>)> = candidate
+                .query_row(params![user, &id.as_bytes()[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            out.push(match row {
+                None => None,
+                Some((track, album, Some(cid))) => Some(Candidate {
+                    track,
+                    album,
+                    held: Some(CollectionId::from_key(CollectionKind::Track, key16(&cid).map_err(to_sql)?)),
+                    credits: Credited::default(),
+                }),
+                Some((track, album, None)) => {
+                    Some(Candidate { track, album, held: None, credits: credits.of(track, album)? })
+                }
+            });
         }
-        for &(artist_id, main) in self.credits.of(keys.id, keys.album_id)?.iter() {
-            let main = i64::from(main);
-            if self.count_artist.execute(params![user, artist_id, main])? == 0 {
-                let artist_cid = CollectionId::new(CollectionKind::Artist);
-                self.insert_artist.execute(params![user, artist_id, &artist_cid.key()[..], main, seq])?;
+        Ok(out)
+    }
+
+    fn remove_now(&self, user: UserId, ids: &[CollectionId]) -> rusqlite::Result<Vec<Option<Held>>> {
+        let mut track_row = self.conn.prepare_cached(sql::TRACK_ROW)?;
+        let mut delete_track = self.conn.prepare_cached(sql::DELETE_TRACK)?;
+        let mut credits = Credits::prepare(self.conn)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let key = &id.key()[..];
+            let row: Option<(i64, i64)> =
+                track_row.query_row(params![user, key], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            out.push(match row {
+                None => None,
+                Some((track, album)) => {
+                    delete_track.execute(params![user, key])?;
+                    Some(Held { album, credits: credits.of(track, album)? })
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    fn insert_now(&self, user: UserId, tracks: &[NewTrack], now: i64) -> rusqlite::Result<()> {
+        let mut insert = self.conn.prepare_cached(sql::INSERT_TRACK)?;
+        for t in tracks {
+            insert.execute(params![user, &t.id.key()[..], t.seq, now, t.track])?;
+        }
+        Ok(())
+    }
+
+    /// Applies counts with four statements: add to a row or insert it, subtract from a row
+    /// or delete it. The common case (the row stays) is one statement. Each statement is
+    /// taken from the cache once a call, when first needed.
+    fn count_now(&self, user: UserId, counts: &[Count], kind: CollectionKind) -> rusqlite::Result<()> {
+        let album = kind == CollectionKind::Album;
+        let texts = if album {
+            [sql::COUNT_ALBUM, sql::INSERT_ALBUM, sql::DECREMENT_ALBUM, sql::DELETE_ALBUM]
+        } else {
+            [sql::COUNT_ARTIST, sql::INSERT_ARTIST, sql::DECREMENT_ARTIST, sql::DELETE_ARTIST]
+        };
+        let mut cached: [Option<CachedStatement<'_>>; 4] = Default::default();
+        let conn = self.conn;
+        let statement = |cached: &mut [Option<CachedStatement<'c>>; 4], i: usize| match cached[i].take() {
+            Some(st) => Ok(st),
+            None => conn.prepare_cached(texts[i]),
+        };
+        for c in counts {
+            let (first, then) = if c.tracks > 0 { (0, 1) } else { (2, 3) };
+            let mut st = statement(&mut cached, first)?;
+            let n = match (album, c.tracks > 0) {
+                (true, _) => st.execute(params![user, c.id, c.tracks.abs()])?,
+                (false, true) => st.execute(params![user, c.id, c.main, c.tracks])?,
+                (false, false) => st.execute(params![user, c.id, -c.main, -c.tracks])?,
+            };
+            cached[first] = Some(st);
+            if n == 0 {
+                let mut st = statement(&mut cached, then)?;
+                match (album, c.tracks > 0) {
+                    (_, false) => st.execute(params![user, c.id])?,
+                    (true, true) => {
+                        st.execute(params![user, c.id, &CollectionId::new(kind).key()[..], c.seq, c.tracks])?
+                    }
+                    (false, true) => st.execute(params![
+                        user,
+                        c.id,
+                        &CollectionId::new(kind).key()[..],
+                        c.main,
+                        c.seq,
+                        c.tracks
+                    ])?,
+                };
+                cached[then] = Some(st);
             }
         }
         Ok(())
     }
 }
 
-pub(crate) fn add_tracks(conn: &Connection, req: &AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
-    let mut user = user_row(conn, req.user)?;
-    check_version(&user, req.expected_version)?;
-    let mut st = AddStatements::prepare(conn).map_err(|e| unavailable(&e))?;
-    let mut items = Vec::with_capacity(req.tracks.len());
-    let mut changed = false;
-    let now = now_millis();
-    for &catalog_id in &req.tracks {
-        let Some(keys) = st.candidate(req.user, catalog_id).map_err(|e| unavailable(&e))? else {
-            items.push(AddOutcome::NotInCatalog);
-            continue;
-        };
-        if let Some(cid) = keys.existing {
-            items.push(AddOutcome::Existing(CollectionId::from_key(CollectionKind::Track, key16(&cid)?)));
-            continue;
-        }
-        if user.state.track_count >= req.max_tracks {
-            items.push(AddOutcome::CollectionFull);
-            continue;
-        }
-        let id = CollectionId::new(CollectionKind::Track);
-        st.insert(req.user, &keys, &id, user.next_seq, now).map_err(|e| unavailable(&e))?;
-        user.next_seq += 1;
-        user.state.track_count += 1;
-        changed = true;
-        items.push(AddOutcome::Added(id));
-    }
-    drop(st);
-    if changed {
-        user.state.version += 1;
-        save_user(conn, req.user, &user)?;
-    }
-    Ok(WriteOutcome { items, state: user.state })
+fn to_sql(e: StoreError) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
 
-/// The statements of a delete, each prepared once a request (see [`AddStatements`]).
-struct DeleteStatements<'c> {
-    track_row: CachedStatement<'c>,
-    delete_track: CachedStatement<'c>,
-    decrement_album: CachedStatement<'c>,
-    delete_album: CachedStatement<'c>,
-    credits: Credits<'c>,
-    decrement_artist: CachedStatement<'c>,
-    delete_artist: CachedStatement<'c>,
-}
-
-impl<'c> DeleteStatements<'c> {
-    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
-        Ok(Self {
-            track_row: conn.prepare_cached(sql::TRACK_ROW)?,
-            delete_track: conn.prepare_cached(sql::DELETE_TRACK)?,
-            decrement_album: conn.prepare_cached(sql::DECREMENT_ALBUM)?,
-            delete_album: conn.prepare_cached(sql::DELETE_ALBUM)?,
-            credits: Credits::prepare(conn)?,
-            decrement_artist: conn.prepare_cached(sql::DECREMENT_ARTIST)?,
-            delete_artist: conn.prepare_cached(sql::DELETE_ARTIST)?,
-        })
+impl CollectionTx for SqliteTx<'_> {
+    async fn candidates(&mut self, user: UserId, ids: &[CatalogId]) -> StoreResult<Vec<Option<Candidate>>> {
+        self.candidates_now(user, ids).map_err(|e| unavailable(&e))
     }
 
-    /// Deletes one of the user's tracks and uncounts it from its album and artists; `false`
-    /// if the user has no such track.
-    fn delete(&mut self, user: UserId, id: &CollectionId) -> rusqlite::Result<bool> {
-        let key = &id.key()[..];
-        let row: Option<(i64, i64)> =
-            self.track_row.query_row(params![user, key], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-        let Some((track_id, album_id)) = row else {
-            return Ok(false);
-        };
-        self.delete_track.execute(params![user, key])?;
-        if self.decrement_album.execute(params![user, album_id])? == 0 {
-            self.delete_album.execute(params![user, album_id])?;
-        }
-        for &(artist_id, main) in self.credits.of(track_id, album_id)?.iter() {
-            if self.decrement_artist.execute(params![user, artist_id, i64::from(main)])? == 0 {
-                self.delete_artist.execute(params![user, artist_id])?;
-            }
-        }
-        Ok(true)
+    async fn remove_tracks(&mut self, user: UserId, ids: &[CollectionId]) -> StoreResult<Vec<Option<Held>>> {
+        self.remove_now(user, ids).map_err(|e| unavailable(&e))
     }
-}
 
-pub(crate) fn delete_tracks(
-    conn: &Connection,
-    req: &DeleteTracks,
-) -> StoreResult<WriteOutcome<DeleteOutcome>> {
-    let mut user = user_row(conn, req.user)?;
-    check_version(&user, req.expected_version)?;
-    let mut st = DeleteStatements::prepare(conn).map_err(|e| unavailable(&e))?;
-    let mut items = Vec::with_capacity(req.tracks.len());
-    let mut changed = false;
-    for id in &req.tracks {
-        if !st.delete(req.user, id).map_err(|e| unavailable(&e))? {
-            items.push(DeleteOutcome::NotFound);
-            continue;
-        }
-        user.state.track_count = user.state.track_count.saturating_sub(1);
-        changed = true;
-        items.push(DeleteOutcome::Deleted);
+    async fn insert_tracks(&mut self, user: UserId, tracks: &[NewTrack], now: i64) -> StoreResult<()> {
+        self.insert_now(user, tracks, now).map_err(|e| unavailable(&e))
     }
-    drop(st);
-    if changed {
-        user.state.version += 1;
-        save_user(conn, req.user, &user)?;
+
+    async fn count_albums(&mut self, user: UserId, counts: &[Count]) -> StoreResult<()> {
+        self.count_now(user, counts, CollectionKind::Album).map_err(|e| unavailable(&e))
     }
-    Ok(WriteOutcome { items, state: user.state })
+
+    async fn count_artists(&mut self, user: UserId, counts: &[Count]) -> StoreResult<()> {
+        self.count_now(user, counts, CollectionKind::Artist).map_err(|e| unavailable(&e))
+    }
 }
 
 #[cfg(test)]

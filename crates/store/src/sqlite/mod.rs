@@ -12,6 +12,7 @@ mod playlists;
 mod read;
 mod search;
 
+use crate::rules;
 use crate::{
     AddOutcome, AddTracks, App, CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
     CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats, ItemRef,
@@ -20,6 +21,7 @@ use crate::{
 };
 use actors::{Readers, Writer};
 use async_trait::async_trait;
+use collection::SqliteTx;
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -330,11 +332,17 @@ impl Store for SqliteStore {
     }
 
     async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
-        self.writer.run(move |conn| collection::add_tracks(conn, &req)).await
+        self.writer
+            .run(move |conn| {
+                collection::run(rules::collection::add_tracks(&mut SqliteTx { conn }, &req, now_millis()))
+            })
+            .await
     }
 
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
-        self.writer.run(move |conn| collection::delete_tracks(conn, &req)).await
+        self.writer
+            .run(move |conn| collection::run(rules::collection::delete_tracks(&mut SqliteTx { conn }, &req)))
+            .await
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
@@ -411,7 +419,9 @@ impl Store for SqliteStore {
     }
 
     async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome> {
-        self.writer.run(move |conn| playlists::write_playlist(conn, &req)).await
+        self.writer
+            .run(move |conn| collection::run(rules::playlists::write_playlist(&mut SqliteTx { conn }, &req)))
+            .await
     }
 
     async fn delete_playlist(
@@ -420,7 +430,16 @@ impl Store for SqliteStore {
         playlist: PlaylistId,
         expected_version: Option<u64>,
     ) -> StoreResult<CollectionState> {
-        self.writer.run(move |conn| playlists::delete_playlist(conn, user, playlist, expected_version)).await
+        self.writer
+            .run(move |conn| {
+                collection::run(rules::playlists::delete_playlist(
+                    &mut SqliteTx { conn },
+                    user,
+                    playlist,
+                    expected_version,
+                ))
+            })
+            .await
     }
 
     async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>> {

@@ -29,42 +29,32 @@
 /// Runs `$body` in a transaction on a pooled connection, and commits. `$body` is an
 /// expression that uses the transaction `$tx` and evaluates to the call's value, with `?`
 /// for its failures. The whole transaction runs again (on a fresh connection) when
-/// [`Fail::retry_after`] says so.
+/// [`Fail::retry_after`] says so ([`retrying`]).
 macro_rules! run {
     ($store:expr, $mode:expr, |$tx:ident| $body:expr) => {{
         let store: &$crate::postgres::PostgresStore = $store;
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let outcome: Result<_, $crate::postgres::Fail> = async {
-                let mut client = store.client().await?;
-                let $tx = $crate::postgres::begin(&mut client, $mode).await?;
-                let value = $body;
-                $crate::postgres::committed($mode, $tx.commit().await)?;
-                Ok(value)
-            }
-            .await;
-            match outcome {
-                Ok(value) => break Ok(value),
-                Err(fail) => match fail.retry_after(attempt) {
-                    Some(delay) => tokio::time::sleep(delay).await,
-                    None => break Err(fail.into_store()),
-                },
-            }
-        }
+        $crate::postgres::retrying(|| async {
+            let mut client = store.client().await?;
+            let $tx = $crate::postgres::begin(&mut client, $mode).await?;
+            let value = $body;
+            $crate::postgres::committed($mode, $tx.commit().await)?;
+            Ok(value)
+        })
+        .await
     }};
 }
 
 mod catalog;
-mod collection;
 mod migrations;
 mod playlists;
 mod read;
 mod search;
+mod write;
 
 pub use migrations::SCHEMA_VERSION;
 
 use crate::catalog_rows::CatalogRows;
+use crate::rules;
 use crate::{
     AddOutcome, AddTracks, App, CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
     CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats, ItemRef,
@@ -153,22 +143,31 @@ impl PostgresStore {
 
     /// One statement outside a transaction, retried like a transaction (it changes nothing).
     async fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<Row>> {
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let outcome: Result<Option<Row>, Fail> = async {
-                let client = self.client().await?;
-                let statement = client.prepare_cached(sql).await?;
-                Ok(client.query_opt(&statement, params).await?)
-            }
-            .await;
-            match outcome {
-                Ok(row) => return Ok(row),
-                Err(fail) => match fail.retry_after(attempt) {
-                    Some(delay) => tokio::time::sleep(delay).await,
-                    None => return Err(fail.into_store()),
-                },
-            }
+        retrying(|| async {
+            let client = self.client().await?;
+            let statement = client.prepare_cached(sql).await?;
+            Ok(client.query_opt(&statement, params).await?)
+        })
+        .await
+    }
+}
+
+/// Runs `attempt` until it succeeds, or fails in a way that another attempt would not mend
+/// ([`Fail::retry_after`]): every call to the database goes through here.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Fail>>,
+{
+    let mut n: u32 = 0;
+    loop {
+        n += 1;
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(fail) => match fail.retry_after(n) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return Err(fail.into_store()),
+            },
         }
     }
 }
@@ -540,15 +539,25 @@ impl Store for PostgresStore {
             )
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
-        collection::user_from_row(&row).map(|u| u.state).map_err(Fail::into_store)
+        write::state_from_row(&row)
     }
 
     async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
-        run!(self, Mode::Write, |tx| collection::add_tracks(&tx, &req).await?)
+        let (req, now) = (&req, now_millis());
+        self.write(move |mut tx| async move {
+            let outcome = rules::collection::add_tracks(&mut tx, req, now).await;
+            (tx, outcome)
+        })
+        .await
     }
 
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
-        run!(self, Mode::Write, |tx| collection::delete_tracks(&tx, &req).await?)
+        let req = &req;
+        self.write(move |mut tx| async move {
+            let outcome = rules::collection::delete_tracks(&mut tx, req).await;
+            (tx, outcome)
+        })
+        .await
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
@@ -581,7 +590,12 @@ impl Store for PostgresStore {
     }
 
     async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome> {
-        run!(self, Mode::Write, |tx| playlists::write_playlist(&tx, &req).await?)
+        let req = &req;
+        self.write(move |mut tx| async move {
+            let outcome = rules::playlists::write_playlist(&mut tx, req).await;
+            (tx, outcome)
+        })
+        .await
     }
 
     async fn delete_playlist(
@@ -590,8 +604,11 @@ impl Store for PostgresStore {
         playlist: PlaylistId,
         expected_version: Option<u64>,
     ) -> StoreResult<CollectionState> {
-        run!(self, Mode::Write, |tx| playlists::delete_playlist(&tx, user, playlist, expected_version)
-            .await?)
+        self.write(move |mut tx| async move {
+            let outcome = rules::playlists::delete_playlist(&mut tx, user, playlist, expected_version).await;
+            (tx, outcome)
+        })
+        .await
     }
 
     async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>> {

@@ -15,6 +15,20 @@ use std::sync::Arc;
 /// with whether they are a main artist of either.
 pub(crate) type Credited = Arc<[(i64, bool)]>;
 
+/// Credits from (artist row ID, whether the role is a main one) pairs, as they are read: each
+/// artist once, main if any of its roles is, by artist.
+pub(crate) fn credited(pairs: impl IntoIterator<Item = (i64, bool)>) -> Credited {
+    let mut found: Vec<(i64, bool)> = Vec::with_capacity(4);
+    for (artist, main) in pairs {
+        match found.iter_mut().find(|(a, _)| *a == artist) {
+            Some((_, m)) => *m |= main,
+            None => found.push((artist, main)),
+        }
+    }
+    found.sort_unstable();
+    found.into()
+}
+
 /// A catalog track a user asks to add.
 #[derive(Clone, Debug)]
 pub(crate) struct Candidate {
@@ -244,6 +258,12 @@ mod tests {
         c.track(10, &[(1, true)], -1, 0);
         assert_eq!(sum(&mut c.albums), [Count { id: 10, tracks: -2, main: 0, seq: 0 }]);
         assert_eq!(sum(&mut c.artists), [Count { id: 1, tracks: -2, main: -2, seq: 0 }]);
+    }
+
+    #[test]
+    fn credits_name_each_artist_once_main_if_any_role_is() {
+        assert_eq!(&*credited([(7, false), (3, true), (7, true), (3, false)]), &[(3, true), (7, true)]);
+        assert!(credited([]).is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::read::key16;
 use super::unavailable;
-use crate::rules::collection::{Candidate, CollectionTx, Count, Credited, Held, NewTrack};
+use crate::rules::collection::{Candidate, CollectionTx, Count, Credited, Held, NewTrack, credited};
 use crate::rules::{UserRow, WriteTx};
 use crate::{CollectionState, StoreError, StoreResult, UserId, is_main_role};
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
@@ -192,17 +192,12 @@ impl<'c> Credits<'c> {
         if let Some(hit) = CREDITS.with_borrow(|cache| cache.by_track.get(&key).cloned()) {
             return Ok(hit);
         }
-        let mut found: Vec<(i64, bool)> = Vec::with_capacity(4);
+        let mut pairs: Vec<(i64, bool)> = Vec::with_capacity(4);
         let mut rows = self.statement.query(params![track_id, album_id])?;
         while let Some(row) = rows.next()? {
-            let (artist, main) = (row.get::<_, i64>(0)?, is_main_role(row.get_ref(1)?.as_str()?));
-            match found.iter_mut().find(|(a, _)| *a == artist) {
-                Some((_, m)) => *m |= main,
-                None => found.push((artist, main)),
-            }
+            pairs.push((row.get::<_, i64>(0)?, is_main_role(row.get_ref(1)?.as_str()?)));
         }
-        found.sort_unstable();
-        let credited: Credited = found.into();
+        let credited = credited(pairs);
         CREDITS.with_borrow_mut(|cache| {
             if cache.by_track.len() >= CREDITS_CACHE_TRACKS {
                 cache.by_track.clear();

@@ -329,3 +329,115 @@ async fn search_matches_the_words_sqlite_matches() {
     }
     assert_eq!(totals[0], totals[1], "PostgreSQL, then SQLite");
 }
+
+/// Counts round trips between the store and PostgreSQL: a proxy between them notes each time
+/// the client starts sending again after the server has answered.
+struct RoundTrips {
+    client_turn: std::sync::atomic::AtomicBool,
+    count: std::sync::atomic::AtomicU64,
+}
+
+impl RoundTrips {
+    fn take(&self) -> u64 {
+        self.count.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A proxy to the real server; the `postgres://` URL that reaches the database through it.
+async fn counting_proxy(db: &TestDatabase) -> (String, std::sync::Arc<RoundTrips>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let real: tokio_postgres::Config = db.url().parse().unwrap();
+    let host = match &real.get_hosts()[0] {
+        tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        other @ tokio_postgres::config::Host::Unix(_) => panic!("a TCP server is needed, not {other:?}"),
+    };
+    let port = real.get_ports().first().copied().unwrap_or(5432);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = listener.local_addr().unwrap();
+    let trips = std::sync::Arc::new(RoundTrips {
+        client_turn: std::sync::atomic::AtomicBool::new(false),
+        count: std::sync::atomic::AtomicU64::new(0),
+    });
+    let counter = trips.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect((host.as_str(), port)).await.unwrap();
+            let (mut client_rx, mut client_tx) = client.into_split();
+            let (mut server_rx, mut server_tx) = server.into_split();
+            let up = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n @ 1..) = client_rx.read(&mut buf).await {
+                    if !up.client_turn.swap(true, Ordering::SeqCst) {
+                        up.count.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if server_tx.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let down = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n @ 1..) = server_rx.read(&mut buf).await {
+                    down.client_turn.store(false, Ordering::SeqCst);
+                    if client_tx.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let user = real.get_user().unwrap_or("postgres");
+    let password =
+        real.get_password().map(|p| format!(" password={}", String::from_utf8_lossy(p))).unwrap_or_default();
+    let url = format!("host=127.0.0.1 port={} user={user}{password} dbname={}", proxy.port(), db.name);
+    (url, trips)
+}
+
+/// The write path sends what it can together (`postgres/write.rs`): an add or a delete of
+/// ten tracks is at most three round trips, not several a track.
+#[tokio::test]
+async fn an_add_or_a_delete_of_ten_tracks_is_three_round_trips() {
+    let db = TestDatabase::create().await;
+    let (url, trips) = counting_proxy(&db).await;
+    let store =
+        PostgresStore::connect(&url, PgOptions { max_connections: 1, ..PgOptions::default() }).await.unwrap();
+    store.import_catalog(catalog(30)).await.unwrap();
+    let user = store.create_user("counted").await.unwrap().id;
+    let add = |from: u32| AddTracks {
+        user,
+        tracks: (from..from + 10).map(gid).collect(),
+        expected_version: None,
+        max_tracks: 1000,
+    };
+    let added_ids = |outcome: groove_store::WriteOutcome<AddOutcome>| -> Vec<_> {
+        outcome
+            .items
+            .into_iter()
+            .map(|o| match o {
+                AddOutcome::Added(id) => id,
+                other => panic!("not added: {other:?}"),
+            })
+            .collect()
+    };
+    // The first add and delete prepare the statements on the connection.
+    let warm = added_ids(store.add_tracks(add(1)).await.unwrap());
+    store.delete_tracks(DeleteTracks { user, tracks: warm, expected_version: None }).await.unwrap();
+
+    trips.take();
+    let ids = added_ids(store.add_tracks(add(11)).await.unwrap());
+    let add_trips = trips.take();
+    let deleted = store
+        .delete_tracks(DeleteTracks { user, tracks: ids[..5].to_vec(), expected_version: None })
+        .await
+        .unwrap();
+    let delete_trips = trips.take();
+    assert!(deleted.items.iter().all(|o| *o == groove_store::DeleteOutcome::Deleted));
+    assert!((1..=3).contains(&add_trips), "an add of 10 tracks made {add_trips} round trips");
+    assert!((1..=3).contains(&delete_trips), "a delete made {delete_trips} round trips");
+    assert_eq!(store.collection_state(user).await.unwrap().track_count, 5);
+    drop(store);
+    drop(db);
+}

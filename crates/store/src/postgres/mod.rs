@@ -3,10 +3,10 @@
 //! that speak PostgreSQL's dialect accept (CockroachDB, YugabyteDB): no triggers, no stored
 //! procedures, no advisory locks, no `LISTEN/NOTIFY`, no extensions.
 //!
-//! - **Connections** come from a bounded pool (deadpool). A pooled connection is checked
-//!   with a round trip before it is handed out again, so that after the database restarts
-//!   (or kills its sessions) the pool drops the broken connections and opens new ones by
-//!   itself.
+//! - **Connections** come from a bounded pool (deadpool). A pooled connection whose socket
+//!   is closed is dropped when it comes back; one that breaks under a call makes the call run
+//!   again on a fresh connection (unless the break came during its `COMMIT`), so that after
+//!   the database restarts (or kills its sessions) the pool recovers by itself.
 //! - **Writes** are one transaction each, which first locks the user's row
 //!   (`SELECT ... FROM users WHERE id = $1 FOR UPDATE`): writes to one collection from any
 //!   number of processes happen one after the other, so none is lost, `state_version` and
@@ -117,13 +117,12 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("groove-server");
         }
-        // `Verified`: a round trip before a pooled connection is reused, so that a connection
-        // the server has closed is dropped rather than handed to a caller.
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Verified },
-        );
+        // `Fast`: a pooled connection is reused without a round trip to check it (that check
+        // was one more round trip a call); a connection the server has closed is dropped when
+        // its socket says so, and a call that meets a broken one before its `COMMIT` runs
+        // again on a fresh connection (`Fail::retry_after`).
+        let manager =
+            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(options.max_connections.max(1))
             .wait_timeout(Some(options.wait_timeout))

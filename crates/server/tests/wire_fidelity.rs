@@ -36,4 +36,24 @@ async fn sdk_setting_gives_the_sdk_enum_names(backend: Backend) {
     assert_eq!((r.status, r.error_code().as_str()), (401, "AUTHORIZATION_TOKEN_EXPIRED"));
 }
 
-backend_tests!(sdk_setting_gives_the_sdk_enum_names);
+/// uri-add-track-collection.md, "Access is denied if the user authentication token is missing
+/// or invalid": the invalid token of the example (`Bearer [...]`) and a forged one get the
+/// same body as a missing header, `Message` included.
+async fn invalid_tokens_get_the_documented_message(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let body = json!({"TrackIds": [GET_LUCKY]}).to_string();
+    let documented = r#"{"Error":{"ErrorCode":"INVALID-AUTHORIZATION-HEADER","Description":"Missing or invalid authorization header","Message":"You need user authentication to use this API"}}"#;
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    for bad in ["Bearer [...]".to_owned(), format!("Bearer {forged}")] {
+        let r = c
+            .send(
+                c.post(ADD).header("Authorization", &bad).header("Content-Type", "application/json").body(body.clone()),
+            )
+            .await;
+        assert_eq!((r.status, r.body.as_str()), (401, documented), "{bad}");
+    }
+}
+
+backend_tests!(sdk_setting_gives_the_sdk_enum_names, invalid_tokens_get_the_documented_message);

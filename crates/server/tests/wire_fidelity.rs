@@ -6,9 +6,13 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const ADD: &str = "/1/content/music/collection/add";
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
 
 /// The README tells the operator of an app built on the .NET SDK which setting it needs.
 #[test]
@@ -56,4 +60,51 @@ async fn invalid_tokens_get_the_documented_message(backend: Backend) {
     }
 }
 
-backend_tests!(sdk_setting_gives_the_sdk_enum_names, invalid_tokens_get_the_documented_message);
+/// uri-add-track-collection.md, "Add a track using XML instead of JSON": an XML body sent
+/// without `Accept` is answered in XML; `Accept` or `contentType` still choose.
+async fn xml_requests_get_xml_answers(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let request = format!(
+        r#"<TrackActionRequest xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/xboxmusic/2013/10/platform"><TrackIds xmlns:d2p1="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><d2p1:string>{JE_REFUSE}</d2p1:string></TrackIds></TrackActionRequest>"#
+    );
+    let xml_add = || c.post(ADD).header("Content-Type", "application/xml").body(request.clone());
+    let r = c.send(xml_add().bearer_auth(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/xml; charset=utf-8"));
+    assert!(r.body.starts_with(r#"<TrackActionResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/xboxmusic/2013/10/platform"><TrackActionResults><TrackActionResult><Id>music.AQQf"#), "{}", r.body);
+    assert!(r.body.ends_with(&format!("<InputId>{JE_REFUSE}</InputId></TrackActionResult></TrackActionResults></TrackActionResponse>")), "{}", r.body);
+    // The same without any Accept header at all, and untyped XML.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept", reqwest::header::HeaderValue::from_static(""));
+    let r = c.send(xml_add().bearer_auth(&token).headers(headers)).await;
+    assert!(r.body.starts_with("<TrackActionResponse "), "{}", r.body);
+    let r = c.send(c.post(ADD).bearer_auth(&token).body(request.clone())).await;
+    assert!(r.body.starts_with("<TrackActionResponse "), "untyped: {}", r.body);
+    // Errors too, before and after the body is read.
+    let r = c.send(xml_add()).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.starts_with("<TrackActionResponse ") && r.body.contains("INVALID-AUTHORIZATION-HEADER"), "{}", r.body);
+    let r = c
+        .send(c.post(ADD).bearer_auth(&token).header("Content-Type", "application/xml").body("<TrackActionRequest>"))
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.starts_with("<TrackActionResponse ") && r.body.contains("INVALID-INPUT-PARAMETER"), "{}", r.body);
+    // Asking for JSON wins, by header or parameter; a JSON body gets JSON.
+    let r = c.send(xml_add().bearer_auth(&token).header("Accept", "application/json")).await;
+    assert_eq!(r.json()["TrackActionResults"][0]["InputId"], JE_REFUSE);
+    let r = c.send(c.post(&format!("{ADD}?contentType=json")).bearer_auth(&token).header("Content-Type", "application/xml").body(request.clone())).await;
+    assert_eq!(r.json()["TrackActionResults"][0]["InputId"], JE_REFUSE);
+    let r = c.add(&token, &[JE_REFUSE]).await;
+    assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
+    // A GET has no body to follow.
+    let r = c.send(c.get("/1/content/music/collection/tracks/browse").bearer_auth(&token).header("Content-Type", "application/xml")).await;
+    assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
+}
+
+backend_tests!(
+    sdk_setting_gives_the_sdk_enum_names,
+    invalid_tokens_get_the_documented_message,
+    xml_requests_get_xml_answers,
+);

@@ -19,7 +19,8 @@ fn keys(v: &Value) -> Vec<&str> {
 fn readme_says_which_setting_sdk_apps_need() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     let trying = readme.split("## Trying it").nth(1).unwrap().split("\n## ").next().unwrap();
-    for needed in ["--error-codes underscore", "INVALID_AUTHORIZATION_HEADER", "AUTHORIZATION_TOKEN_EXPIRED"] {
+    for needed in ["--error-codes underscore", "INVALID_AUTHORIZATION_HEADER", "AUTHORIZATION_TOKEN_EXPIRED"]
+    {
         assert!(trying.contains(needed), "the Trying it section does not say {needed}");
     }
 }
@@ -53,7 +54,10 @@ async fn invalid_tokens_get_the_documented_message(backend: Backend) {
     for bad in ["Bearer [...]".to_owned(), format!("Bearer {forged}")] {
         let r = c
             .send(
-                c.post(ADD).header("Authorization", &bad).header("Content-Type", "application/json").body(body.clone()),
+                c.post(ADD)
+                    .header("Authorization", &bad)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone()),
             )
             .await;
         assert_eq!((r.status, r.body.as_str()), (401, documented), "{bad}");
@@ -74,7 +78,13 @@ async fn xml_requests_get_xml_answers(backend: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("application/xml; charset=utf-8"));
     assert!(r.body.starts_with(r#"<TrackActionResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.microsoft.com/xboxmusic/2013/10/platform"><TrackActionResults><TrackActionResult><Id>music.AQQf"#), "{}", r.body);
-    assert!(r.body.ends_with(&format!("<InputId>{JE_REFUSE}</InputId></TrackActionResult></TrackActionResults></TrackActionResponse>")), "{}", r.body);
+    assert!(
+        r.body.ends_with(&format!(
+            "<InputId>{JE_REFUSE}</InputId></TrackActionResult></TrackActionResults></TrackActionResponse>"
+        )),
+        "{}",
+        r.body
+    );
     // The same without any Accept header at all, and untyped XML.
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("accept", reqwest::header::HeaderValue::from_static(""));
@@ -85,21 +95,47 @@ async fn xml_requests_get_xml_answers(backend: Backend) {
     // Errors too, before and after the body is read.
     let r = c.send(xml_add()).await;
     assert_eq!(r.status, 401);
-    assert!(r.body.starts_with("<TrackActionResponse ") && r.body.contains("INVALID-AUTHORIZATION-HEADER"), "{}", r.body);
+    assert!(
+        r.body.starts_with("<TrackActionResponse ") && r.body.contains("INVALID-AUTHORIZATION-HEADER"),
+        "{}",
+        r.body
+    );
     let r = c
-        .send(c.post(ADD).bearer_auth(&token).header("Content-Type", "application/xml").body("<TrackActionRequest>"))
+        .send(
+            c.post(ADD)
+                .bearer_auth(&token)
+                .header("Content-Type", "application/xml")
+                .body("<TrackActionRequest>"),
+        )
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.starts_with("<TrackActionResponse ") && r.body.contains("INVALID-INPUT-PARAMETER"), "{}", r.body);
+    assert!(
+        r.body.starts_with("<TrackActionResponse ") && r.body.contains("INVALID-INPUT-PARAMETER"),
+        "{}",
+        r.body
+    );
     // Asking for JSON wins, by header or parameter; a JSON body gets JSON.
     let r = c.send(xml_add().bearer_auth(&token).header("Accept", "application/json")).await;
     assert_eq!(r.json()["TrackActionResults"][0]["InputId"], JE_REFUSE);
-    let r = c.send(c.post(&format!("{ADD}?contentType=json")).bearer_auth(&token).header("Content-Type", "application/xml").body(request.clone())).await;
+    let r = c
+        .send(
+            c.post(&format!("{ADD}?contentType=json"))
+                .bearer_auth(&token)
+                .header("Content-Type", "application/xml")
+                .body(request.clone()),
+        )
+        .await;
     assert_eq!(r.json()["TrackActionResults"][0]["InputId"], JE_REFUSE);
     let r = c.add(&token, &[JE_REFUSE]).await;
     assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
     // A GET has no body to follow.
-    let r = c.send(c.get("/1/content/music/collection/tracks/browse").bearer_auth(&token).header("Content-Type", "application/xml")).await;
+    let r = c
+        .send(
+            c.get("/1/content/music/collection/tracks/browse")
+                .bearer_auth(&token)
+                .header("Content-Type", "application/xml"),
+        )
+        .await;
     assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
 }
 

@@ -360,7 +360,8 @@ impl Reply {
     /// first).
     pub fn error_code(&self) -> String {
         if self.body.starts_with('<') {
-            let code = self.body.split("<ErrorCode>").nth(1).and_then(|rest| rest.split("</ErrorCode>").next());
+            let code =
+                self.body.split("<ErrorCode>").nth(1).and_then(|rest| rest.split("</ErrorCode>").next());
             return code.unwrap_or_default().to_owned();
         }
         self.json()["Error"]["ErrorCode"].as_str().unwrap_or_default().to_owned()

@@ -139,7 +139,34 @@ async fn xml_requests_get_xml_answers(backend: Backend) {
     assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
 }
 
+/// json-error.md, `INVALID_COUNTRY`: `country` (common-parameters.md) is an ISO 3166-1
+/// alpha-2 code, on every call.
+async fn unknown_countries_are_invalid(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    for path in [
+        "/1/user/music/profile?country=ZZ",
+        "/1/content/music/collection/tracks/browse?country=zz",
+        "/1/content/music/search?q=daft&country=UK",
+    ] {
+        let r = c.get_auth(path, &token).await;
+        assert_eq!(
+            r.body,
+            r#"{"Error":{"ErrorCode":"INVALID-COUNTRY","Description":"The requested functionality is not available in this region","Message":"Unknown country \"ZZ\""}}"#
+                .replace("ZZ", &path[path.len() - 2..].to_ascii_uppercase()),
+            "{path}"
+        );
+        assert_eq!(r.status, 400, "{path}");
+    }
+    let r = c.get_auth("/1/user/music/profile?country=gb&language=en", &token).await;
+    assert_eq!(r.json()["Culture"], "en-GB");
+    let r = c.get_auth("/1/content/music/collection/tracks/browse?country=US", &token).await;
+    assert_eq!(r.status, 200);
+}
+
 backend_tests!(
+    unknown_countries_are_invalid,
     sdk_setting_gives_the_sdk_enum_names,
     invalid_tokens_get_the_documented_message,
     xml_requests_get_xml_answers,

@@ -3,6 +3,7 @@
 //! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
 
 use crate::caller::{self, Caller};
+use crate::culture;
 use crate::handlers::{collection, content, oauth, playlists, profile, search};
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
@@ -188,6 +189,8 @@ async fn handle(
     body: Body,
 ) -> Result<Response, ApiError> {
     let caller = caller::authenticate(state, endpoint.auth(), headers, query).await?;
+    // `language` and `country` are parameters of every call (`common-parameters.md`).
+    let culture = culture::culture(query)?;
     match endpoint {
         Endpoint::CollectionAdd => {
             let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
@@ -223,7 +226,7 @@ async fn handle(
                 Caller::User(u) => Some(u),
                 Caller::App(_) => None,
             };
-            profile::profile(state, ctx, user, query).await
+            profile::profile(state, ctx, user, culture).await
         }
         Endpoint::CatalogBrowse { .. } => Err(not_yet()),
     }

@@ -165,7 +165,32 @@ async fn unknown_countries_are_invalid(backend: Backend) {
     assert_eq!(r.status, 200);
 }
 
+/// uri-search-content.md, "Simple search": the answer ends with `"Culture":"en-US"`, the
+/// request's culture (common-parameters.md).
+async fn search_answers_carry_the_culture(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let r = c.get_auth("/1/content/music/search?q=daft+punk", &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(keys(&v), ["Artists", "Albums", "Tracks", "Culture"]);
+    assert_eq!(v["Culture"], "en-US");
+    let next = v["Tracks"]["ContinuationToken"].as_str().unwrap();
+    let r = c.get_auth(&format!("/1/content/music/search?continuationToken={next}&country=fr"), &token).await;
+    assert_eq!(keys(&r.json()), ["Tracks", "Culture"]);
+    assert_eq!(r.json()["Culture"], "fr-FR");
+    let r = c
+        .send(
+            c.get("/1/content/music/search?q=daft+punk&filters=artists&language=de&contentType=xml")
+                .bearer_auth(&token),
+        )
+        .await;
+    assert!(r.body.contains("</Artists><Culture>de-DE</Culture></ContentResponse>"), "{}", r.body);
+}
+
 backend_tests!(
+    search_answers_carry_the_culture,
     unknown_countries_are_invalid,
     sdk_setting_gives_the_sdk_enum_names,
     invalid_tokens_get_the_documented_message,

@@ -220,7 +220,7 @@ async fn handle(
             content::sub_browse(state, ctx, &caller, path, query).await
         }
         Endpoint::NotServed(n) => Err(ApiError::with(n.error(), n.message())),
-        Endpoint::Search => search::search(state, ctx, &caller, query).await,
+        Endpoint::Search => search::search(state, ctx, &caller, query, culture).await,
         Endpoint::UserProfile => {
             let user = match &caller {
                 Caller::User(u) => Some(u),

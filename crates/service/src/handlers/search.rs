@@ -248,12 +248,14 @@ pub async fn search(
     ctx: &Ctx,
     caller: &Caller,
     query: &Query,
+    culture: String,
 ) -> Result<Response, ApiError> {
     let user = match caller {
         Caller::User(u) => Some(u),
         Caller::App(_) => None,
     };
-    let mut response = ContentResponse::default();
+    // "Simple search" of uri-search-content.md ends with the request's culture.
+    let mut response = ContentResponse { culture: Some(culture), ..ContentResponse::default() };
     if let Some(token) = query.get("continuationtoken") {
         let c = state.sealer.open(token).ok_or_else(invalid_continuation)?;
         let mut parts = c.list.splitn(4, SEP);

@@ -189,7 +189,65 @@ async fn search_answers_carry_the_culture(backend: Backend) {
     assert!(r.body.contains("</Artists><Culture>de-DE</Culture></ContentResponse>"), "{}", r.body);
 }
 
+const CREATE_PLAYLIST: &str = "/1/content/music/collection/playlists/create";
+
+/// Creates a playlist of `tracks` and returns its ID.
+async fn playlist(c: &Client, token: &str, name: &str, published: bool, tracks: &[&str]) -> String {
+    let actions: Vec<Value> = tracks.iter().map(|t| json!({"Id": t, "Action": "Add"})).collect();
+    let body = json!({"Name": name, "IsPublished": published, "TrackActions": actions});
+    let r = c.post_json(CREATE_PLAYLIST, token, &body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["PlaylistActionResult"]["Id"].as_str().unwrap().to_owned()
+}
+
+/// uri-browse-user-collection-playlist.md "Browse playlists", uri-content-lookup.md "Collection
+/// playlist lookup", uri-browse-sub-items.md "Browse the tracks of one of my playlists": a
+/// collection playlist is `TrackCount`, `UserIsOwner`, (`Tracks`,) `Id`, `Name`, `Link`,
+/// `Source`; no `IsPublished` unless it is published.
+async fn collection_playlists_as_documented(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let id = playlist(&c, &token, "Playlist1", false, &[GET_LUCKY, ALEPH]).await;
+    let guid = id.strip_prefix("music.playlist.").unwrap();
+    let link = format!("https://music.microsoft.com/Playlist/{guid}");
+
+    let r = c.get_auth("/1/content/music/collection/playlists/browse", &token).await;
+    assert_eq!(
+        r.body,
+        format!(
+            r#"{{"Playlists":{{"Items":[{{"TrackCount":2,"UserIsOwner":true,"Id":"{id}","Name":"Playlist1","Link":"{link}","Source":"Collection"}}]}}}}"#
+        )
+    );
+    let r = c.get_auth(&format!("/1/content/{id}/lookup?source=collection"), &token).await;
+    let p = &r.json()["Playlists"]["Items"][0];
+    assert_eq!(keys(p), ["TrackCount", "UserIsOwner", "Tracks", "Id", "Name", "Link", "Source"]);
+    assert_eq!(p["Link"], link.as_str());
+    let r = c.get_auth(&format!("/1/content/{id}/collection/playlist/tracks/browse"), &token).await;
+    let p = &r.json()["Playlists"]["Items"][0];
+    assert_eq!(keys(p), ["TrackCount", "UserIsOwner", "Tracks", "Id", "Name", "Link", "Source"]);
+
+    // A published playlist says so, where the catalog playlists of the documentation do.
+    let published = playlist(&c, &token, "Shared", true, &[]).await;
+    let r = c.get_auth(&format!("/1/content/{published}/lookup"), &token).await;
+    let p = &r.json()["Playlists"]["Items"][0];
+    assert_eq!(
+        keys(p),
+        ["IsPublished", "TrackCount", "UserIsOwner", "Tracks", "Id", "Name", "Link", "Source"]
+    );
+    assert_eq!(p["IsPublished"], true);
+    let r =
+        c.send(c.get(&format!("/1/content/{published}/lookup?contentType=xml")).bearer_auth(&token)).await;
+    assert!(
+        r.body.contains(&format!("<Id>{published}</Id><Link>https://music.microsoft.com/Playlist/")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<IsPublished>true</IsPublished>"), "{}", r.body);
+}
+
 backend_tests!(
+    collection_playlists_as_documented,
     search_answers_carry_the_culture,
     unknown_countries_are_invalid,
     sdk_setting_gives_the_sdk_enum_names,

@@ -10,7 +10,7 @@ use groove_store::{
     CatalogAlbum, CatalogArtist, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionTrack, Credit,
     PlaylistEntry, PlaylistInfo, is_main_role,
 };
-use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
 use groove_wire::model::{Album, Artist, Content, ContentSource, Contributor, Playlist, Track};
 
 /// Content members of a catalog record, re-labelled as a collection item.
@@ -105,16 +105,27 @@ pub fn playlist_entry(e: &PlaylistEntry) -> Track {
     collection_track_view(e.id, &e.track, e.album_id, |a| e.artist_id(a))
 }
 
-/// A playlist of the user (`uri-browse-user-collection-playlist.md`, "Browse playlists").
+/// The deep link of a playlist, in the form of every collection playlist of the documentation
+/// (`https://music.microsoft.com/Playlist/{guid}`), the form the catalog's links take too.
+pub fn playlist_link(id: PlaylistId) -> String {
+    format!("https://music.microsoft.com/Playlist/{}", id.uuid().hyphenated())
+}
+
+/// A playlist of the user (`uri-browse-user-collection-playlist.md`, "Browse playlists";
+/// `uri-content-lookup.md`, "Collection playlist lookup"; `uri-browse-sub-items.md`): its
+/// count, `UserIsOwner` and content members with `Link`. `IsReadOnly` and `IsPublished` are
+/// shown when true only, as the service's `EmitDefaultValue = false` members are: no
+/// collection playlist of the documentation shows `false`.
 pub fn playlist(p: &PlaylistInfo) -> Playlist {
     Playlist {
         is_read_only: p.is_read_only.then_some(true),
+        is_published: p.is_published.then_some(true),
         track_count: Some(i32::try_from(p.track_count).unwrap_or(i32::MAX)),
         user_is_owner: Some(true),
-        is_published: Some(p.is_published),
         content: Content {
             id: Some(p.id.to_string()),
             name: Some(p.name.clone()),
+            link: Some(playlist_link(p.id)),
             source: Some(ContentSource::Collection),
             ..Content::default()
         },

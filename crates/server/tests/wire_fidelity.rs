@@ -246,7 +246,76 @@ async fn collection_playlists_as_documented(backend: Backend) {
     assert!(r.body.contains("<IsPublished>true</IsPublished>"), "{}", r.body);
 }
 
+fn roles(track: &Value) -> Vec<&str> {
+    track["Artists"].as_array().unwrap().iter().map(|a| a["Role"].as_str().unwrap()).collect()
+}
+
+/// The tracks of a playlist, which the documentation shows two ways: uri-content-lookup.md,
+/// "Collection playlist lookup" (`PrimaryArtist`, `ContributingArtist`, `AlbumArtist`) and
+/// uri-browse-sub-items.md, "Browse the tracks of one of my playlists" (`Main`,
+/// `AlbumArtist`). Both carry `Subtitle` on the track and its album, `""` when there is none,
+/// and the subtitle in the name as well.
+async fn playlist_tracks_as_documented(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    let id = playlist(&c, &token, "Playlist1", false, &[GET_LUCKY, ALEPH]).await;
+    let track_keys = [
+        "ReleaseDate",
+        "Duration",
+        "TrackNumber",
+        "IsExplicit",
+        "Genres",
+        "Subgenres",
+        "Rights",
+        "Subtitle",
+        "Album",
+        "Artists",
+        "Id",
+        "Name",
+        "ImageUrl",
+        "Link",
+        "Source",
+    ];
+    let album_keys = ["ReleaseDate", "Genres", "Subtitle", "Id", "Name", "ImageUrl", "Link", "Source"];
+
+    let lookup = c.get_auth(&format!("/1/content/{id}/lookup?source=collection"), &token).await.json();
+    let browse =
+        c.get_auth(&format!("/1/content/{id}/collection/playlist/tracks/browse"), &token).await.json();
+    for (v, lucky_roles) in [
+        (&lookup, ["PrimaryArtist", "ContributingArtist", "AlbumArtist"]),
+        (&browse, ["Main", "Featured", "AlbumArtist"]),
+    ] {
+        let tracks = &v["Playlists"]["Items"][0]["Tracks"]["Items"];
+        let (lucky, aleph) = (&tracks[0], &tracks[1]);
+        assert_eq!(keys(lucky), track_keys);
+        assert_eq!(keys(&lucky["Album"]), album_keys);
+        assert_eq!(lucky["Subtitle"], "feat. Pharrell Williams");
+        assert_eq!(lucky["Name"], "Get Lucky (feat. Pharrell Williams)");
+        assert_eq!(lucky["Album"]["Subtitle"], "");
+        assert_eq!(aleph["Subtitle"], "");
+        assert_eq!(aleph["Name"], "Aleph");
+        assert_eq!(roles(lucky), lucky_roles);
+    }
+    assert_eq!(roles(&browse["Playlists"]["Items"][0]["Tracks"]["Items"][1]), ["Main", "AlbumArtist"]);
+    assert_eq!(
+        roles(&lookup["Playlists"]["Items"][0]["Tracks"]["Items"][1]),
+        ["PrimaryArtist", "AlbumArtist"]
+    );
+    // A lookup's continuation keeps the lookup's form.
+    let id2 = playlist(&c, &token, "Long", false, &[ALEPH; 26]).await;
+    let v = c.get_auth(&format!("/1/content/{id2}/lookup"), &token).await.json();
+    let next = v["Playlists"]["Items"][0]["Tracks"]["ContinuationToken"].as_str().unwrap();
+    let v = c.get_auth(&format!("/1/content/{id2}/lookup?continuationToken={next}"), &token).await.json();
+    assert_eq!(roles(&v["Playlists"]["Items"][0]["Tracks"]["Items"][0]), ["PrimaryArtist", "AlbumArtist"]);
+    // The collection's own tracks keep the collection browse form: no Subtitle.
+    c.add(&token, &[GET_LUCKY]).await;
+    let v = c.get_auth("/1/content/music/collection/tracks/browse", &token).await.json();
+    assert!(v["Tracks"]["Items"][0].get("Subtitle").is_none());
+}
+
 backend_tests!(
+    playlist_tracks_as_documented,
     collection_playlists_as_documented,
     search_answers_carry_the_culture,
     unknown_countries_are_invalid,

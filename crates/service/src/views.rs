@@ -4,7 +4,8 @@
 //! `"Source": "Collection"`; its album shows `ReleaseDate`, `Genres` and the content
 //! members; its artists are credited as `PrimaryArtist` or `ContributingArtist` (the
 //! track's) and `AlbumArtist` (the album's); a subtitle is part of the name, as in
-//! `"Get Lucky (feat. Pharrell Williams)"`.
+//! `"Get Lucky (feat. Pharrell Williams)"`. The tracks of a playlist carry `Subtitle` too, and
+//! in a sub-browse the catalog's roles ([`EntryForm`]).
 
 use groove_store::{
     CatalogAlbum, CatalogArtist, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionTrack, Credit,
@@ -44,12 +45,34 @@ fn nested_content(content: &Content, id: Option<CollectionId>) -> Content {
     }
 }
 
+/// How a collection item shows its track's credits and subtitles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TrackForm {
+    /// The track's artists as `PrimaryArtist` / `ContributingArtist` (collection browse and
+    /// lookup), or with the catalog's roles, `Main`, ... (sub-browse of a playlist).
+    collection_roles: bool,
+    /// `Subtitle` of the track and of its album, `""` when there is none.
+    subtitles: bool,
+}
+
+/// The form of the tracks of a playlist, which the documentation shows two ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryForm {
+    /// `uri-content-lookup.md`, "Collection playlist lookup": `PrimaryArtist`,
+    /// `ContributingArtist`, `AlbumArtist`, and subtitles.
+    Lookup,
+    /// `uri-browse-sub-items.md`, "Browse the tracks of one of my playlists": the catalog's
+    /// roles (`Main`, ...), `AlbumArtist`, and subtitles.
+    SubBrowse,
+}
+
 /// A catalog track shown as an item of the user's, under `id`.
 fn collection_track_view(
     id: CollectionId,
     catalog: &CatalogTrack,
     album_id: Option<CollectionId>,
     artist_id: impl Fn(CatalogId) -> Option<CollectionId>,
+    form: TrackForm,
 ) -> Track {
     let own = &catalog.track;
     let album = &catalog.album;
@@ -57,14 +80,17 @@ fn collection_track_view(
         content: nested_content(&a.artist.content, artist_id(a.id)),
         ..Artist::default()
     };
+    let role = |r: &str| match (form.collection_roles, is_main_role(r)) {
+        (true, true) => "PrimaryArtist".to_owned(),
+        (true, false) => "ContributingArtist".to_owned(),
+        (false, _) => r.to_owned(),
+    };
     let mut artists: Vec<Contributor> = catalog
         .artists
         .iter()
-        .map(|c| Contributor {
-            role: if is_main_role(&c.role) { "PrimaryArtist" } else { "ContributingArtist" }.to_owned(),
-            artist: credited(&c.artist),
-        })
+        .map(|c| Contributor { role: role(&c.role), artist: credited(&c.artist) })
         .collect();
+    let subtitle = |s: &Option<String>| form.subtitles.then(|| s.clone().unwrap_or_default());
     artists.extend(
         album
             .artists
@@ -83,10 +109,11 @@ fn collection_track_view(
         genres: own.genres.clone(),
         subgenres: own.subgenres.clone(),
         rights: own.rights.clone(),
-        subtitle: None,
+        subtitle: subtitle(&own.subtitle),
         album: Some(Box::new(Album {
             release_date: album.album.release_date.clone(),
             genres: album.album.genres.clone(),
+            subtitle: subtitle(&album.album.subtitle),
             content: nested_content(&album.album.content, album_id),
             ..Album::default()
         })),
@@ -97,12 +124,14 @@ fn collection_track_view(
 
 /// A track of the user's collection.
 pub fn collection_track(t: &CollectionTrack) -> Track {
-    collection_track_view(t.id, &t.track, Some(t.album_id), |a| t.artist_id(a))
+    let form = TrackForm { collection_roles: true, subtitles: false };
+    collection_track_view(t.id, &t.track, Some(t.album_id), |a| t.artist_id(a), form)
 }
 
-/// A track of one of the user's playlists, under its entry ID.
-pub fn playlist_entry(e: &PlaylistEntry) -> Track {
-    collection_track_view(e.id, &e.track, e.album_id, |a| e.artist_id(a))
+/// A track of one of the user's playlists, under its entry ID, in the form of the call.
+pub fn playlist_entry(e: &PlaylistEntry, form: EntryForm) -> Track {
+    let form = TrackForm { collection_roles: form == EntryForm::Lookup, subtitles: true };
+    collection_track_view(e.id, &e.track, e.album_id, |a| e.artist_id(a), form)
 }
 
 /// The deep link of a playlist, in the form of every collection playlist of the documentation

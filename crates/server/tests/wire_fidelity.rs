@@ -314,7 +314,39 @@ async fn playlist_tracks_as_documented(backend: Backend) {
     assert!(v["Tracks"]["Items"][0].get("Subtitle").is_none());
 }
 
+/// Dates of collection items (docs/decisions.md, "Dates"): the calendar day without a zone,
+/// where uri-browse-user-collection-playlist.md shows the original service's own offset
+/// (`2013-05-09T02:00:00+02:00`); catalog records keep the catalog examples' form
+/// (`2013-05-09T00:00:00Z`, uri-content-lookup.md).
+async fn collection_dates_are_calendar_days(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    c.add(&token, &[GET_LUCKY]).await;
+    let day = "2013-05-09T00:00:00";
+    let v = c.get_auth("/1/content/music/collection/tracks/browse", &token).await.json();
+    assert_eq!(v["Tracks"]["Items"][0]["ReleaseDate"], day);
+    assert_eq!(v["Tracks"]["Items"][0]["Album"]["ReleaseDate"], day);
+    let v = c.get_auth("/1/content/music/collection/albums/browse", &token).await.json();
+    assert_eq!(v["Albums"]["Items"][0]["ReleaseDate"], day);
+    let id = playlist(&c, &token, "P", false, &[GET_LUCKY]).await;
+    let v = c.get_auth(&format!("/1/content/{id}/lookup"), &token).await.json();
+    assert_eq!(v["Playlists"]["Items"][0]["Tracks"]["Items"][0]["ReleaseDate"], day);
+    let r = c
+        .send(
+            c.get("/1/content/music/collection/tracks/browse")
+                .bearer_auth(&token)
+                .header("Accept", "application/xml"),
+        )
+        .await;
+    assert!(r.body.contains(&format!("<ReleaseDate>{day}</ReleaseDate>")), "{}", r.body);
+    // The catalog's record of the same track.
+    let v = c.get_auth(&format!("/1/content/{GET_LUCKY}/lookup?source=catalog"), &token).await.json();
+    assert_eq!(v["Tracks"]["Items"][0]["ReleaseDate"], "2013-05-09T00:00:00Z");
+}
+
 backend_tests!(
+    collection_dates_are_calendar_days,
     playlist_tracks_as_documented,
     collection_playlists_as_documented,
     search_answers_carry_the_culture,

@@ -11,8 +11,14 @@ use groove_store::{
     CatalogAlbum, CatalogArtist, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionTrack, Credit,
     PlaylistEntry, PlaylistInfo, is_main_role,
 };
+use groove_wire::date::calendar_date;
 use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
 use groove_wire::model::{Album, Artist, Content, ContentSource, Contributor, Playlist, Track};
+
+/// A date of a collection item: its calendar day without a zone (see [`calendar_date`]).
+fn collection_date(date: Option<&String>) -> Option<String> {
+    date.map(String::as_str).map(calendar_date)
+}
 
 /// Content members of a catalog record, re-labelled as a collection item.
 fn collection_content(content: &Content, id: Option<CollectionId>) -> Content {
@@ -102,7 +108,7 @@ fn collection_track_view(
         content.name = Some(format!("{name} ({subtitle})"));
     }
     Track {
-        release_date: own.release_date.clone().or_else(|| album.album.release_date.clone()),
+        release_date: collection_date(own.release_date.as_ref().or(album.album.release_date.as_ref())),
         duration: own.duration,
         track_number: own.track_number,
         is_explicit: own.is_explicit,
@@ -111,7 +117,7 @@ fn collection_track_view(
         rights: own.rights.clone(),
         subtitle: subtitle(&own.subtitle),
         album: Some(Box::new(Album {
-            release_date: album.album.release_date.clone(),
+            release_date: collection_date(album.album.release_date.as_ref()),
             genres: album.album.genres.clone(),
             subtitle: subtitle(&album.album.subtitle),
             content: nested_content(&album.album.content, album_id),
@@ -179,7 +185,7 @@ pub fn collection_album(a: &CollectionAlbum) -> Album {
         })
         .collect();
     Album {
-        release_date: own.release_date.clone(),
+        release_date: collection_date(own.release_date.as_ref()),
         track_count: Some(i32::try_from(a.track_count).unwrap_or(i32::MAX)),
         is_explicit: own.is_explicit,
         genres: own.genres.clone(),

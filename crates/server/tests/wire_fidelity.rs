@@ -345,7 +345,58 @@ async fn collection_dates_are_calendar_days(backend: Backend) {
     assert_eq!(v["Tracks"]["Items"][0]["ReleaseDate"], "2013-05-09T00:00:00Z");
 }
 
+fn names(list: &Value) -> Vec<&str> {
+    list["Items"].as_array().unwrap().iter().map(|i| i["Name"].as_str().unwrap()).collect()
+}
+
+/// uri-search-content.md, `filters=playlists` (part of the default `filters`): the user's
+/// own playlists whose name matches, shown as collection playlists, exact names first,
+/// paged with a continuation token.
+async fn search_finds_the_users_playlists(backend: Backend) {
+    let server = Server::start(backend);
+    let token = server.create_user("alice");
+    let c = server.client();
+    playlist(&c, &token, "Daft Punk Mix", false, &[GET_LUCKY]).await;
+    playlist(&c, &token, "Road trip", false, &[]).await;
+    let exact = playlist(&c, &token, "Daft Punk", false, &[]).await;
+    playlist(&c, &token, "Best of DÄFT punkers", false, &[]).await;
+    playlist(&c, &token, "Daft", false, &[]).await;
+
+    let r = c.get_auth("/1/content/music/search?q=daft+punk&filters=playlists", &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(keys(&v), ["Playlists", "Culture"]);
+    assert_eq!(names(&v["Playlists"]), ["Daft Punk", "Daft Punk Mix", "Best of DÄFT punkers"]);
+    assert_eq!(v["Playlists"]["TotalItemCount"], 3);
+    let first = &v["Playlists"]["Items"][0];
+    assert_eq!(keys(first), ["TrackCount", "UserIsOwner", "Id", "Name", "Link", "Source"]);
+    assert_eq!(first["Id"], exact.as_str());
+
+    // By default, with the other lists; paged like them.
+    let r = c.get_auth("/1/content/music/search?q=daft+punk&maxItems=2", &token).await;
+    let v = r.json();
+    assert_eq!(keys(&v), ["Artists", "Albums", "Tracks", "Playlists", "Culture"]);
+    assert_eq!(names(&v["Playlists"]), ["Daft Punk", "Daft Punk Mix"]);
+    let next = v["Playlists"]["ContinuationToken"].as_str().unwrap();
+    let r = c.get_auth(&format!("/1/content/music/search?continuationToken={next}"), &token).await;
+    let v = r.json();
+    assert_eq!(keys(&v), ["Playlists", "Culture"]);
+    assert_eq!(names(&v["Playlists"]), ["Best of DÄFT punkers"]);
+    assert!(v["Playlists"].get("ContinuationToken").is_none());
+    // Another user's token cannot continue it.
+    let bob = server.create_user("bob");
+    let r = c.get_auth(&format!("/1/content/music/search?continuationToken={next}"), &bob).await;
+    assert_eq!(r.status, 400);
+
+    // Bob has none; the catalog alone has no playlists.
+    let r = c.get_auth("/1/content/music/search?q=daft&filters=playlists", &bob).await;
+    assert_eq!(r.body, r#"{"Playlists":{"Items":[],"TotalItemCount":0},"Culture":"en-US"}"#);
+    let r = c.get_auth("/1/content/music/search?q=daft&filters=playlists&source=catalog", &token).await;
+    assert_eq!(r.body, r#"{"Culture":"en-US"}"#);
+}
+
 backend_tests!(
+    search_finds_the_users_playlists,
     collection_dates_are_calendar_days,
     playlist_tracks_as_documented,
     collection_playlists_as_documented,

@@ -395,7 +395,68 @@ async fn search_finds_the_users_playlists(backend: Backend) {
     assert_eq!(r.body, r#"{"Culture":"en-US"}"#);
 }
 
+const DISCOVERY: &str = "music.3E362806-0100-11DB-89CA-0019B92A3933";
+const DAFT_PUNK: &str = "music.C61C0000-0200-11DB-89CA-0019B92A3933";
+
+fn ids(list: &Value) -> Vec<&str> {
+    list["Items"].as_array().unwrap().iter().map(|i| i["Id"].as_str().unwrap()).collect()
+}
+
+/// uri-browse-sub-items.md, "Browse Daft Punk's top tracks 5 by 5", and `extras=TopTracks`
+/// (extras.md): the tracks the most collections hold come first, ties in release order (most
+/// recent first).
+async fn top_tracks_are_the_most_collected(backend: Backend) {
+    let server = Server::start(backend);
+    let alice = server.create_user("alice");
+    let bob = server.create_user("bob");
+    let c = server.client();
+    let top_path = format!("/1/content/{DAFT_PUNK}/catalog/artist/toptracks/browse?maxItems=5");
+    let top = |v: &Value| {
+        ids(&v["Artists"]["Items"][0]["TopTracks"]).into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let before = top(&c.get_auth(&top_path, &alice).await.json());
+    assert_eq!(before.len(), 5);
+
+    let album = c
+        .get_auth(&format!("/1/content/{DISCOVERY}/lookup?extras=Tracks&source=catalog"), &alice)
+        .await
+        .json();
+    let discovery =
+        ids(&album["Albums"]["Items"][0]["Tracks"]).into_iter().map(str::to_owned).collect::<Vec<_>>();
+    let (first, second) = (discovery[0].as_str(), discovery[1].as_str());
+    assert!(!before.iter().any(|t| t == first || t == second), "older than the first five: {before:?}");
+    c.add(&alice, &[first, second]).await;
+    c.add(&bob, &[second]).await;
+
+    let after = top(&c.get_auth(&top_path, &alice).await.json());
+    assert_eq!(after[..2], [second, first]);
+    assert_eq!(after[2..], before[..3]);
+    // The same order through extras, and page by page.
+    let v = c
+        .get_auth(&format!("/1/content/{DAFT_PUNK}/lookup?extras=TopTracks&source=catalog"), &bob)
+        .await
+        .json();
+    assert_eq!(top(&v)[..3], after[..3]);
+    let mut path = format!("/1/content/{DAFT_PUNK}/catalog/artist/toptracks/browse?maxItems=1");
+    let mut paged = Vec::new();
+    for _ in 0..4 {
+        let v = c.get_auth(&path, &alice).await.json();
+        paged.extend(top(&v));
+        let next = v["Artists"]["Items"][0]["TopTracks"]["ContinuationToken"].as_str().unwrap();
+        path = format!("/1/content/{DAFT_PUNK}/catalog/artist/toptracks/browse?continuationToken={next}");
+    }
+    assert_eq!(paged, after[..4]);
+    let ten = top(&c
+        .get_auth(&format!("/1/content/{DAFT_PUNK}/catalog/artist/toptracks/browse?maxItems=10"), &alice)
+        .await
+        .json());
+    assert_eq!(ten[..5], after[..]);
+    let v = c.get_auth(&format!("{top_path}&page=1"), &alice).await.json();
+    assert_eq!(top(&v), ten[5..]);
+}
+
 backend_tests!(
+    top_tracks_are_the_most_collected,
     search_finds_the_users_playlists,
     collection_dates_are_calendar_days,
     playlist_tracks_as_documented,

@@ -174,7 +174,7 @@ async fn search_answers_carry_the_culture(backend: Backend) {
     let r = c.get_auth("/1/content/music/search?q=daft+punk", &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
-    assert_eq!(keys(&v), ["Artists", "Albums", "Tracks", "Culture"]);
+    assert_eq!(keys(&v), ["Artists", "Albums", "Tracks", "Playlists", "Culture"]);
     assert_eq!(v["Culture"], "en-US");
     let next = v["Tracks"]["ContinuationToken"].as_str().unwrap();
     let r = c.get_auth(&format!("/1/content/music/search?continuationToken={next}&country=fr"), &token).await;

@@ -503,7 +503,7 @@ async fn search_as_documented(backend: Backend) {
     let r = c.get_auth("/1/content/music/search?q=daft+punk&source=catalog", &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let v = r.json();
-    assert_eq!(keys(&v), ["Artists", "Albums", "Tracks"]);
+    assert_eq!(keys(&v), ["Artists", "Albums", "Tracks", "Culture"]);
     assert_eq!(v["Artists"]["Items"][0]["Name"], "Daft Punk", "an exact match first");
     assert_eq!(v["Artists"]["Items"][0]["CompatibleSources"], "Catalog, Collection");
     assert!(v["Tracks"]["TotalItemCount"].as_i64().unwrap() > 25);
@@ -518,7 +518,7 @@ async fn search_as_documented(backend: Backend) {
     }
     let r =
         c.get_auth("/1/content/music/search?q=daft+punk&filters=albums+tracks&source=catalog", &token).await;
-    assert_eq!(keys(&r.json()), ["Albums", "Tracks"]);
+    assert_eq!(keys(&r.json()), ["Albums", "Tracks", "Culture"]);
 
     // Both sources: the collection's matches first, then the catalog's, one continuation.
     let r =
@@ -532,7 +532,7 @@ async fn search_as_documented(backend: Backend) {
     let mut next = tracks["ContinuationToken"].as_str().map(str::to_owned);
     while let Some(t) = next {
         let page = c.get_auth(&format!("/1/content/music/search?continuationToken={t}"), &token).await.json();
-        assert_eq!(keys(&page), ["Tracks"]);
+        assert_eq!(keys(&page), ["Tracks", "Culture"]);
         all.extend(item_ids(&page["Tracks"]));
         next = page["Tracks"]["ContinuationToken"].as_str().map(str::to_owned);
     }

@@ -3,6 +3,7 @@
 //! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
 
 use crate::caller::{self, Caller};
+use crate::culture;
 use crate::handlers::{collection, content, oauth, playlists, profile, search};
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
@@ -99,9 +100,19 @@ async fn dispatch(
 ) -> Response {
     let query = Query::parse(uri.query());
     let style = state.config.error_style;
-    let format = match reply::response_format(&query, &headers) {
+    let asked = match reply::response_format(&query, &headers) {
         Ok(f) => f,
-        Err(e) => return e.render(&Ctx { format: Format::Json, style, root: "ErrorResponse" }),
+        Err(e) => {
+            let ctx = Ctx { format: Format::Json, style, root: "ErrorResponse", body_decides: false };
+            return e.render(&ctx);
+        }
+    };
+    let body_decides = asked.is_none() && method == Method::POST;
+    // Until the body is read, its `Content-Type` tells its format.
+    let format = match asked {
+        Some(f) => f,
+        None if body_decides && reply::content_type_is_xml(&headers) == Some(true) => Format::Xml,
+        None => Format::Json,
     };
     let method = match method {
         Method::GET | Method::HEAD => Some(endpoint::Method::Get),
@@ -114,10 +125,10 @@ async fn dispatch(
     };
     let endpoint = match parsed {
         Ok(e) => e,
-        Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse" }),
+        Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse", body_decides }),
     };
-    let ctx = Ctx { format, style, root: endpoint.response_root() };
-    match handle(&state, &endpoint, &ctx, &query, &headers, body).await {
+    let mut ctx = Ctx { format, style, root: endpoint.response_root(), body_decides };
+    match handle(&state, &endpoint, &mut ctx, &query, &headers, body).await {
         Ok(response) => response,
         Err(e) => e.render(&ctx),
     }
@@ -130,8 +141,21 @@ fn user(caller: Caller) -> Result<User, ApiError> {
     }
 }
 
+/// Reads a request body of at most `limit` bytes (a larger one is refused with 413), and
+/// answers in its format if nothing asked for another.
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    ctx: &mut Ctx,
+) -> Result<bytes::Bytes, ApiError> {
+    let bytes = read_limited(body, headers, limit).await?;
+    ctx.follow_request_body(reply::request_is_xml(headers, &bytes));
+    Ok(bytes)
+}
+
 /// Reads a request body of at most `limit` bytes; a larger one is refused with 413.
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
+async fn read_limited(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
     let too_large = || ApiError {
         status: Some(StatusCode::PAYLOAD_TOO_LARGE),
         ..ApiError::with(ErrorCode::InvalidInputParameter, format!("The request body exceeds {limit} bytes"))
@@ -159,19 +183,21 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<byte
 async fn handle(
     state: &AppState,
     endpoint: &Endpoint,
-    ctx: &Ctx,
+    ctx: &mut Ctx,
     query: &Query,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let caller = caller::authenticate(state, endpoint.auth(), headers, query).await?;
+    // `language` and `country` are parameters of every call (`common-parameters.md`).
+    let culture = culture::culture(query)?;
     match endpoint {
         Endpoint::CollectionAdd => {
-            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
             collection::add(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionDelete => {
-            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
             collection::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
@@ -180,12 +206,12 @@ async fn handle(
             other => collection::browse(state, ctx, &user(caller)?, other, query).await,
         },
         Endpoint::PlaylistCreate | Endpoint::PlaylistUpdate => {
-            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
             let create = *endpoint == Endpoint::PlaylistCreate;
             playlists::write(state, ctx, &user(caller)?, create, headers, &body).await
         }
         Endpoint::PlaylistDelete => {
-            let body = read_body(body, headers, state.config.max_body_bytes).await?;
+            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
             playlists::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::Lookup { ids } => content::lookup(state, ctx, &caller, ids, query).await,
@@ -194,13 +220,13 @@ async fn handle(
             content::sub_browse(state, ctx, &caller, path, query).await
         }
         Endpoint::NotServed(n) => Err(ApiError::with(n.error(), n.message())),
-        Endpoint::Search => search::search(state, ctx, &caller, query).await,
+        Endpoint::Search => search::search(state, ctx, &caller, query, culture).await,
         Endpoint::UserProfile => {
             let user = match &caller {
                 Caller::User(u) => Some(u),
                 Caller::App(_) => None,
             };
-            profile::profile(state, ctx, user, query).await
+            profile::profile(state, ctx, user, culture).await
         }
         Endpoint::CatalogBrowse { .. } => Err(not_yet()),
     }

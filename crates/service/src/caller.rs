@@ -59,7 +59,8 @@ fn user_token_error(e: TokenError) -> ApiError {
     match e {
         TokenError::Expired(TokenKind::User) => ApiError::new(ErrorCode::AuthorizationTokenExpired),
         TokenError::Expired(TokenKind::App) => ApiError::new(ErrorCode::AccessTokenExpired),
-        TokenError::Invalid => ApiError::new(ErrorCode::InvalidAuthorizationHeader),
+        // uri-add-track-collection.md: "missing or invalid" answer alike, message included.
+        TokenError::Invalid => ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER),
     }
 }
 
@@ -79,7 +80,7 @@ async fn verify_bearer(state: &AppState, token: &str) -> Result<Bearer, ApiError
         Some(_) => match state.tokens.verify(token).map_err(user_token_error)? {
             // With an identity provider, users are the provider's: the server's own user
             // tokens are no longer accepted.
-            Principal::User(_) => Err(ApiError::new(ErrorCode::InvalidAuthorizationHeader)),
+            Principal::User(_) => Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)),
             app @ Principal::App(_) => Ok(Bearer::Own(app)),
         },
         None => state.tokens.verify(token).map(Bearer::Own).map_err(user_token_error),

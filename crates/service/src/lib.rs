@@ -3,6 +3,7 @@
 //! - [`app`]: the router, and the dispatcher of the Groove surface;
 //! - [`caller`]: authentication of users and applications ([`auth`]: the server's own
 //!   tokens; [`oidc`]: an external identity provider's);
+//! - [`culture`]: the `language` and `country` parameters;
 //! - [`reply`]: content negotiation, and rendering of responses and errors;
 //! - [`handlers`]: one module per group of operations;
 //! - [`views`]: how catalog records look in responses.
@@ -11,6 +12,7 @@ pub mod app;
 pub mod auth;
 pub mod caller;
 pub mod continuation;
+pub mod culture;
 pub mod handlers;
 pub mod oidc;
 pub mod reply;

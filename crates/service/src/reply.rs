@@ -30,6 +30,19 @@ pub struct Ctx {
     pub style: ErrorStyle,
     /// Root element of the XML form (the operation's response type).
     pub root: &'static str,
+    /// Neither `jsonp`, `contentType` nor `Accept` asked for a format: the answer takes the
+    /// request body's (`uri-add-track-collection.md`, "Add a track using XML").
+    pub body_decides: bool,
+}
+
+impl Ctx {
+    /// Answers in XML from now on if the request body is XML and nothing asked for
+    /// another format.
+    pub fn follow_request_body(&mut self, body_is_xml: bool) {
+        if self.body_decides && body_is_xml {
+            self.format = Format::Xml;
+        }
+    }
 }
 
 /// An error answered with the documented error object, as `{"Error": {...}}` (or its XML
@@ -125,9 +138,10 @@ fn accept_quality(accept: &str, types: &[&str]) -> f32 {
     best
 }
 
-/// The response format of a request (`common-parameters.md`): `jsonp`, then `contentType`,
-/// then `Accept`, JSON by default.
-pub fn response_format(query: &Query, headers: &HeaderMap) -> Result<Format, ApiError> {
+/// The response format a request asks for (`common-parameters.md`): `jsonp`, then
+/// `contentType`, then `Accept`; `None` when none of them names JSON or XML (no `Accept`, or
+/// only `*/*`), where JSON is the default unless the request body is XML.
+pub fn response_format(query: &Query, headers: &HeaderMap) -> Result<Option<Format>, ApiError> {
     let content_type = query.get("contenttype").map(str::to_ascii_lowercase);
     if let Some(callback) = query.get("jsonp") {
         if !valid_callback(callback) {
@@ -142,11 +156,11 @@ pub fn response_format(query: &Query, headers: &HeaderMap) -> Result<Format, Api
                 "Parameters jsonp and contentType=xml cannot be combined",
             ));
         }
-        return Ok(Format::Jsonp(callback.to_owned()));
+        return Ok(Some(Format::Jsonp(callback.to_owned())));
     }
     match content_type.as_deref() {
-        Some("json") => return Ok(Format::Json),
-        Some("xml") => return Ok(Format::Xml),
+        Some("json") => return Ok(Some(Format::Json)),
+        Some("xml") => return Ok(Some(Format::Xml)),
         Some(_) => {
             return Err(ApiError::with(
                 ErrorCode::InvalidInputParameter,
@@ -157,19 +171,27 @@ pub fn response_format(query: &Query, headers: &HeaderMap) -> Result<Format, Api
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let xml = accept_quality(accept, &["application/xml", "text/xml"]);
-    let json = accept_quality(accept, &["application/json", "text/json", "application/javascript", "*/*"]);
-    Ok(if xml > json { Format::Xml } else { Format::Json })
+    let json = accept_quality(accept, &["application/json", "text/json", "application/javascript"]);
+    Ok(if xml > json {
+        Some(Format::Xml)
+    } else if json > 0.0 {
+        Some(Format::Json)
+    } else {
+        None
+    })
+}
+
+/// Whether `Content-Type` says XML; `None` without a readable `Content-Type`.
+pub fn content_type_is_xml(headers: &HeaderMap) -> Option<bool> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())?;
+    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    Some(media == "application/xml" || media == "text/xml" || media.ends_with("+xml"))
 }
 
 /// Whether a request body is XML (by `Content-Type`, or by its first byte when untyped).
 pub fn request_is_xml(headers: &HeaderMap, body: &[u8]) -> bool {
-    match headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        Some(ct) => {
-            let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            media == "application/xml" || media == "text/xml" || media.ends_with("+xml")
-        }
-        None => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<'),
-    }
+    content_type_is_xml(headers)
+        .unwrap_or_else(|| body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<'))
 }
 
 #[cfg(test)]
@@ -185,18 +207,21 @@ mod tests {
     #[test]
     fn format_follows_accept_and_content_type_overrides() {
         let none = Query::parse(None);
-        assert_eq!(response_format(&none, &HeaderMap::new()), Ok(Format::Json));
-        assert_eq!(response_format(&none, &headers("application/xml")), Ok(Format::Xml));
-        assert_eq!(response_format(&none, &headers("text/xml, application/json;q=0.5")), Ok(Format::Xml));
+        assert_eq!(response_format(&none, &HeaderMap::new()), Ok(None), "nothing asked");
+        assert_eq!(response_format(&none, &headers("application/xml")), Ok(Some(Format::Xml)));
+        assert_eq!(
+            response_format(&none, &headers("text/xml, application/json;q=0.5")),
+            Ok(Some(Format::Xml))
+        );
         assert_eq!(
             response_format(&none, &headers("application/json, application/xml;q=0.9")),
-            Ok(Format::Json)
+            Ok(Some(Format::Json))
         );
-        assert_eq!(response_format(&none, &headers("*/*")), Ok(Format::Json));
+        assert_eq!(response_format(&none, &headers("*/*")), Ok(None), "nothing asked");
         let q = Query::parse(Some("contentType=json"));
-        assert_eq!(response_format(&q, &headers("application/xml")), Ok(Format::Json));
+        assert_eq!(response_format(&q, &headers("application/xml")), Ok(Some(Format::Json)));
         let q = Query::parse(Some("ContentType=XML"));
-        assert_eq!(response_format(&q, &HeaderMap::new()), Ok(Format::Xml));
+        assert_eq!(response_format(&q, &HeaderMap::new()), Ok(Some(Format::Xml)));
         let q = Query::parse(Some("contentType=yaml"));
         assert_eq!(
             response_format(&q, &HeaderMap::new()).unwrap_err().code,
@@ -209,7 +234,7 @@ mod tests {
         let q = Query::parse(Some("jsonp=jQuery_1.cb$"));
         assert_eq!(
             response_format(&q, &headers("application/xml")),
-            Ok(Format::Jsonp("jQuery_1.cb$".into()))
+            Ok(Some(Format::Jsonp("jQuery_1.cb$".into())))
         );
         for bad in ["alert(1)", "1abc", "a..b", "", "a-b", "<script>"] {
             let q = Query::parse(Some(&format!("jsonp={bad}")));

@@ -4,14 +4,21 @@
 //! `"Source": "Collection"`; its album shows `ReleaseDate`, `Genres` and the content
 //! members; its artists are credited as `PrimaryArtist` or `ContributingArtist` (the
 //! track's) and `AlbumArtist` (the album's); a subtitle is part of the name, as in
-//! `"Get Lucky (feat. Pharrell Williams)"`.
+//! `"Get Lucky (feat. Pharrell Williams)"`. The tracks of a playlist carry `Subtitle` too, and
+//! in a sub-browse the catalog's roles ([`EntryForm`]).
 
 use groove_store::{
     CatalogAlbum, CatalogArtist, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionTrack, Credit,
     PlaylistEntry, PlaylistInfo, is_main_role,
 };
-use groove_wire::ids::{CatalogId, CollectionId};
+use groove_wire::date::calendar_date;
+use groove_wire::ids::{CatalogId, CollectionId, PlaylistId};
 use groove_wire::model::{Album, Artist, Content, ContentSource, Contributor, Playlist, Track};
+
+/// A date of a collection item: its calendar day without a zone (see [`calendar_date`]).
+fn collection_date(date: Option<&String>) -> Option<String> {
+    date.map(String::as_str).map(calendar_date)
+}
 
 /// Content members of a catalog record, re-labelled as a collection item.
 fn collection_content(content: &Content, id: Option<CollectionId>) -> Content {
@@ -44,12 +51,34 @@ fn nested_content(content: &Content, id: Option<CollectionId>) -> Content {
     }
 }
 
+/// How a collection item shows its track's credits and subtitles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TrackForm {
+    /// The track's artists as `PrimaryArtist` / `ContributingArtist` (collection browse and
+    /// lookup), or with the catalog's roles, `Main`, ... (sub-browse of a playlist).
+    collection_roles: bool,
+    /// `Subtitle` of the track and of its album, `""` when there is none.
+    subtitles: bool,
+}
+
+/// The form of the tracks of a playlist, which the documentation shows two ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryForm {
+    /// `uri-content-lookup.md`, "Collection playlist lookup": `PrimaryArtist`,
+    /// `ContributingArtist`, `AlbumArtist`, and subtitles.
+    Lookup,
+    /// `uri-browse-sub-items.md`, "Browse the tracks of one of my playlists": the catalog's
+    /// roles (`Main`, ...), `AlbumArtist`, and subtitles.
+    SubBrowse,
+}
+
 /// A catalog track shown as an item of the user's, under `id`.
 fn collection_track_view(
     id: CollectionId,
     catalog: &CatalogTrack,
     album_id: Option<CollectionId>,
     artist_id: impl Fn(CatalogId) -> Option<CollectionId>,
+    form: TrackForm,
 ) -> Track {
     let own = &catalog.track;
     let album = &catalog.album;
@@ -57,14 +86,17 @@ fn collection_track_view(
         content: nested_content(&a.artist.content, artist_id(a.id)),
         ..Artist::default()
     };
+    let role = |r: &str| match (form.collection_roles, is_main_role(r)) {
+        (true, true) => "PrimaryArtist".to_owned(),
+        (true, false) => "ContributingArtist".to_owned(),
+        (false, _) => r.to_owned(),
+    };
     let mut artists: Vec<Contributor> = catalog
         .artists
         .iter()
-        .map(|c| Contributor {
-            role: if is_main_role(&c.role) { "PrimaryArtist" } else { "ContributingArtist" }.to_owned(),
-            artist: credited(&c.artist),
-        })
+        .map(|c| Contributor { role: role(&c.role), artist: credited(&c.artist) })
         .collect();
+    let subtitle = |s: &Option<String>| form.subtitles.then(|| s.clone().unwrap_or_default());
     artists.extend(
         album
             .artists
@@ -76,17 +108,18 @@ fn collection_track_view(
         content.name = Some(format!("{name} ({subtitle})"));
     }
     Track {
-        release_date: own.release_date.clone().or_else(|| album.album.release_date.clone()),
+        release_date: collection_date(own.release_date.as_ref().or(album.album.release_date.as_ref())),
         duration: own.duration,
         track_number: own.track_number,
         is_explicit: own.is_explicit,
         genres: own.genres.clone(),
         subgenres: own.subgenres.clone(),
         rights: own.rights.clone(),
-        subtitle: None,
+        subtitle: subtitle(&own.subtitle),
         album: Some(Box::new(Album {
-            release_date: album.album.release_date.clone(),
+            release_date: collection_date(album.album.release_date.as_ref()),
             genres: album.album.genres.clone(),
+            subtitle: subtitle(&album.album.subtitle),
             content: nested_content(&album.album.content, album_id),
             ..Album::default()
         })),
@@ -97,24 +130,37 @@ fn collection_track_view(
 
 /// A track of the user's collection.
 pub fn collection_track(t: &CollectionTrack) -> Track {
-    collection_track_view(t.id, &t.track, Some(t.album_id), |a| t.artist_id(a))
+    let form = TrackForm { collection_roles: true, subtitles: false };
+    collection_track_view(t.id, &t.track, Some(t.album_id), |a| t.artist_id(a), form)
 }
 
-/// A track of one of the user's playlists, under its entry ID.
-pub fn playlist_entry(e: &PlaylistEntry) -> Track {
-    collection_track_view(e.id, &e.track, e.album_id, |a| e.artist_id(a))
+/// A track of one of the user's playlists, under its entry ID, in the form of the call.
+pub fn playlist_entry(e: &PlaylistEntry, form: EntryForm) -> Track {
+    let form = TrackForm { collection_roles: form == EntryForm::Lookup, subtitles: true };
+    collection_track_view(e.id, &e.track, e.album_id, |a| e.artist_id(a), form)
 }
 
-/// A playlist of the user (`uri-browse-user-collection-playlist.md`, "Browse playlists").
+/// The deep link of a playlist, in the form of every collection playlist of the documentation
+/// (`https://music.microsoft.com/Playlist/{guid}`), the form the catalog's links take too.
+pub fn playlist_link(id: PlaylistId) -> String {
+    format!("https://music.microsoft.com/Playlist/{}", id.uuid().hyphenated())
+}
+
+/// A playlist of the user (`uri-browse-user-collection-playlist.md`, "Browse playlists";
+/// `uri-content-lookup.md`, "Collection playlist lookup"; `uri-browse-sub-items.md`): its
+/// count, `UserIsOwner` and content members with `Link`. `IsReadOnly` and `IsPublished` are
+/// shown when true only, as the service's `EmitDefaultValue = false` members are: no
+/// collection playlist of the documentation shows `false`.
 pub fn playlist(p: &PlaylistInfo) -> Playlist {
     Playlist {
         is_read_only: p.is_read_only.then_some(true),
+        is_published: p.is_published.then_some(true),
         track_count: Some(i32::try_from(p.track_count).unwrap_or(i32::MAX)),
         user_is_owner: Some(true),
-        is_published: Some(p.is_published),
         content: Content {
             id: Some(p.id.to_string()),
             name: Some(p.name.clone()),
+            link: Some(playlist_link(p.id)),
             source: Some(ContentSource::Collection),
             ..Content::default()
         },
@@ -139,7 +185,7 @@ pub fn collection_album(a: &CollectionAlbum) -> Album {
         })
         .collect();
     Album {
-        release_date: own.release_date.clone(),
+        release_date: collection_date(own.release_date.as_ref()),
         track_count: Some(i32::try_from(a.track_count).unwrap_or(i32::MAX)),
         is_explicit: own.is_explicit,
         genres: own.genres.clone(),

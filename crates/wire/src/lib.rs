@@ -6,7 +6,11 @@
 //! - [`xml`]: the DataContract XML form of the same objects, both ways.
 //! - [`endpoint`]: every path of the Groove surface, matched without regard to case.
 //! - [`query`]: query-string parameters, matched without regard to case.
+//! - [`country`]: the ISO 3166-1 codes the `country` parameter takes.
+//! - [`date`]: how collection items write their dates.
 
+pub mod country;
+pub mod date;
 pub mod duration;
 pub mod endpoint;
 pub mod error;

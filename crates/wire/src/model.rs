@@ -234,7 +234,10 @@ impl<T> PaginatedList<T> {
 }
 
 /// `json-playlist.md`. Member order as the documentation's JSON shows it (`Description`,
-/// `IsReadOnly`, `Duration`, `TrackCount`, `UserIsOwner`, ... before the content members).
+/// `IsReadOnly`, `IsPublished`, `Duration`, `TrackCount`, `UserIsOwner`, ... before the
+/// content members). `IsPublished` follows `IsReadOnly`, as in the catalog playlists of
+/// `uri-content-lookup.md` and `uri-search-content.md`; no example shows it beside
+/// `Duration`, `TrackCount` or `UserIsOwner`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Playlist {
@@ -243,13 +246,13 @@ pub struct Playlist {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_read_only: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_published: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_is_owner: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_published: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection_state_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -466,6 +469,40 @@ mod tests {
         let track: Track = serde_json::from_str(sample).unwrap();
         assert_eq!(track.duration, Some(Duration::from_secs(369)));
         assert_eq!(serde_json::to_string(&track).unwrap(), sample);
+    }
+
+    #[test]
+    fn playlist_members_in_the_documented_order() {
+        // uri-browse-user-collection-playlist.md, "Browse playlists", compacted.
+        let browsed = Playlist {
+            track_count: Some(2),
+            user_is_owner: Some(true),
+            content: Content {
+                id: Some("music.AQMhT-EZaoD-AHqGpBl9GuHQ".into()),
+                name: Some("Playlist1".into()),
+                link: Some("https://music.microsoft.com/Playlist/19e14f21-806a-00fe-7a86-a4197d1ae1d0?partnerID=AwesomePartner".into()),
+                source: Some(ContentSource::Collection),
+                ..Content::default()
+            },
+            ..Playlist::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&browsed).unwrap(),
+            r#"{"TrackCount":2,"UserIsOwner":true,"Id":"music.AQMhT-EZaoD-AHqGpBl9GuHQ","Name":"Playlist1","Link":"https://music.microsoft.com/Playlist/19e14f21-806a-00fe-7a86-a4197d1ae1d0?partnerID=AwesomePartner","Source":"Collection"}"#
+        );
+        // uri-content-lookup.md, "Catalog Playlist lookup": IsPublished after IsReadOnly.
+        let all = Playlist {
+            description: Some("d".into()),
+            is_read_only: Some(true),
+            is_published: Some(true),
+            track_count: Some(1),
+            user_is_owner: Some(true),
+            ..Playlist::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&all).unwrap(),
+            r#"{"Description":"d","IsReadOnly":true,"IsPublished":true,"TrackCount":1,"UserIsOwner":true}"#
+        );
     }
 
     #[test]

@@ -356,8 +356,14 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// `Error.ErrorCode` of a JSON body.
+    /// `Error.ErrorCode` of a JSON body, or of an XML body (where the top-level `Error` comes
+    /// first).
     pub fn error_code(&self) -> String {
+        if self.body.starts_with('<') {
+            let code =
+                self.body.split("<ErrorCode>").nth(1).and_then(|rest| rest.split("</ErrorCode>").next());
+            return code.unwrap_or_default().to_owned();
+        }
         self.json()["Error"]["ErrorCode"].as_str().unwrap_or_default().to_owned()
     }
 }

@@ -186,11 +186,13 @@ fn list_of<T, U>(page: &Page<U>, f: impl Fn(&U) -> T, token: Option<String>) -> 
     }
 }
 
-/// One sub-list to fill: which, which page, and its name in continuation tokens.
+/// One sub-list to fill: which, which page, its name in continuation tokens, and the form of
+/// a playlist's tracks (lookup and sub-browse show them differently).
 struct SubListPage<'a> {
     which: SubList,
     req: PageRequest,
     list: &'a str,
+    entries: views::EntryForm,
 }
 
 /// Fills one sub-list of `v` (the view of `found`), if it applies to that kind of item.
@@ -202,7 +204,7 @@ async fn fill_sub_list(
     sub: SubListPage<'_>,
     style: CatalogStyle,
 ) -> Result<bool, ApiError> {
-    let SubListPage { which, req, list } = sub;
+    let SubListPage { which, req, list, entries } = sub;
     let me = user.map(|u| u.id);
     let store = &state.store;
     let token = |next| next_token(state, me, list, &req, next);
@@ -250,7 +252,7 @@ async fn fill_sub_list(
                 return Ok(false);
             };
             let next = token(page.next.clone());
-            view.tracks = Some(list_of(&page, views::playlist_entry, next));
+            view.tracks = Some(list_of(&page, |e| views::playlist_entry(e, entries), next));
         }
         (Found::Collection(CollectionItem::Artist(a)), View::Artist(view), SubList::ArtistAlbums) => {
             let user = user.ok_or_else(need_user)?;
@@ -438,7 +440,8 @@ pub async fn lookup(
             return Err(no_result(sources, &[id.to_owned()]));
         };
         let mut v = view(&item, style);
-        fill_sub_list(state, user, &item, &mut v, SubListPage { which, req, list: &c.list }, style).await?;
+        let sub = SubListPage { which, req, list: &c.list, entries: views::EntryForm::Lookup };
+        fill_sub_list(state, user, &item, &mut v, sub, style).await?;
         let mut lists = Lists::default();
         lists.push(v);
         return Ok(render(ctx, StatusCode::OK, &lists.into_response()));
@@ -471,7 +474,7 @@ pub async fn lookup(
                     user,
                     &item,
                     &mut v,
-                    SubListPage { which, req, list: &list_name },
+                    SubListPage { which, req, list: &list_name, entries: views::EntryForm::Lookup },
                     style,
                 )
                 .await?;
@@ -532,8 +535,8 @@ pub async fn sub_browse(
     let Some(Some(item)) = found.into_iter().next() else { return Err(no_result(sources, &[id.to_owned()])) };
     let style = CatalogStyle::default();
     let mut v = view(&item, style);
-    if !fill_sub_list(state, user, &item, &mut v, SubListPage { which, req, list: &list_name }, style).await?
-    {
+    let sub = SubListPage { which, req, list: &list_name, entries: views::EntryForm::SubBrowse };
+    if !fill_sub_list(state, user, &item, &mut v, sub, style).await? {
         // The ID names an item of another kind than browseType.
         return Err(no_result(sources, &[id.to_owned()]));
     }

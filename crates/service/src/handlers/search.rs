@@ -2,17 +2,22 @@
 //!
 //! Each list (artists, albums, tracks) is searched in the sources asked for. With both, the
 //! collection's matches come first and then the catalog's, up to `maxItems` of each, and one
-//! continuation token continues both, as the documentation describes.
+//! continuation token continues both, as the documentation describes. Playlists are the
+//! user's own, matched by name in the collection.
 
 use crate::caller::Caller;
 use crate::continuation::Continuation;
-use crate::handlers::collection::{MAX_ITEMS, invalid_continuation, paging};
+use crate::handlers::collection::{MAX_ITEMS, invalid_continuation, page_error, paging};
 use crate::handlers::content::{Sources, sources};
 use crate::reply::{ApiError, Ctx, render};
 use crate::state::AppState;
 use crate::views::{self, CatalogStyle};
 use axum::response::Response;
-use groove_store::{CollectionItem, ItemRef, KeyPart, SearchHits, SearchKind, SearchRequest, SortKey, User};
+use groove_store::text::fold;
+use groove_store::{
+    CollectionItem, ItemRef, KeyPart, PageRequest, PlaylistInfo, SearchHits, SearchKind, SearchRequest,
+    SortKey, SortOrder, User,
+};
 use groove_wire::ErrorCode;
 use groove_wire::ids::CatalogId;
 use groove_wire::model::{Album, Artist, ContentResponse, PaginatedList, Track};
@@ -35,19 +40,35 @@ fn kind_from(name: &str) -> Option<SearchKind> {
     [SearchKind::Artists, SearchKind::Albums, SearchKind::Tracks].into_iter().find(|k| kind_name(*k) == name)
 }
 
-/// `filters`: which lists to fill; all of them by default.
-fn filters(query: &Query) -> Result<Vec<SearchKind>, ApiError> {
+/// The list name of playlists in continuation tokens.
+const PLAYLISTS: &str = "playlists";
+/// Playlists read from the store at a time while searching them.
+const PLAYLIST_BATCH: u32 = 100;
+/// Most words of a query that are matched (as in the store's search).
+const MAX_WORDS: usize = 16;
+
+/// The lists `filters` asks for: those the store searches, and whether playlists too; all of
+/// them by default (`uri-search-content.md`).
+struct Filters {
+    kinds: Vec<SearchKind>,
+    playlists: bool,
+}
+
+fn filters(query: &Query) -> Result<Filters, ApiError> {
     let Some(v) = query.get("filters") else {
-        return Ok(vec![SearchKind::Artists, SearchKind::Albums, SearchKind::Tracks]);
+        return Ok(Filters {
+            kinds: vec![SearchKind::Artists, SearchKind::Albums, SearchKind::Tracks],
+            playlists: true,
+        });
     };
     let mut kinds = Vec::new();
+    let mut playlists = false;
     for w in v.split(['+', ' ', ',']).map(str::trim).filter(|w| !w.is_empty()) {
         let lower = w.to_ascii_lowercase();
         match kind_from(&lower) {
             Some(k) if !kinds.contains(&k) => kinds.push(k),
             Some(_) => {}
-            // Playlists are the user's own; searched with the playlists of the collection.
-            None if lower == "playlists" => {}
+            None if lower == PLAYLISTS => playlists = true,
             None => {
                 return Err(ApiError::with(
                     ErrorCode::InvalidInputParameter,
@@ -56,7 +77,88 @@ fn filters(query: &Query) -> Result<Vec<SearchKind>, ApiError> {
             }
         }
     }
-    Ok(kinds)
+    Ok(Filters { kinds, playlists })
+}
+
+/// The words of a name or query, folded as the store folds them for search.
+fn words(text: &str) -> Vec<String> {
+    fold(text).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+}
+
+/// The user's playlists whose name matches `text` as the store's search matches names (every
+/// word of the query the start of a word of the name, without regard to case or accents):
+/// exact names first, then names that start with the query, then the others, each group most
+/// recent first. Playlists are few (`--max-playlists`), so they are read whole and matched here.
+async fn matching_playlists(
+    state: &AppState,
+    user: &User,
+    text: &str,
+) -> Result<Vec<PlaylistInfo>, ApiError> {
+    let mut query = words(text);
+    query.truncate(MAX_WORDS);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ranked = Vec::new();
+    let mut after = None;
+    loop {
+        let req = PageRequest { order: SortOrder::CollectionDate, limit: PLAYLIST_BATCH, after, skip: 0 };
+        let page = state.store.browse_playlists(user.id, req).await.map_err(page_error)?;
+        for p in page.items {
+            let name = words(&p.name);
+            if !query.iter().all(|q| name.iter().any(|n| n.starts_with(q.as_str()))) {
+                continue;
+            }
+            let rank = if name == query {
+                0
+            } else if name.len() >= query.len() && name[..query.len()] == query[..] {
+                1
+            } else {
+                2
+            };
+            ranked.push((rank, p));
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    ranked.sort_by_key(|(rank, _)| *rank);
+    Ok(ranked.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Fills `Playlists` with the user's playlists that match, from `offset`: they live in the
+/// collection only, so the list is there when the collection is searched.
+async fn fill_playlists(
+    state: &AppState,
+    user: Option<&User>,
+    list: ListAt<'_>,
+    response: &mut ContentResponse,
+) -> Result<(), ApiError> {
+    let ListAt { text, sources, limit, at, .. } = list;
+    let (true, Some(user), Some(offset)) = (sources.collection, user, at.collection) else {
+        return Ok(());
+    };
+    let matches = matching_playlists(state, user, text).await?;
+    let total = matches.len();
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(total);
+    let end = start.saturating_add(limit as usize).min(total);
+    let items = matches[start..end].iter().map(views::playlist).collect();
+    let token = (end < total).then(|| {
+        state.sealer.seal(&Continuation {
+            user: Some(user.id),
+            list: format!("search{SEP}{PLAYLISTS}{SEP}{}{SEP}{text}", sources_name(sources)),
+            order: String::new(),
+            page_size: limit,
+            after: offsets_key(Offsets { collection: Some(end as u64), catalog: None }),
+        })
+    });
+    response.playlists = Some(PaginatedList {
+        items,
+        continuation_token: token,
+        total_item_count: Some(i64::try_from(total).unwrap_or(i64::MAX)),
+    });
+    Ok(())
 }
 
 /// The views of one list's matches, in one source.
@@ -156,6 +258,7 @@ fn offsets_from(key: &SortKey) -> Option<Offsets> {
 }
 
 /// One list of a search, from where it stands.
+#[derive(Clone, Copy)]
 struct ListAt<'a> {
     kind: SearchKind,
     text: &'a str,
@@ -248,12 +351,14 @@ pub async fn search(
     ctx: &Ctx,
     caller: &Caller,
     query: &Query,
+    culture: String,
 ) -> Result<Response, ApiError> {
     let user = match caller {
         Caller::User(u) => Some(u),
         Caller::App(_) => None,
     };
-    let mut response = ContentResponse::default();
+    // "Simple search" of uri-search-content.md ends with the request's culture.
+    let mut response = ContentResponse { culture: Some(culture), ..ContentResponse::default() };
     if let Some(token) = query.get("continuationtoken") {
         let c = state.sealer.open(token).ok_or_else(invalid_continuation)?;
         let mut parts = c.list.splitn(4, SEP);
@@ -262,7 +367,9 @@ pub async fn search(
         else {
             return Err(invalid_continuation());
         };
-        let kind = kind_from(kind).ok_or_else(invalid_continuation)?;
+        let playlists = kind == PLAYLISTS;
+        let kind =
+            if playlists { SearchKind::Tracks } else { kind_from(kind).ok_or_else(invalid_continuation)? };
         let sources = match source {
             "collection+catalog" => Sources { collection: true, catalog: true },
             "collection" => Sources { collection: true, catalog: false },
@@ -273,7 +380,12 @@ pub async fn search(
         if c.user != user.map(|u| u.id) || c.page_size == 0 || c.page_size > MAX_ITEMS {
             return Err(invalid_continuation());
         }
-        fill(state, user, ListAt { kind, text, sources, limit: c.page_size, at }, &mut response).await?;
+        let list = ListAt { kind, text, sources, limit: c.page_size, at };
+        if playlists {
+            fill_playlists(state, user, list, &mut response).await?;
+        } else {
+            fill(state, user, list, &mut response).await?;
+        }
         return Ok(render(ctx, StatusCode::OK, &response));
     }
     let text = query
@@ -287,12 +399,16 @@ pub async fn search(
             "Parameter q must be at most 256 characters",
         ));
     }
-    let kinds = filters(query)?;
+    let filters = filters(query)?;
     let sources = sources(query, caller)?;
     let (limit, _) = paging(query)?;
     let start = Offsets { collection: Some(0), catalog: Some(0) };
-    for kind in kinds {
+    for kind in filters.kinds {
         fill(state, user, ListAt { kind, text, sources, limit, at: start }, &mut response).await?;
+    }
+    if filters.playlists {
+        let list = ListAt { kind: SearchKind::Tracks, text, sources, limit, at: start };
+        fill_playlists(state, user, list, &mut response).await?;
     }
     Ok(render(ctx, StatusCode::OK, &response))
 }

@@ -558,8 +558,14 @@ pub(crate) async fn catalog_artist_albums(
     Ok(Some(Page { items, next, total: Some(total) }))
 }
 
-/// The tracks a catalog artist is credited on, most recent first (the catalog has no play
-/// counts, so this stands for the artist's top tracks).
+/// How many collections hold the catalog track `t`: one search of the `(user_id, track_id)`
+/// index a user, as the import's recounts find a track's holders (no index leads with
+/// `track_id`; one would cost every add and delete a further index update).
+const TRACK_HOLDER_COUNT: &str = "(SELECT count(*) FROM collection_tracks c
+    WHERE c.user_id = ANY(ARRAY(SELECT id FROM users)) AND c.track_id = t.id)";
+
+/// The tracks a catalog artist is credited on, as its top tracks: those the most collections
+/// hold first (the catalog has no play counts), then the most recent.
 pub(crate) async fn catalog_artist_tracks(
     tx: &Tx<'_>,
     artist: CatalogId,
@@ -571,7 +577,7 @@ pub(crate) async fn catalog_artist_tracks(
         from: "catalog_tracks t",
         filter: "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = $1)",
         args: vec![Box::new(artist_id)],
-        keys: &["t.release_date", "t.id"],
+        keys: &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"],
         desc: true,
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;

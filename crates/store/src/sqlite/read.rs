@@ -441,8 +441,14 @@ pub(crate) fn catalog_artist_albums(
     Ok(Some(Page { items, next, total: Some(total) }))
 }
 
-/// The tracks a catalog artist is credited on, most recent first (the catalog has no play
-/// counts, so this stands for the artist's top tracks).
+/// How many collections hold the catalog track `t`: one search of the `(user_id, track_id)`
+/// index a user, as the import's recounts find a track's holders (no index leads with
+/// `track_id`; one would cost every add and delete a further index update).
+pub(crate) const TRACK_HOLDER_COUNT: &str = "(SELECT count(*) FROM collection_tracks c
+    WHERE c.user_id IN (SELECT id FROM users) AND c.track_id = t.id)";
+
+/// The tracks a catalog artist is credited on, as its top tracks: those the most collections
+/// hold first (the catalog has no play counts), then the most recent.
 pub(crate) fn catalog_artist_tracks(
     conn: &Connection,
     artist: CatalogId,
@@ -454,7 +460,7 @@ pub(crate) fn catalog_artist_tracks(
         from: "catalog_tracks t",
         filter: "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = ?1)",
         args: vec![Value::Integer(artist_id)],
-        keys: &["t.release_date", "t.id"],
+        keys: &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"],
         desc: true,
     };
     let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
@@ -791,4 +797,30 @@ pub(crate) fn collection_artist_albums(
         &[&user, &artist_id],
     )?;
     Ok(Some(Page { items, next, total: Some(total) }))
+}
+
+#[cfg(test)]
+mod tests {
+    /// An artist's top tracks count each track's holders by key: no collection is read whole.
+    #[test]
+    fn top_tracks_count_holders_by_key() {
+        let conn = super::super::tests::schema();
+        let statement = format!(
+            "SELECT t.id, {h} FROM catalog_tracks t
+             WHERE t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = ?1)
+             AND ({h}, t.release_date, t.id) < (?2, ?3, ?4)
+             ORDER BY {h} DESC, t.release_date DESC, t.id DESC LIMIT ?5",
+            h = super::TRACK_HOLDER_COUNT
+        );
+        let plan = super::super::tests::query_plan(&conn, &statement);
+        assert!(
+            plan.iter()
+                .any(|step| step.starts_with("SEARCH c USING COVERING INDEX collection_tracks_by_track")),
+            "{plan:?}"
+        );
+        for step in &plan {
+            assert!(!step.starts_with("SCAN c") && !step.starts_with("SCAN collection_"), "{plan:?}");
+            assert!(!step.contains("(user_id=?)"), "a whole collection read: {plan:?}");
+        }
+    }
 }

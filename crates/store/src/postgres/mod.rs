@@ -117,6 +117,15 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("groove-server");
         }
+        // Every statement is prepared once a connection and bound to a user (or a few keys) by
+        // its parameters; its best plan does not depend on their values. PostgreSQL's default
+        // plans each of the first five executions afresh and then only keeps the generic plan
+        // if it looks no worse: planning the pipelined write statements and the pages again
+        // and again cost a quarter of the steady workload and half of the browse workload
+        // (bench/run.sh --postgres). The generic plans are what the plan tests check.
+        // Options the connection string gives come after, so that they win.
+        let given = config.get_options().map(|o| format!(" {o}")).unwrap_or_default();
+        config.options(&format!("-c plan_cache_mode=force_generic_plan{given}"));
         // `Fast`: a pooled connection is reused without a round trip to check it (that check
         // was one more round trip a call); a connection the server has closed is dropped when
         // its socket says so, and a call that meets a broken one before its `COMMIT` runs

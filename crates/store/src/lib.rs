@@ -19,6 +19,7 @@ mod catalog_rows;
 mod lists;
 mod order;
 pub mod postgres;
+mod reads;
 mod recounts;
 mod rules;
 pub mod sqlite;

@@ -125,7 +125,7 @@ impl PostgresStore {
         // (bench/run.sh --postgres). The generic plans are what the plan tests check.
         // Options the connection string gives come after, so that they win.
         let given = config.get_options().map(|o| format!(" {o}")).unwrap_or_default();
-        config.options(&format!("-c plan_cache_mode=force_generic_plan{given}"));
+        config.options(format!("-c plan_cache_mode=force_generic_plan{given}"));
         // `Fast`: a pooled connection is reused without a round trip to check it (that check
         // was one more round trip a call); a connection the server has closed is dropped when
         // its socket says so, and a call that meets a broken one before its `COMMIT` runs
@@ -536,7 +536,7 @@ impl Store for PostgresStore {
     }
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
-        run!(self, Mode::Read, |tx| search::search(&tx, &req).await?)
+        run!(self, Mode::Read, |tx| crate::reads::search(&mut read::PgRead(&tx), &req).await?)
     }
 
     async fn collection_state(&self, user: UserId) -> StoreResult<CollectionState> {

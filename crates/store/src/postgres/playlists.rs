@@ -5,8 +5,9 @@
 //! like SQLite's BLOB, so that both backends order entries alike and a move rewrites only
 //! the moved entries.
 
-use super::read::{CatalogReader, ListQuery, key16, page_rows, user_tracks};
+use super::read::{ListQuery, key16, page_rows, user_tracks};
 use super::{Fail, Tx};
+use crate::reads::CatalogReader;
 use crate::{Page, PageRequest, PlaylistEntry, PlaylistInfo, SortOrder, StoreError, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind, PlaylistId};
 use tokio_postgres::Row;

@@ -6,31 +6,18 @@
 
 use super::{Fail, Tx, internal};
 use crate::anchors::{AnchorKey, Anchors};
+use crate::reads::{CatalogReader, CatalogTx, CreditRow, CreditsOf, DocRow, distinct};
 use crate::{
-    CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
-    CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
-    StoreError, UserId,
+    CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionItem,
+    CollectionTrack, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder, StoreError, UserId,
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
 pub(crate) fn key16(bytes: &[u8]) -> Result<[u8; 16], Fail> {
-    bytes.try_into().map_err(|_| internal("a stored key is not 16 bytes"))
-}
-
-fn catalog_id(bytes: &[u8]) -> Result<CatalogId, Fail> {
-    Ok(CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(bytes)?)))
-}
-
-fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, Fail> {
-    serde_json::from_str(doc).map_err(|e| internal(format!("a stored catalog document does not parse: {e}")))
-}
-
-/// `ids` without repeats, in increasing order.
-fn distinct(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
-    ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
+    Ok(crate::reads::key16(bytes)?)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -261,164 +248,60 @@ async fn count(tx: &Tx<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result
 // ---------------------------------------------------------------------------------------
 // Catalog records
 
-/// An album as read, with the catalog rows of its credited artists.
-#[derive(Clone)]
-pub(crate) struct LoadedAlbum {
-    pub album: CatalogAlbum,
-    pub artist_rows: Vec<i64>,
-}
+/// A read transaction, for the reads that every backend shares ([`crate::reads`]).
+pub(crate) struct PgRead<'a, 't>(pub(crate) &'a Tx<'t>);
 
-/// A track as read, with the catalog rows of its album and of every artist credited on the
-/// track or on its album (each once, in row order).
-pub(crate) struct LoadedTrack {
-    pub track: CatalogTrack,
-    pub album_row: i64,
-    pub artist_rows: Vec<i64>,
-}
-
-/// Reads catalog documents, remembering albums and artists already read.
-#[derive(Default)]
-pub(crate) struct CatalogReader {
-    albums: HashMap<i64, LoadedAlbum>,
-    artists: HashMap<i64, CatalogArtist>,
-}
-
-impl CatalogReader {
-    async fn load_artists(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<(), Fail> {
-        let missing = distinct(ids.iter().copied().filter(|id| !self.artists.contains_key(id)));
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let st = tx.prepare_cached("SELECT id, gid, doc FROM catalog_artists WHERE id = ANY($1)").await?;
-        for row in tx.query(&st, &[&missing]).await? {
-            let gid: Vec<u8> = row.try_get(1)?;
-            let doc: String = row.try_get(2)?;
-            let artist = CatalogArtist { id: catalog_id(&gid)?, artist: parse_doc(&doc)? };
-            self.artists.insert(row.try_get(0)?, artist);
-        }
-        Ok(())
-    }
-
-    fn cached_artist(&self, id: i64) -> Result<&CatalogArtist, Fail> {
-        self.artists.get(&id).ok_or_else(|| internal(format!("catalog artist {id} is missing")))
-    }
-
-    async fn load_albums(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<(), Fail> {
-        let missing = distinct(ids.iter().copied().filter(|id| !self.albums.contains_key(id)));
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let st = tx.prepare_cached("SELECT id, gid, doc FROM catalog_albums WHERE id = ANY($1)").await?;
-        let rows = tx.query(&st, &[&missing]).await?;
-        let st = tx
-            .prepare_cached(
-                "SELECT album_id, role, artist_id FROM catalog_album_artists WHERE album_id = ANY($1)
-                 ORDER BY album_id, position",
-            )
-            .await?;
-        let mut credits: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-        for row in tx.query(&st, &[&missing]).await? {
-            credits.entry(row.try_get(0)?).or_default().push((row.try_get(1)?, row.try_get(2)?));
-        }
-        let artist_ids: Vec<i64> = credits.values().flatten().map(|(_, a)| *a).collect();
-        self.load_artists(tx, &artist_ids).await?;
-        for row in rows {
-            let id: i64 = row.try_get(0)?;
-            let gid: Vec<u8> = row.try_get(1)?;
-            let doc: String = row.try_get(2)?;
-            let own = credits.remove(&id).unwrap_or_default();
-            let artists = own
-                .iter()
-                .map(|(role, a)| Ok(Credit { role: role.clone(), artist: self.cached_artist(*a)?.clone() }))
-                .collect::<Result<Vec<_>, Fail>>()?;
-            let album = CatalogAlbum { id: catalog_id(&gid)?, album: parse_doc(&doc)?, artists };
-            let artist_rows = distinct(own.iter().map(|(_, a)| *a));
-            self.albums.insert(id, LoadedAlbum { album, artist_rows });
-        }
-        Ok(())
-    }
-
-    /// Catalog artists by row, in input order.
-    pub(crate) async fn artists(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<Vec<CatalogArtist>, Fail> {
-        self.load_artists(tx, ids).await?;
-        ids.iter().map(|&id| self.cached_artist(id).cloned()).collect()
-    }
-
-    /// Catalog albums by row, in input order.
-    pub(crate) async fn albums(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<Vec<LoadedAlbum>, Fail> {
-        self.load_albums(tx, ids).await?;
-        ids.iter()
-            .map(|id| {
-                self.albums.get(id).cloned().ok_or_else(|| internal(format!("catalog album {id} is missing")))
+fn doc_rows(rows: &[Row], with_album: bool) -> Result<Vec<DocRow>, Fail> {
+    rows.iter()
+        .map(|row| {
+            Ok(DocRow {
+                id: row.try_get(0)?,
+                gid: row.try_get(1)?,
+                doc: row.try_get(2)?,
+                album: if with_album { row.try_get(3)? } else { 0 },
             })
-            .collect()
+        })
+        .collect()
+}
+
+impl CatalogTx for PgRead<'_, '_> {
+    type Error = Fail;
+
+    async fn artist_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
+        let st = self.0.prepare_cached("SELECT id, gid, doc FROM catalog_artists WHERE id = ANY($1)").await?;
+        doc_rows(&self.0.query(&st, &[&ids]).await?, false)
     }
 
-    /// Catalog tracks by row, in input order (a row may repeat).
-    pub(crate) async fn tracks(&mut self, tx: &Tx<'_>, ids: &[i64]) -> Result<Vec<LoadedTrack>, Fail> {
-        let wanted = distinct(ids.iter().copied());
-        if wanted.is_empty() {
-            return Ok(Vec::new());
-        }
-        let st =
-            tx.prepare_cached("SELECT id, gid, album_id, doc FROM catalog_tracks WHERE id = ANY($1)").await?;
-        let rows = tx.query(&st, &[&wanted]).await?;
-        let st = tx
-            .prepare_cached(
-                "SELECT track_id, role, artist_id FROM catalog_track_artists WHERE track_id = ANY($1)
-                 ORDER BY track_id, position",
-            )
+    async fn album_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
+        let st = self.0.prepare_cached("SELECT id, gid, doc FROM catalog_albums WHERE id = ANY($1)").await?;
+        doc_rows(&self.0.query(&st, &[&ids]).await?, false)
+    }
+
+    async fn track_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
+        let st = self
+            .0
+            .prepare_cached("SELECT id, gid, doc, album_id FROM catalog_tracks WHERE id = ANY($1)")
             .await?;
-        let mut credits: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-        for row in tx.query(&st, &[&wanted]).await? {
-            credits.entry(row.try_get(0)?).or_default().push((row.try_get(1)?, row.try_get(2)?));
-        }
-        let artist_ids: Vec<i64> = credits.values().flatten().map(|(_, a)| *a).collect();
-        self.load_artists(tx, &artist_ids).await?;
-        let mut docs: HashMap<i64, (Vec<u8>, i64, String)> = HashMap::with_capacity(rows.len());
-        for row in rows {
-            docs.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
-        }
-        let album_ids: Vec<i64> = docs.values().map(|(_, album, _)| *album).collect();
-        self.load_albums(tx, &album_ids).await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let (gid, album_row, doc) =
-                docs.get(id).ok_or_else(|| internal(format!("catalog track {id} is missing")))?;
-            let album = self
-                .albums
-                .get(album_row)
-                .ok_or_else(|| internal(format!("catalog album {album_row} is missing")))?;
-            let own = credits.get(id).map(Vec::as_slice).unwrap_or_default();
-            let artists = own
-                .iter()
-                .map(|(role, a)| Ok(Credit { role: role.clone(), artist: self.cached_artist(*a)?.clone() }))
-                .collect::<Result<Vec<_>, Fail>>()?;
-            let artist_rows = distinct(own.iter().map(|(_, a)| *a).chain(album.artist_rows.iter().copied()));
-            out.push(LoadedTrack {
-                track: CatalogTrack {
-                    id: catalog_id(gid)?,
-                    track: parse_doc(doc)?,
-                    album: album.album.clone(),
-                    artists,
-                },
-                album_row: *album_row,
-                artist_rows,
-            });
-        }
-        Ok(out)
+        doc_rows(&self.0.query(&st, &[&ids]).await?, true)
     }
 
-    /// The catalog IDs and the user's collection IDs of the artists among `rows` that the
-    /// user has.
-    fn credited(
-        &self,
-        rows: &[i64],
-        cids: &HashMap<i64, CollectionId>,
-    ) -> Result<Vec<(CatalogId, CollectionId)>, Fail> {
-        rows.iter()
-            .filter_map(|row| cids.get(row).map(|cid| (*row, *cid)))
-            .map(|(row, cid)| Ok((self.cached_artist(row)?.id, cid)))
+    async fn credits(&mut self, of: CreditsOf, owners: &[i64]) -> Result<Vec<CreditRow>, Fail> {
+        let sql = match of {
+            CreditsOf::Album => {
+                "SELECT album_id, role, artist_id FROM catalog_album_artists WHERE album_id = ANY($1)
+                 ORDER BY album_id, position"
+            }
+            CreditsOf::Track => {
+                "SELECT track_id, role, artist_id FROM catalog_track_artists WHERE track_id = ANY($1)
+                 ORDER BY track_id, position"
+            }
+        };
+        let st = self.0.prepare_cached(sql).await?;
+        self.0
+            .query(&st, &[&owners])
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
             .collect()
     }
 }
@@ -460,15 +343,27 @@ pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<
     for &id in ids {
         out.push(match find_catalog_row(tx, id).await? {
             Some(CatalogRow::Track(n)) => {
-                let t = reader.tracks(tx, &[n]).await?.pop().ok_or_else(|| internal("no track read"))?;
+                let t = reader
+                    .tracks(&mut PgRead(tx), &[n])
+                    .await?
+                    .pop()
+                    .ok_or_else(|| internal("no track read"))?;
                 Some(CatalogItem::Track(Box::new(t.track)))
             }
             Some(CatalogRow::Album(n)) => {
-                let a = reader.albums(tx, &[n]).await?.pop().ok_or_else(|| internal("no album read"))?;
+                let a = reader
+                    .albums(&mut PgRead(tx), &[n])
+                    .await?
+                    .pop()
+                    .ok_or_else(|| internal("no album read"))?;
                 Some(CatalogItem::Album(a.album))
             }
             Some(CatalogRow::Artist(n)) => {
-                let a = reader.artists(tx, &[n]).await?.pop().ok_or_else(|| internal("no artist read"))?;
+                let a = reader
+                    .artists(&mut PgRead(tx), &[n])
+                    .await?
+                    .pop()
+                    .ok_or_else(|| internal("no artist read"))?;
                 Some(CatalogItem::Artist(a))
             }
             None => None,
@@ -490,7 +385,7 @@ pub(crate) async fn resolve_external_ids(
     for id in ids {
         let row = tx.query_opt(&st, &[&id.namespace.name(), &id.value]).await?;
         out.push(match row {
-            Some(row) => Some(catalog_id(row.try_get(0)?)?),
+            Some(row) => Some(crate::reads::catalog_id(row.try_get(0)?)?),
             None => None,
         });
     }
@@ -526,7 +421,8 @@ pub(crate) async fn catalog_album_tracks(
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
-    let items = reader.tracks(tx, &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
+    let items =
+        reader.tracks(&mut PgRead(tx), &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
     let total = count(tx, "SELECT count(*) FROM catalog_tracks WHERE album_id = $1", &[&album_id]).await?;
     Ok(Some(Page { items, next, total: Some(total) }))
 }
@@ -548,7 +444,8 @@ pub(crate) async fn catalog_artist_albums(
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
-    let items = reader.albums(tx, &first_column(&rows)?).await?.into_iter().map(|a| a.album).collect();
+    let items =
+        reader.albums(&mut PgRead(tx), &first_column(&rows)?).await?.into_iter().map(|a| a.album).collect();
     let total = count(
         tx,
         "SELECT count(DISTINCT album_id) FROM catalog_album_artists WHERE artist_id = $1",
@@ -582,7 +479,8 @@ pub(crate) async fn catalog_artist_tracks(
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
-    let items = reader.tracks(tx, &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
+    let items =
+        reader.tracks(&mut PgRead(tx), &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
     let total = count(
         tx,
         "SELECT count(DISTINCT track_id) FROM catalog_track_artists WHERE artist_id = $1",
@@ -647,7 +545,7 @@ pub(crate) async fn user_tracks(
     user: UserId,
     track_rows: &[i64],
 ) -> Result<Vec<UserTrack>, Fail> {
-    let tracks = reader.tracks(tx, track_rows).await?;
+    let tracks = reader.tracks(&mut PgRead(tx), track_rows).await?;
     let album_rows: Vec<i64> = tracks.iter().map(|t| t.album_row).collect();
     let albums = album_cids(tx, user, &album_rows).await?;
     let artist_rows: Vec<i64> = tracks.iter().flat_map(|t| t.artist_rows.iter().copied()).collect();
@@ -706,7 +604,7 @@ async fn collection_albums(
         heads.push((key16(row.try_get::<_, &[u8]>(0)?)?, row.try_get::<_, i64>(2)?));
         album_rows.push(row.try_get::<_, i64>(1)?);
     }
-    let albums = reader.albums(tx, &album_rows).await?;
+    let albums = reader.albums(&mut PgRead(tx), &album_rows).await?;
     let artist_rows: Vec<i64> = albums.iter().flat_map(|a| a.artist_rows.iter().copied()).collect();
     let artists = artist_cids(tx, user, &artist_rows).await?;
     heads
@@ -735,7 +633,7 @@ async fn collection_artists(
         cids.push(key16(row.try_get::<_, &[u8]>(0)?)?);
         artist_rows.push(row.try_get::<_, i64>(1)?);
     }
-    let artists = reader.artists(tx, &artist_rows).await?;
+    let artists = reader.artists(&mut PgRead(tx), &artist_rows).await?;
     Ok(cids
         .into_iter()
         .zip(artists)

@@ -4,7 +4,7 @@
 //! no-op. Sort keys that collections copy are rewritten in the collections only when they
 //! change (a re-import that renames something), and the full-text index follows each row.
 
-use super::read::{CreditsOf, credit_rows};
+use super::read::{CreditsOf, credit_rows, credit_table};
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
 use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
@@ -337,7 +337,7 @@ fn replace_credits(
     owner: i64,
     credits: &[(String, [u8; 16])],
 ) -> StoreResult<()> {
-    let (table, owner_column) = of.table();
+    let (table, owner_column) = credit_table(of);
     conn.prepare_cached(&format!("DELETE FROM {table} WHERE {owner_column} = ?1"))
         .and_then(|mut st| st.execute([owner]))
         .map_err(|e| unavailable(&e))?;

@@ -95,13 +95,6 @@ pub(crate) struct SqliteTx<'c> {
     pub(crate) conn: &'c Connection,
 }
 
-/// The outcome of a rule run on the writer's connection: its operations never wait, so one
-/// poll completes it.
-pub(crate) fn run<T>(rule: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
-    crate::rules::ready(rule)
-        .unwrap_or_else(|| Err(StoreError::Internal("a write waited on the SQLite writer".into())))
-}
-
 pub(crate) fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> {
     conn.prepare_cached(sql::USER_ROW)
         .and_then(|mut st| {

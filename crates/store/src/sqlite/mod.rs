@@ -171,6 +171,12 @@ impl SqliteStore {
     }
 }
 
+/// The outcome of a rule run on a connection's thread: SQLite's operations never wait, so one
+/// poll completes it.
+pub(crate) fn now<T>(rule: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    rules::ready(rule).unwrap_or_else(|| Err(StoreError::Internal("a SQLite operation waited".into())))
+}
+
 fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -333,16 +339,12 @@ impl Store for SqliteStore {
 
     async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
         self.writer
-            .run(move |conn| {
-                collection::run(rules::collection::add_tracks(&mut SqliteTx { conn }, &req, now_millis()))
-            })
+            .run(move |conn| now(rules::collection::add_tracks(&mut SqliteTx { conn }, &req, now_millis())))
             .await
     }
 
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
-        self.writer
-            .run(move |conn| collection::run(rules::collection::delete_tracks(&mut SqliteTx { conn }, &req)))
-            .await
+        self.writer.run(move |conn| now(rules::collection::delete_tracks(&mut SqliteTx { conn }, &req))).await
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
@@ -419,9 +421,7 @@ impl Store for SqliteStore {
     }
 
     async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome> {
-        self.writer
-            .run(move |conn| collection::run(rules::playlists::write_playlist(&mut SqliteTx { conn }, &req)))
-            .await
+        self.writer.run(move |conn| now(rules::playlists::write_playlist(&mut SqliteTx { conn }, &req))).await
     }
 
     async fn delete_playlist(
@@ -432,7 +432,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<CollectionState> {
         self.writer
             .run(move |conn| {
-                collection::run(rules::playlists::delete_playlist(
+                now(rules::playlists::delete_playlist(
                     &mut SqliteTx { conn },
                     user,
                     playlist,
@@ -460,7 +460,7 @@ impl Store for SqliteStore {
     }
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
-        self.readers.run(move |conn| search::search(conn, &req)).await
+        self.readers.run(move |conn| now(crate::reads::search(&mut read::SqliteRead(conn), &req))).await
     }
 }
 

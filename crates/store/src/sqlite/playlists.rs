@@ -1,7 +1,7 @@
 //! Playlists: create, update (metadata, adds, deletes, moves), delete, and reading.
 
 use super::collection::SqliteTx;
-use super::read::{CatalogReader, ListQuery, artist_cids, key16, page_rows};
+use super::read::{CatalogReader, ListQuery, ReadOne, artist_cids, key16, page_rows};
 use super::{internal, unavailable};
 use crate::rules::playlists::{NewEntry, Placed, PlaylistTx};
 use crate::{

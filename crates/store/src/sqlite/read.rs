@@ -2,27 +2,18 @@
 
 use super::{internal, unavailable};
 use crate::anchors::{self, AnchorKey, Anchors};
+pub(crate) use crate::reads::CatalogReader;
+use crate::reads::{CatalogTx, CreditRow, DocRow};
 use crate::{
     CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
-    CollectionItem, CollectionTrack, Credit, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder,
-    StoreError, StoreResult, UserId,
+    CollectionItem, CollectionTrack, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder, StoreError,
+    StoreResult, UserId,
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
-use std::collections::HashMap;
 
-pub(crate) fn key16(bytes: &[u8]) -> StoreResult<[u8; 16]> {
-    bytes.try_into().map_err(|_| internal("a stored key is not 16 bytes"))
-}
-
-fn catalog_id(bytes: &[u8]) -> StoreResult<CatalogId> {
-    Ok(CatalogId::from_uuid(uuid::Uuid::from_bytes(key16(bytes)?)))
-}
-
-fn parse_doc<T: serde::de::DeserializeOwned>(doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc).map_err(|e| internal(format!("a stored catalog document does not parse: {e}")))
-}
+pub(crate) use crate::reads::{catalog_id, key16};
 
 // ---------------------------------------------------------------------------------------
 // Keyset pages
@@ -246,20 +237,13 @@ fn count(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreRe
 // ---------------------------------------------------------------------------------------
 // Catalog records
 
-/// Whose credits: an album's or a track's.
-#[derive(Clone, Copy)]
-pub(crate) enum CreditsOf {
-    Album,
-    Track,
-}
+pub(crate) use crate::reads::CreditsOf;
 
-impl CreditsOf {
-    /// The table of these credits and its owner column.
-    pub(crate) fn table(self) -> (&'static str, &'static str) {
-        match self {
-            CreditsOf::Album => ("catalog_album_artists", "album_id"),
-            CreditsOf::Track => ("catalog_track_artists", "track_id"),
-        }
+/// The table of these credits and its owner column.
+pub(crate) fn credit_table(of: CreditsOf) -> (&'static str, &'static str) {
+    match of {
+        CreditsOf::Album => ("catalog_album_artists", "album_id"),
+        CreditsOf::Track => ("catalog_track_artists", "track_id"),
     }
 }
 
@@ -279,56 +263,80 @@ pub(crate) fn credit_rows(conn: &Connection, of: CreditsOf, owner: i64) -> Store
         .map_err(|e| unavailable(&e))
 }
 
-/// Reads catalog documents, remembering albums and artists already read.
-#[derive(Default)]
-pub(crate) struct CatalogReader {
-    albums: HashMap<i64, CatalogAlbum>,
-    artists: HashMap<i64, CatalogArtist>,
+/// A read on a reader's connection, for the reads every backend shares ([`crate::reads`]):
+/// each operation a loop of cached single-row statements.
+pub(crate) struct SqliteRead<'c>(pub(crate) &'c Connection);
+
+impl SqliteRead<'_> {
+    fn docs(&self, sql: &str, ids: &[i64], with_album: bool) -> StoreResult<Vec<DocRow>> {
+        let mut st = self.0.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let row = st
+                .query_row([id], |r| {
+                    Ok(DocRow {
+                        id,
+                        gid: r.get(0)?,
+                        doc: r.get(1)?,
+                        album: if with_album { r.get(2)? } else { 0 },
+                    })
+                })
+                .optional()
+                .map_err(|e| unavailable(&e))?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
 }
 
-impl CatalogReader {
-    pub(crate) fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist> {
-        if let Some(a) = self.artists.get(&id) {
-            return Ok(a.clone());
+impl CatalogTx for SqliteRead<'_> {
+    type Error = StoreError;
+
+    async fn artist_docs(&mut self, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
+        self.docs("SELECT gid, doc FROM catalog_artists WHERE id = ?1", ids, false)
+    }
+
+    async fn album_docs(&mut self, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
+        self.docs("SELECT gid, doc FROM catalog_albums WHERE id = ?1", ids, false)
+    }
+
+    async fn track_docs(&mut self, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
+        self.docs("SELECT gid, doc, album_id FROM catalog_tracks WHERE id = ?1", ids, true)
+    }
+
+    async fn credits(&mut self, of: CreditsOf, owners: &[i64]) -> StoreResult<Vec<CreditRow>> {
+        let mut out = Vec::new();
+        for &owner in owners {
+            out.extend(
+                credit_rows(self.0, of, owner)?.into_iter().map(|(role, artist)| (owner, role, artist)),
+            );
         }
-        let (gid, doc): (Vec<u8>, String) = conn
-            .prepare_cached("SELECT gid, doc FROM catalog_artists WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
-            .map_err(|e| unavailable(&e))?;
-        let artist = CatalogArtist { id: catalog_id(&gid)?, artist: parse_doc(&doc)? };
-        self.artists.insert(id, artist.clone());
-        Ok(artist)
+        Ok(out)
+    }
+}
+
+/// The catalog reader's calls for one record, on a reader's connection.
+pub(crate) trait ReadOne {
+    fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack>;
+    fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum>;
+    fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist>;
+}
+
+fn one<T>(mut v: Vec<T>) -> StoreResult<T> {
+    v.pop().ok_or_else(|| internal("a catalog record was not read"))
+}
+
+impl ReadOne for CatalogReader {
+    fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack> {
+        super::now(self.tracks(&mut SqliteRead(conn), &[id])).and_then(one).map(|t| t.track)
     }
 
-    fn credits(&mut self, conn: &Connection, of: CreditsOf, owner: i64) -> StoreResult<Vec<Credit>> {
-        credit_rows(conn, of, owner)?
-            .into_iter()
-            .map(|(role, artist)| Ok(Credit { role, artist: self.artist(conn, artist)? }))
-            .collect()
+    fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum> {
+        super::now(self.albums(&mut SqliteRead(conn), &[id])).and_then(one).map(|a| a.album)
     }
 
-    pub(crate) fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum> {
-        if let Some(a) = self.albums.get(&id) {
-            return Ok(a.clone());
-        }
-        let (gid, doc): (Vec<u8>, String) = conn
-            .prepare_cached("SELECT gid, doc FROM catalog_albums WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))))
-            .map_err(|e| unavailable(&e))?;
-        let artists = self.credits(conn, CreditsOf::Album, id)?;
-        let album = CatalogAlbum { id: catalog_id(&gid)?, album: parse_doc(&doc)?, artists };
-        self.albums.insert(id, album.clone());
-        Ok(album)
-    }
-
-    pub(crate) fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack> {
-        let (gid, album_id, doc): (Vec<u8>, i64, String) = conn
-            .prepare_cached("SELECT gid, album_id, doc FROM catalog_tracks WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
-            .map_err(|e| unavailable(&e))?;
-        let album = self.album(conn, album_id)?;
-        let artists = self.credits(conn, CreditsOf::Track, id)?;
-        Ok(CatalogTrack { id: catalog_id(&gid)?, track: parse_doc(&doc)?, album, artists })
+    fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist> {
+        super::now(self.artists(&mut SqliteRead(conn), &[id])).and_then(one)
     }
 }
 

@@ -3,42 +3,22 @@
 //! ranked first, then by relevance (BM25, the name weighing more than the other names a
 //! record carries).
 
-use super::read::CatalogReader;
+use super::read::SqliteRead;
 use super::{internal, unavailable};
-use crate::text::fold;
-use crate::{SearchHits, SearchKind, SearchPage, SearchRequest, StoreResult};
+use crate::reads::{SearchQuery, SearchTx};
+use crate::{SearchKind, StoreResult};
+use rusqlite::params_from_iter;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
 
-/// Most words of a query that are searched.
-const MAX_WORDS: usize = 16;
-
-/// The FTS5 query for `query`: each word quoted, as a prefix, all required.
-pub(crate) fn match_expression(query: &str) -> Option<String> {
-    let folded = fold(query);
-    let words: Vec<String> = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(MAX_WORDS)
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+/// The FTS5 query for a query's words: each quoted, as a prefix, all required.
+fn match_expression(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ")
 }
 
-fn like_prefix(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 1);
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
-pub(crate) fn search(conn: &Connection, req: &SearchRequest) -> StoreResult<SearchPage> {
-    let (fts, table, member) = match req.kind {
+/// The index searched, its table, and the condition that keeps a search to a user's
+/// collection (`?2`).
+fn target(kind: SearchKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
         SearchKind::Tracks => (
             "catalog_tracks_fts",
             "catalog_tracks",
@@ -54,66 +34,65 @@ pub(crate) fn search(conn: &Connection, req: &SearchRequest) -> StoreResult<Sear
             "catalog_artists",
             "SELECT 1 FROM collection_artists c WHERE c.user_id = ?2 AND c.artist_id = x.id AND c.main_count > 0",
         ),
-    };
-    let empty = |kind| match kind {
-        SearchKind::Tracks => SearchHits::Tracks(Vec::new()),
-        SearchKind::Albums => SearchHits::Albums(Vec::new()),
-        SearchKind::Artists => SearchHits::Artists(Vec::new()),
-    };
-    let Some(expr) = match_expression(&req.query) else {
-        return Ok(SearchPage { hits: empty(req.kind), total: 0 });
-    };
-    let folded = fold(req.query.trim());
-    let mut args = vec![Value::Text(expr), Value::Integer(req.collection_of.unwrap_or(0))];
-    let scope = if req.collection_of.is_some() { format!(" AND EXISTS ({member})") } else { String::new() };
-    let weights = if req.kind == SearchKind::Artists { "" } else { ", 10.0, 1.0" };
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM {fts} f JOIN {table} x ON x.id = f.rowid WHERE {fts} MATCH ?1 AND ?2 = ?2{scope}"
-        ))
-        .and_then(|mut st| st.query_row(params_from_iter(args.iter()), |r| r.get(0)))
-        .map_err(|e| unavailable(&e))?;
-    args.push(Value::Text(folded.clone()));
-    args.push(Value::Text(like_prefix(&folded)));
-    args.push(Value::Integer(i64::from(req.limit)));
-    args.push(Value::Integer(i64::try_from(req.offset).map_err(internal)?));
-    let sql = format!(
-        "SELECT x.id FROM {fts} f JOIN {table} x ON x.id = f.rowid
-         WHERE {fts} MATCH ?1 AND ?2 = ?2{scope}
-         ORDER BY CASE WHEN x.name_key = ?3 THEN 0 WHEN x.name_key LIKE ?4 ESCAPE '\\' THEN 1 ELSE 2 END,
-                  bm25({fts}{weights}), x.name_key, x.id
-         LIMIT ?5 OFFSET ?6"
-    );
-    let ids: Vec<i64> = {
-        let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
+    }
+}
+
+/// `?1` the match expression, `?2` the user (0 outside a collection), and the scope.
+fn scoped(q: &SearchQuery<'_>) -> (Vec<Value>, String) {
+    let (_, _, member) = target(q.req.kind);
+    let args =
+        vec![Value::Text(match_expression(&q.words)), Value::Integer(q.req.collection_of.unwrap_or(0))];
+    let scope = if q.req.collection_of.is_some() { format!(" AND EXISTS ({member})") } else { String::new() };
+    (args, scope)
+}
+
+impl SearchTx for SqliteRead<'_> {
+    async fn search_total(&mut self, q: &SearchQuery<'_>) -> StoreResult<u64> {
+        let (fts, table, _) = target(q.req.kind);
+        let (args, scope) = scoped(q);
+        let total: i64 = self
+            .0
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM {fts} f JOIN {table} x ON x.id = f.rowid WHERE {fts} MATCH ?1 AND ?2 = ?2{scope}"
+            ))
+            .and_then(|mut st| st.query_row(params_from_iter(args.iter()), |r| r.get(0)))
+            .map_err(|e| unavailable(&e))?;
+        Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    async fn search_rows(&mut self, q: &SearchQuery<'_>) -> StoreResult<Vec<i64>> {
+        let (fts, table, _) = target(q.req.kind);
+        let (mut args, scope) = scoped(q);
+        args.push(Value::Text(q.folded.clone()));
+        args.push(Value::Text(q.like.clone()));
+        args.push(Value::Integer(i64::from(q.req.limit)));
+        args.push(Value::Integer(i64::try_from(q.req.offset).map_err(internal)?));
+        let weights = if q.req.kind == SearchKind::Artists { "" } else { ", 10.0, 1.0" };
+        let sql = format!(
+            "SELECT x.id FROM {fts} f JOIN {table} x ON x.id = f.rowid
+             WHERE {fts} MATCH ?1 AND ?2 = ?2{scope}
+             ORDER BY CASE WHEN x.name_key = ?3 THEN 0 WHEN x.name_key LIKE ?4 ESCAPE '\\' THEN 1 ELSE 2 END,
+                      bm25({fts}{weights}), x.name_key, x.id
+             LIMIT ?5 OFFSET ?6"
+        );
+        let mut st = self.0.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
         st.query_map(params_from_iter(args.iter()), |r| r.get(0))
             .and_then(Iterator::collect)
-            .map_err(|e| unavailable(&e))?
-    };
-    let mut reader = CatalogReader::default();
-    let hits = match req.kind {
-        SearchKind::Tracks => {
-            SearchHits::Tracks(ids.iter().map(|&id| reader.track(conn, id)).collect::<StoreResult<_>>()?)
-        }
-        SearchKind::Albums => {
-            SearchHits::Albums(ids.iter().map(|&id| reader.album(conn, id)).collect::<StoreResult<_>>()?)
-        }
-        SearchKind::Artists => {
-            SearchHits::Artists(ids.iter().map(|&id| reader.artist(conn, id)).collect::<StoreResult<_>>()?)
-        }
-    };
-    Ok(SearchPage { hits, total: u64::try_from(total).unwrap_or(0) })
+            .map_err(|e| unavailable(&e))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::match_expression;
+    use crate::reads::words;
 
     #[test]
     fn queries_become_prefix_matches_of_folded_words() {
-        assert_eq!(match_expression("Daft Punk").as_deref(), Some("\"daft\"* \"punk\"*"));
-        assert_eq!(match_expression("  Björk!  ").as_deref(), Some("\"bjork\"*"));
-        assert_eq!(match_expression("\"a\" OR b*").as_deref(), Some("\"a\"* \"or\"* \"b\"*"));
-        assert_eq!(match_expression("  -- "), None);
+        let q = |s: &str| words(s).map(|w| match_expression(&w));
+        assert_eq!(q("Daft Punk").as_deref(), Some("\"daft\"* \"punk\"*"));
+        assert_eq!(q("  Björk!  ").as_deref(), Some("\"bjork\"*"));
+        assert_eq!(q("\"a\" OR b*").as_deref(), Some("\"a\"* \"or\"* \"b\"*"));
+        assert_eq!(q("  -- "), None);
     }
 }

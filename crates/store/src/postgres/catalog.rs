@@ -1,156 +1,19 @@
-//! Catalog import: Groove-shaped Track objects with their Album and Artists nested.
+//! The storage operations of the catalog import ([`crate::rules::catalog`]) on PostgreSQL.
 //!
-//! Every row is an upsert keyed by the catalog GUID (`ON CONFLICT (gid) DO UPDATE`), so
-//! importing the same file twice is a no-op, and two processes importing at once wait for
-//! each other row by row instead of failing. Sort keys that collections copy are rewritten
-//! in the collections only when they change (a re-import that renames something), and each
+//! Every row is an upsert keyed by the catalog GUID (`ON CONFLICT (gid) DO UPDATE`), so two
+//! processes importing at once wait for each other row by row instead of failing; each
 //! row's search vectors are rebuilt with it.
 
+use super::read::Sequential;
 use super::search::document;
-use super::{Fail, Tx, internal};
+use super::{Fail, internal};
 use crate::UserId;
-use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
-use crate::recounts::{Credits as CreditRows, Recounts, RowChange, artists_of, change};
+use crate::catalog_rows::{AlbumRow, ArtistRow, TrackRow, merge_artist};
+use crate::reads::CreditsOf;
+use crate::recounts::Credits;
+use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
-
-/// Inserts or replaces the rows in the caller's transaction. Idempotent.
-pub(crate) async fn import(tx: &Tx<'_>, rows: &CatalogRows) -> Result<(), Fail> {
-    let mut recounts = Recounts::default();
-    for artist in &rows.artists {
-        upsert_artist(tx, artist).await?;
-    }
-    for album in &rows.albums {
-        let (album_id, existed) = upsert_album(tx, album).await?;
-        let old = if existed { Some(credits(tx, Credits::Album, album_id).await?) } else { None };
-        replace_credits(tx, Credits::Album, album_id, &album.artists).await?;
-        if let Some(old) = old {
-            // Albums are imported before tracks: the holders are those of the album's tracks
-            // as they were, before any of them moves.
-            let new = credits(tx, Credits::Album, album_id).await?;
-            if old != new {
-                let holders = holders(tx, sql::ALBUM_HOLDERS, album_id).await?;
-                recounts.note(&holders, &[], &artists_of([&old, &new]));
-            }
-        }
-        replace_external_ids(tx, &album.gid, &album.external_ids).await?;
-    }
-    for track in &rows.tracks {
-        let (track_id, album, old_album) = upsert_track(tx, track).await?;
-        let old = match old_album {
-            Some(_) => Some(credits(tx, Credits::Track, track_id).await?),
-            None => None,
-        };
-        replace_credits(tx, Credits::Track, track_id, &track.artists).await?;
-        if let (Some(old_album), Some(old)) = (old_album, old) {
-            note_track_change(tx, &mut recounts, track_id, (old_album, album), &old).await?;
-        }
-        replace_external_ids(tx, &track.gid, &track.external_ids).await?;
-    }
-    recount(tx, &recounts).await?;
-    // A new generation of the catalog: positions in lists computed before it may have moved
-    // (see `crate::anchors`).
-    let st = tx
-        .prepare_cached(
-            "INSERT INTO meta (key, value) VALUES ('catalog_generation', $1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .await?;
-    let generation: [u8; 16] = rand::random();
-    tx.execute(&st, &[&generation.as_slice()]).await?;
-    Ok(())
-}
-
-async fn upsert_artist(tx: &Tx<'_>, artist: &ArtistRow) -> Result<i64, Fail> {
-    let st = tx.prepare_cached("SELECT name_key, doc FROM catalog_artists WHERE gid = $1").await?;
-    let old = tx.query_opt(&st, &[&artist.gid.as_slice()]).await?;
-    let mut doc: Artist = artist.artist.clone();
-    let mut old_key = None;
-    if let Some(old) = &old {
-        old_key = Some(old.try_get::<_, String>(0)?);
-        if let Ok(old_artist) = serde_json::from_str::<Artist>(old.try_get(1)?) {
-            merge_artist(&mut doc, &old_artist);
-        }
-    }
-    let doc = serde_json::to_string(&doc).map_err(internal)?;
-    let st = tx
-        .prepare_cached(
-            "INSERT INTO catalog_artists (gid, name, name_key, doc, search)
-             VALUES ($1, $2, $3, $4, to_tsvector('simple', $5))
-             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
-                 doc = excluded.doc, search = excluded.search
-             RETURNING id",
-        )
-        .await?;
-    let id: i64 = tx
-        .query_one(
-            &st,
-            &[&artist.gid.as_slice(), &artist.name, &artist.name_key, &doc, &document(&artist.name)],
-        )
-        .await?
-        .try_get(0)?;
-    if old_key.is_some_and(|key| key != artist.name_key) {
-        let st = tx.prepare_cached(sql::RENAME_COLLECTION_ARTISTS).await?;
-        tx.execute(&st, &[&id, &artist.name_key]).await?;
-    }
-    Ok(id)
-}
-
-/// Inserts or updates an album: its row ID, and whether it existed before.
-async fn upsert_album(tx: &Tx<'_>, album: &AlbumRow) -> Result<(i64, bool), Fail> {
-    let keys = (
-        album.name_key.clone(),
-        album.artist_key.clone(),
-        album.genre_key.clone(),
-        album.release_date.clone(),
-    );
-    let st = tx
-        .prepare_cached(
-            "SELECT name_key, artist_key, genre_key, release_date FROM catalog_albums WHERE gid = $1",
-        )
-        .await?;
-    let old: Option<(String, String, String, String)> =
-        match tx.query_opt(&st, &[&album.gid.as_slice()]).await? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)),
-            None => None,
-        };
-    let st = tx
-        .prepare_cached(
-            "INSERT INTO catalog_albums
-                 (gid, name, name_key, artist_key, genre_key, release_date, doc, search, name_search)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, to_tsvector('simple', $8), to_tsvector('simple', $9))
-             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
-                 artist_key = excluded.artist_key, genre_key = excluded.genre_key,
-                 release_date = excluded.release_date, doc = excluded.doc,
-                 search = excluded.search, name_search = excluded.name_search
-             RETURNING id",
-        )
-        .await?;
-    let search = document(&format!("{} {}", album.name, album.search_extra));
-    let id: i64 = tx
-        .query_one(
-            &st,
-            &[
-                &album.gid.as_slice(),
-                &album.name,
-                &album.name_key,
-                &album.artist_key,
-                &album.genre_key,
-                &album.release_date,
-                &album.doc,
-                &search,
-                &document(&album.name),
-            ],
-        )
-        .await?
-        .try_get(0)?;
-    let existed = old.is_some();
-    if old.is_some_and(|old| old != keys) {
-        let st = tx.prepare_cached(sql::RENAME_COLLECTION_ALBUMS).await?;
-        tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3]).await?;
-    }
-    Ok((id, existed))
-}
 
 /// The statements of an import that reach into collections, each an index search of every
 /// user's collection (`collection_copies_are_found_by_key` checks their plans): renames, and
@@ -219,236 +82,325 @@ mod sql {
     pub(super) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = $1";
 }
 
-/// Which credits a row has.
-#[derive(Clone, Copy)]
-enum Credits {
-    Album,
-    Track,
+fn rows_to<T>(
+    rows: &[tokio_postgres::Row],
+    f: impl Fn(&tokio_postgres::Row) -> Result<T, Fail>,
+) -> Result<Vec<T>, Fail> {
+    rows.iter().map(f).collect()
 }
 
-async fn credits(tx: &Tx<'_>, which: Credits, owner: i64) -> Result<CreditRows, Fail> {
-    let st = tx
-        .prepare_cached(match which {
-            Credits::Album => {
-                "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = $1 ORDER BY position"
-            }
-            Credits::Track => {
-                "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = $1 ORDER BY position"
-            }
-        })
-        .await?;
-    let rows = tx.query(&st, &[&owner]).await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
-}
+impl ImportTx for Sequential<'_, '_> {
+    type Error = Fail;
 
-/// The users holding a track (or a track of an album).
-async fn holders(tx: &Tx<'_>, statement: &str, item: i64) -> Result<Vec<UserId>, Fail> {
-    let st = tx.prepare_cached(statement).await?;
-    let rows = tx.query(&st, &[&item]).await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-}
-
-/// Notes what the holders of a re-imported track must recount if it moved from one album to
-/// another, or if its credits changed: both albums, and the artists credited before or after
-/// on the track or on either album (an album whose own credits changed was noted with the
-/// holders of its tracks before any track moved).
-async fn note_track_change(
-    tx: &Tx<'_>,
-    recounts: &mut Recounts,
-    track_id: i64,
-    (old_album, album): (i64, i64),
-    old: &CreditRows,
-) -> Result<(), Fail> {
-    let new = credits(tx, Credits::Track, track_id).await?;
-    if *old == new && old_album == album {
-        return Ok(());
-    }
-    let holders = holders(tx, sql::TRACK_HOLDERS, track_id).await?;
-    if holders.is_empty() {
-        return Ok(());
-    }
-    let mut artists = artists_of([old, &new]);
-    let mut albums = vec![];
-    if old_album != album {
-        let was = credits(tx, Credits::Album, old_album).await?;
-        let is = credits(tx, Credits::Album, album).await?;
-        artists.extend(artists_of([&was, &is]));
-        albums = vec![old_album, album];
-    }
-    recounts.note(&holders, &albums, &artists);
-    Ok(())
-}
-
-/// Brings every noted album and artist row to what the user's tracks now imply: counted anew,
-/// created (with a new collection ID) if the user now has tracks of it, deleted if none.
-/// A user any of whose rows changed gets a new state version.
-async fn recount(tx: &Tx<'_>, recounts: &Recounts) -> Result<(), Fail> {
-    let count_artist = sql::count_artist();
-    let mut changed = std::collections::BTreeSet::new();
-    for (user, id, kind) in recounts.rows() {
-        let album = kind == CollectionKind::Album;
-        let (count, current, set, drop) = if album {
-            (sql::COUNT_ALBUM, sql::ALBUM_COUNTS, sql::SET_ALBUM, sql::DROP_ALBUM)
-        } else {
-            (count_artist.as_str(), sql::ARTIST_COUNTS, sql::SET_ARTIST, sql::DROP_ARTIST)
-        };
-        let st = tx.prepare_cached(count).await?;
-        let row = tx.query_one(&st, &[&user, &id]).await?;
-        let counted = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let st = tx.prepare_cached(current).await?;
-        let now: Option<(i64, i64)> = match tx.query_opt(&st, &[&user, &id]).await? {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-            None => None,
-        };
-        match change(now, counted) {
-            RowChange::Keep => continue,
-            RowChange::Delete => {
-                let st = tx.prepare_cached(drop).await?;
-                tx.execute(&st, &[&user, &id]).await?;
-            }
-            RowChange::Set { tracks, main, first } => {
-                let cid = CollectionId::new(kind);
-                let st = tx.prepare_cached(set).await?;
-                if album {
-                    tx.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &first]).await?;
-                } else {
-                    tx.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &main, &first]).await?;
-                }
+    async fn upsert_artist(&mut self, artist: &ArtistRow) -> Result<(i64, Option<String>), Fail> {
+        let tx = self.0;
+        let st = tx.prepare_cached("SELECT name_key, doc FROM catalog_artists WHERE gid = $1").await?;
+        let old = tx.query_opt(&st, &[&artist.gid.as_slice()]).await?;
+        let mut doc: Artist = artist.artist.clone();
+        let mut old_key = None;
+        if let Some(old) = &old {
+            old_key = Some(old.try_get::<_, String>(0)?);
+            if let Ok(old_artist) = serde_json::from_str::<Artist>(old.try_get(1)?) {
+                merge_artist(&mut doc, &old_artist);
             }
         }
-        changed.insert(user);
+        let doc = serde_json::to_string(&doc).map_err(internal)?;
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO catalog_artists (gid, name, name_key, doc, search)
+                 VALUES ($1, $2, $3, $4, to_tsvector('simple', $5))
+                 ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
+                     doc = excluded.doc, search = excluded.search
+                 RETURNING id",
+            )
+            .await?;
+        let id: i64 = tx
+            .query_one(
+                &st,
+                &[&artist.gid.as_slice(), &artist.name, &artist.name_key, &doc, &document(&artist.name)],
+            )
+            .await?
+            .try_get(0)?;
+        Ok((id, old_key))
     }
-    let st = tx.prepare_cached(sql::NEXT_VERSION).await?;
-    for user in changed {
-        tx.execute(&st, &[&user]).await?;
-    }
-    Ok(())
-}
 
-async fn replace_credits(
-    tx: &Tx<'_>,
-    which: Credits,
-    owner: i64,
-    credits: &[(String, [u8; 16])],
-) -> Result<(), Fail> {
-    let (delete, insert) = match which {
-        Credits::Album => (
-            "DELETE FROM catalog_album_artists WHERE album_id = $1",
-            "INSERT INTO catalog_album_artists (album_id, position, role, artist_id)
-             SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, id FROM catalog_artists WHERE gid = $4",
-        ),
-        Credits::Track => (
-            "DELETE FROM catalog_track_artists WHERE track_id = $1",
-            "INSERT INTO catalog_track_artists (track_id, position, role, artist_id)
-             SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, id FROM catalog_artists WHERE gid = $4",
-        ),
-    };
-    let st = tx.prepare_cached(delete).await?;
-    tx.execute(&st, &[&owner]).await?;
-    let st = tx.prepare_cached(insert).await?;
-    for (position, (role, artist_gid)) in credits.iter().enumerate() {
-        let position = i64::try_from(position).map_err(internal)?;
-        tx.execute(&st, &[&owner, &position, role, &artist_gid.as_slice()]).await?;
+    async fn upsert_album(&mut self, album: &AlbumRow) -> Result<(i64, Option<AlbumKeys>), Fail> {
+        let tx = self.0;
+        let st = tx
+            .prepare_cached(
+                "SELECT name_key, artist_key, genre_key, release_date FROM catalog_albums WHERE gid = $1",
+            )
+            .await?;
+        let old: Option<AlbumKeys> = match tx.query_opt(&st, &[&album.gid.as_slice()]).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)),
+            None => None,
+        };
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO catalog_albums
+                     (gid, name, name_key, artist_key, genre_key, release_date, doc, search, name_search)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, to_tsvector('simple', $8), to_tsvector('simple', $9))
+                 ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
+                     artist_key = excluded.artist_key, genre_key = excluded.genre_key,
+                     release_date = excluded.release_date, doc = excluded.doc,
+                     search = excluded.search, name_search = excluded.name_search
+                 RETURNING id",
+            )
+            .await?;
+        let search = document(&format!("{} {}", album.name, album.search_extra));
+        let id: i64 = tx
+            .query_one(
+                &st,
+                &[
+                    &album.gid.as_slice(),
+                    &album.name,
+                    &album.name_key,
+                    &album.artist_key,
+                    &album.genre_key,
+                    &album.release_date,
+                    &album.doc,
+                    &search,
+                    &document(&album.name),
+                ],
+            )
+            .await?
+            .try_get(0)?;
+        Ok((id, old))
     }
-    Ok(())
-}
 
-/// Makes the ISRC and ICPN rows of one item those of its new description.
-async fn replace_external_ids(
-    tx: &Tx<'_>,
-    gid: &[u8; 16],
-    ids: &[(ExternalNamespace, String)],
-) -> Result<(), Fail> {
-    let st = tx.prepare_cached("DELETE FROM catalog_external_ids WHERE gid = $1").await?;
-    tx.execute(&st, &[&gid.as_slice()]).await?;
-    let st = tx
-        .prepare_cached(
-            "INSERT INTO catalog_external_ids (namespace, value, gid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .await?;
-    for (namespace, value) in ids {
-        tx.execute(&st, &[&namespace.name(), value, &gid.as_slice()]).await?;
+    async fn album_row(&mut self, gid: &[u8; 16]) -> Result<i64, Fail> {
+        let st = self.0.prepare_cached("SELECT id FROM catalog_albums WHERE gid = $1").await?;
+        Ok(self.0.query_one(&st, &[&gid.as_slice()]).await?.try_get(0)?)
     }
-    Ok(())
-}
 
-/// The sort keys of a catalog track, as copied into collections.
-type Keys = (i64, String, String, String, String, String, i64);
-
-/// Inserts or updates a track; if its sort keys changed, brings the copies held by
-/// collections up to date. Returns its row ID, its album's, and if it existed, the album it
-/// was on.
-async fn upsert_track(tx: &Tx<'_>, t: &TrackRow) -> Result<(i64, i64, Option<i64>), Fail> {
-    let st = tx.prepare_cached("SELECT id FROM catalog_albums WHERE gid = $1").await?;
-    let album_id: i64 = tx.query_one(&st, &[&t.album_gid.as_slice()]).await?.try_get(0)?;
-    let keys: Keys = (
-        album_id,
-        t.name_key.clone(),
-        t.album_key.clone(),
-        t.artist_key.clone(),
-        t.genre_key.clone(),
-        t.release_date.clone(),
-        t.track_number,
-    );
-    let st = tx
-        .prepare_cached(
-            "SELECT album_id, name_key, album_key, artist_key, genre_key, release_date, track_number
-             FROM catalog_tracks WHERE gid = $1",
-        )
-        .await?;
-    let old: Option<Keys> = match tx.query_opt(&st, &[&t.gid.as_slice()]).await? {
-        Some(r) => Some((
-            r.try_get(0)?,
-            r.try_get(1)?,
-            r.try_get(2)?,
-            r.try_get(3)?,
-            r.try_get(4)?,
-            r.try_get(5)?,
-            r.try_get(6)?,
-        )),
-        None => None,
-    };
-    let st = tx
-        .prepare_cached(
-            "INSERT INTO catalog_tracks (gid, album_id, name, name_key, album_key, artist_key, genre_key,
-                 release_date, track_number, doc, search, name_search)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_tsvector('simple', $11), to_tsvector('simple', $12))
-             ON CONFLICT (gid) DO UPDATE SET album_id = excluded.album_id, name = excluded.name,
-                 name_key = excluded.name_key, album_key = excluded.album_key, artist_key = excluded.artist_key,
-                 genre_key = excluded.genre_key, release_date = excluded.release_date,
-                 track_number = excluded.track_number, doc = excluded.doc,
-                 search = excluded.search, name_search = excluded.name_search
-             RETURNING id",
-        )
-        .await?;
-    let search = document(&format!("{} {}", t.name, t.search_extra));
-    let id: i64 = tx
-        .query_one(
-            &st,
-            &[
-                &t.gid.as_slice(),
-                &album_id,
-                &t.name,
-                &t.name_key,
-                &t.album_key,
-                &t.artist_key,
-                &t.genre_key,
-                &t.release_date,
-                &t.track_number,
-                &t.doc,
-                &search,
-                &document(&t.name),
-            ],
-        )
-        .await?
-        .try_get(0)?;
-    let old_album = old.as_ref().map(|old| old.0);
-    if old.is_some_and(|old| old != keys) {
-        // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
-        let st = tx.prepare_cached(sql::RENAME_COLLECTION_TRACKS).await?;
-        tx.execute(&st, &[&id, &keys.0, &keys.1, &keys.2, &keys.3, &keys.4, &keys.5, &keys.6]).await?;
+    async fn upsert_track(&mut self, t: &TrackRow, album: i64) -> Result<(i64, Option<TrackKeys>), Fail> {
+        let tx = self.0;
+        let st = tx
+            .prepare_cached(
+                "SELECT album_id, name_key, album_key, artist_key, genre_key, release_date, track_number
+                 FROM catalog_tracks WHERE gid = $1",
+            )
+            .await?;
+        let old: Option<TrackKeys> = match tx.query_opt(&st, &[&t.gid.as_slice()]).await? {
+            Some(r) => Some((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+                r.try_get(6)?,
+            )),
+            None => None,
+        };
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO catalog_tracks (gid, album_id, name, name_key, album_key, artist_key, genre_key,
+                     release_date, track_number, doc, search, name_search)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_tsvector('simple', $11), to_tsvector('simple', $12))
+                 ON CONFLICT (gid) DO UPDATE SET album_id = excluded.album_id, name = excluded.name,
+                     name_key = excluded.name_key, album_key = excluded.album_key, artist_key = excluded.artist_key,
+                     genre_key = excluded.genre_key, release_date = excluded.release_date,
+                     track_number = excluded.track_number, doc = excluded.doc,
+                     search = excluded.search, name_search = excluded.name_search
+                 RETURNING id",
+            )
+            .await?;
+        let search = document(&format!("{} {}", t.name, t.search_extra));
+        let id: i64 = tx
+            .query_one(
+                &st,
+                &[
+                    &t.gid.as_slice(),
+                    &album,
+                    &t.name,
+                    &t.name_key,
+                    &t.album_key,
+                    &t.artist_key,
+                    &t.genre_key,
+                    &t.release_date,
+                    &t.track_number,
+                    &t.doc,
+                    &search,
+                    &document(&t.name),
+                ],
+            )
+            .await?
+            .try_get(0)?;
+        Ok((id, old))
     }
-    Ok((id, album_id, old_album))
+
+    /// The search vectors are written with each row.
+    async fn index_names(&mut self, _: CollectionKind, _: i64, _: &str, _: Option<&str>) -> Result<(), Fail> {
+        Ok(())
+    }
+
+    async fn rename_copies(&mut self, rename: Rename<'_>) -> Result<(), Fail> {
+        let tx = self.0;
+        match rename {
+            Rename::Artist(id, key) => {
+                let st = tx.prepare_cached(sql::RENAME_COLLECTION_ARTISTS).await?;
+                tx.execute(&st, &[&id, &key]).await?
+            }
+            Rename::Album(id, k) => {
+                let st = tx.prepare_cached(sql::RENAME_COLLECTION_ALBUMS).await?;
+                tx.execute(&st, &[&id, &k.0, &k.1, &k.2, &k.3]).await?
+            }
+            Rename::Track(id, k) => {
+                let st = tx.prepare_cached(sql::RENAME_COLLECTION_TRACKS).await?;
+                tx.execute(&st, &[&id, &k.0, &k.1, &k.2, &k.3, &k.4, &k.5, &k.6]).await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn credits(&mut self, of: CreditsOf, owner: i64) -> Result<Credits, Fail> {
+        let st = self
+            .0
+            .prepare_cached(match of {
+                CreditsOf::Album => {
+                    "SELECT role, artist_id FROM catalog_album_artists WHERE album_id = $1 ORDER BY position"
+                }
+                CreditsOf::Track => {
+                    "SELECT role, artist_id FROM catalog_track_artists WHERE track_id = $1 ORDER BY position"
+                }
+            })
+            .await?;
+        rows_to(&self.0.query(&st, &[&owner]).await?, |r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    }
+
+    async fn replace_credits(
+        &mut self,
+        of: CreditsOf,
+        owner: i64,
+        credits: &[(String, [u8; 16])],
+    ) -> Result<(), Fail> {
+        let tx = self.0;
+        let (delete, insert) = match of {
+            CreditsOf::Album => (
+                "DELETE FROM catalog_album_artists WHERE album_id = $1",
+                "INSERT INTO catalog_album_artists (album_id, position, role, artist_id)
+                 SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, id FROM catalog_artists WHERE gid = $4",
+            ),
+            CreditsOf::Track => (
+                "DELETE FROM catalog_track_artists WHERE track_id = $1",
+                "INSERT INTO catalog_track_artists (track_id, position, role, artist_id)
+                 SELECT $1::BIGINT, $2::BIGINT, $3::TEXT, id FROM catalog_artists WHERE gid = $4",
+            ),
+        };
+        let st = tx.prepare_cached(delete).await?;
+        tx.execute(&st, &[&owner]).await?;
+        let st = tx.prepare_cached(insert).await?;
+        for (position, (role, artist_gid)) in credits.iter().enumerate() {
+            let position = i64::try_from(position).map_err(internal)?;
+            tx.execute(&st, &[&owner, &position, role, &artist_gid.as_slice()]).await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_external_ids(
+        &mut self,
+        gid: &[u8; 16],
+        ids: &[(ExternalNamespace, String)],
+    ) -> Result<(), Fail> {
+        let tx = self.0;
+        let st = tx.prepare_cached("DELETE FROM catalog_external_ids WHERE gid = $1").await?;
+        tx.execute(&st, &[&gid.as_slice()]).await?;
+        let st = tx
+            .prepare_cached(
+                "INSERT INTO catalog_external_ids (namespace, value, gid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        for (namespace, value) in ids {
+            tx.execute(&st, &[&namespace.name(), value, &gid.as_slice()]).await?;
+        }
+        Ok(())
+    }
+
+    async fn holders(&mut self, of: CreditsOf, item: i64) -> Result<Vec<UserId>, Fail> {
+        let statement = match of {
+            CreditsOf::Album => sql::ALBUM_HOLDERS,
+            CreditsOf::Track => sql::TRACK_HOLDERS,
+        };
+        let st = self.0.prepare_cached(statement).await?;
+        rows_to(&self.0.query(&st, &[&item]).await?, |r| Ok(r.try_get(0)?))
+    }
+
+    async fn counted(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+    ) -> Result<(i64, i64, Option<i64>), Fail> {
+        let count_artist;
+        let statement = if kind == CollectionKind::Album {
+            sql::COUNT_ALBUM
+        } else {
+            count_artist = sql::count_artist();
+            &count_artist
+        };
+        let st = self.0.prepare_cached(statement).await?;
+        let row = self.0.query_one(&st, &[&user, &id]).await?;
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    }
+
+    async fn counts(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+    ) -> Result<Option<(i64, i64)>, Fail> {
+        let statement = if kind == CollectionKind::Album { sql::ALBUM_COUNTS } else { sql::ARTIST_COUNTS };
+        let st = self.0.prepare_cached(statement).await?;
+        Ok(match self.0.query_opt(&st, &[&user, &id]).await? {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    async fn set_counts(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+        (tracks, main, first): (i64, i64, i64),
+    ) -> Result<(), Fail> {
+        let cid = CollectionId::new(kind);
+        if kind == CollectionKind::Album {
+            let st = self.0.prepare_cached(sql::SET_ALBUM).await?;
+            self.0.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &first]).await?;
+        } else {
+            let st = self.0.prepare_cached(sql::SET_ARTIST).await?;
+            self.0.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &main, &first]).await?;
+        }
+        Ok(())
+    }
+
+    async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> Result<(), Fail> {
+        let statement = if kind == CollectionKind::Album { sql::DROP_ALBUM } else { sql::DROP_ARTIST };
+        let st = self.0.prepare_cached(statement).await?;
+        self.0.execute(&st, &[&user, &id]).await?;
+        Ok(())
+    }
+
+    async fn next_version(&mut self, user: UserId) -> Result<(), Fail> {
+        let st = self.0.prepare_cached(sql::NEXT_VERSION).await?;
+        self.0.execute(&st, &[&user]).await?;
+        Ok(())
+    }
+
+    async fn new_generation(&mut self) -> Result<(), Fail> {
+        let st = self
+            .0
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES ('catalog_generation', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .await?;
+        let generation: [u8; 16] = rand::random();
+        self.0.execute(&st, &[&generation.as_slice()]).await?;
+        Ok(())
+    }
 }
 
 /// The integration tests' helper for a PostgreSQL database of a test's own.

@@ -491,7 +491,7 @@ impl Store for PostgresStore {
 
     async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats> {
         let rows = CatalogRows::from_tracks(&tracks)?;
-        run!(self, Mode::Write, |tx| catalog::import(&tx, &rows).await?)?;
+        run!(self, Mode::Write, |tx| rules::catalog::import(&mut read::Sequential(&tx), &rows).await?)?;
         Ok(rows.stats())
     }
 
@@ -536,7 +536,7 @@ impl Store for PostgresStore {
     }
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
-        run!(self, Mode::Read, |tx| crate::reads::search(&mut read::PgRead(&tx), &req).await?)
+        run!(self, Mode::Read, |tx| crate::reads::search(&mut read::Sequential(&tx), &req).await?)
     }
 
     async fn collection_state(&self, user: UserId) -> StoreResult<CollectionState> {

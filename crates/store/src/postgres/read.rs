@@ -248,8 +248,9 @@ async fn count(tx: &Tx<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result
 // ---------------------------------------------------------------------------------------
 // Catalog records
 
-/// A read transaction, for the reads that every backend shares ([`crate::reads`]).
-pub(crate) struct PgRead<'a, 't>(pub(crate) &'a Tx<'t>);
+/// A transaction whose statements are sent one after the other, for the reads every backend
+/// shares ([`crate::reads`]) and the catalog import ([`crate::rules::catalog`]).
+pub(crate) struct Sequential<'a, 't>(pub(crate) &'a Tx<'t>);
 
 fn doc_rows(rows: &[Row], with_album: bool) -> Result<Vec<DocRow>, Fail> {
     rows.iter()
@@ -264,7 +265,7 @@ fn doc_rows(rows: &[Row], with_album: bool) -> Result<Vec<DocRow>, Fail> {
         .collect()
 }
 
-impl CatalogTx for PgRead<'_, '_> {
+impl CatalogTx for Sequential<'_, '_> {
     type Error = Fail;
 
     async fn artist_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
@@ -344,7 +345,7 @@ pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<
         out.push(match find_catalog_row(tx, id).await? {
             Some(CatalogRow::Track(n)) => {
                 let t = reader
-                    .tracks(&mut PgRead(tx), &[n])
+                    .tracks(&mut Sequential(tx), &[n])
                     .await?
                     .pop()
                     .ok_or_else(|| internal("no track read"))?;
@@ -352,7 +353,7 @@ pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<
             }
             Some(CatalogRow::Album(n)) => {
                 let a = reader
-                    .albums(&mut PgRead(tx), &[n])
+                    .albums(&mut Sequential(tx), &[n])
                     .await?
                     .pop()
                     .ok_or_else(|| internal("no album read"))?;
@@ -360,7 +361,7 @@ pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<
             }
             Some(CatalogRow::Artist(n)) => {
                 let a = reader
-                    .artists(&mut PgRead(tx), &[n])
+                    .artists(&mut Sequential(tx), &[n])
                     .await?
                     .pop()
                     .ok_or_else(|| internal("no artist read"))?;
@@ -421,8 +422,12 @@ pub(crate) async fn catalog_album_tracks(
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
-    let items =
-        reader.tracks(&mut PgRead(tx), &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
+    let items = reader
+        .tracks(&mut Sequential(tx), &first_column(&rows)?)
+        .await?
+        .into_iter()
+        .map(|t| t.track)
+        .collect();
     let total = count(tx, "SELECT count(*) FROM catalog_tracks WHERE album_id = $1", &[&album_id]).await?;
     Ok(Some(Page { items, next, total: Some(total) }))
 }
@@ -444,8 +449,12 @@ pub(crate) async fn catalog_artist_albums(
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
-    let items =
-        reader.albums(&mut PgRead(tx), &first_column(&rows)?).await?.into_iter().map(|a| a.album).collect();
+    let items = reader
+        .albums(&mut Sequential(tx), &first_column(&rows)?)
+        .await?
+        .into_iter()
+        .map(|a| a.album)
+        .collect();
     let total = count(
         tx,
         "SELECT count(DISTINCT album_id) FROM catalog_album_artists WHERE artist_id = $1",
@@ -479,8 +488,12 @@ pub(crate) async fn catalog_artist_tracks(
     };
     let (rows, next) = page_rows(tx, q, 1, page, None).await?;
     let mut reader = CatalogReader::default();
-    let items =
-        reader.tracks(&mut PgRead(tx), &first_column(&rows)?).await?.into_iter().map(|t| t.track).collect();
+    let items = reader
+        .tracks(&mut Sequential(tx), &first_column(&rows)?)
+        .await?
+        .into_iter()
+        .map(|t| t.track)
+        .collect();
     let total = count(
         tx,
         "SELECT count(DISTINCT track_id) FROM catalog_track_artists WHERE artist_id = $1",
@@ -545,7 +558,7 @@ pub(crate) async fn user_tracks(
     user: UserId,
     track_rows: &[i64],
 ) -> Result<Vec<UserTrack>, Fail> {
-    let tracks = reader.tracks(&mut PgRead(tx), track_rows).await?;
+    let tracks = reader.tracks(&mut Sequential(tx), track_rows).await?;
     let album_rows: Vec<i64> = tracks.iter().map(|t| t.album_row).collect();
     let albums = album_cids(tx, user, &album_rows).await?;
     let artist_rows: Vec<i64> = tracks.iter().flat_map(|t| t.artist_rows.iter().copied()).collect();
@@ -604,7 +617,7 @@ async fn collection_albums(
         heads.push((key16(row.try_get::<_, &[u8]>(0)?)?, row.try_get::<_, i64>(2)?));
         album_rows.push(row.try_get::<_, i64>(1)?);
     }
-    let albums = reader.albums(&mut PgRead(tx), &album_rows).await?;
+    let albums = reader.albums(&mut Sequential(tx), &album_rows).await?;
     let artist_rows: Vec<i64> = albums.iter().flat_map(|a| a.artist_rows.iter().copied()).collect();
     let artists = artist_cids(tx, user, &artist_rows).await?;
     heads
@@ -633,7 +646,7 @@ async fn collection_artists(
         cids.push(key16(row.try_get::<_, &[u8]>(0)?)?);
         artist_rows.push(row.try_get::<_, i64>(1)?);
     }
-    let artists = reader.artists(&mut PgRead(tx), &artist_rows).await?;
+    let artists = reader.artists(&mut Sequential(tx), &artist_rows).await?;
     Ok(cids
         .into_iter()
         .zip(artists)

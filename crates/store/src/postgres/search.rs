@@ -13,7 +13,7 @@
 //! as SQLite's BM25 weights do), then the folded name, then the row.
 
 use super::Fail;
-use super::read::PgRead;
+use super::read::Sequential;
 use crate::SearchKind;
 use crate::reads::{SearchQuery, SearchTx};
 use crate::text::fold;
@@ -52,7 +52,7 @@ fn target(kind: SearchKind) -> (&'static str, &'static str, &'static str) {
     }
 }
 
-impl SearchTx for PgRead<'_, '_> {
+impl SearchTx for Sequential<'_, '_> {
     async fn search_total(&mut self, q: &SearchQuery<'_>) -> Result<u64, Fail> {
         let (table, member, _) = target(q.req.kind);
         let query = tsquery(&q.words);

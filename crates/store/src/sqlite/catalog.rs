@@ -1,17 +1,16 @@
-//! Catalog import: Groove-shaped Track objects with their Album and Artists nested.
-//!
-//! Every row is an upsert keyed by the catalog GUID, so importing the same file twice is a
-//! no-op. Sort keys that collections copy are rewritten in the collections only when they
-//! change (a re-import that renames something), and the full-text index follows each row.
+//! The storage operations of the catalog import ([`crate::rules::catalog`]) on SQLite; the
+//! full-text index (FTS5) follows each row.
 
+use super::collection::SqliteTx;
 use super::read::{CreditsOf, credit_rows, credit_table};
 use super::{internal, unavailable};
-use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow, merge_artist};
-use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
-use crate::{ImportStats, StoreResult, UserId};
+use crate::catalog_rows::{AlbumRow, ArtistRow, TrackRow, merge_artist};
+use crate::recounts::Credits;
+use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys};
+use crate::{StoreError, StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 /// The statements that bring the collections' copies of sort keys up to date after a
 /// re-import renames (or moves) an item. Collections are keyed by user first, so each
@@ -82,349 +81,312 @@ mod sql {
     pub(super) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = ?1";
 }
 
-/// Inserts or replaces `tracks` in one transaction (the caller's). Idempotent.
-pub(crate) fn import(conn: &Connection, tracks: &[groove_wire::model::Track]) -> StoreResult<ImportStats> {
-    let rows = CatalogRows::from_tracks(tracks)?;
-    let mut recounts = Recounts::default();
-    for artist in &rows.artists {
-        upsert_artist(conn, artist)?;
-    }
-    for album in &rows.albums {
-        let (album_id, existed) = upsert_album(conn, album)?;
-        let old = existed.then(|| credit_rows(conn, CreditsOf::Album, album_id)).transpose()?;
-        replace_credits(conn, CreditsOf::Album, album_id, &album.artists)?;
-        if let Some(old) = old {
-            // Albums are imported before tracks: the holders are those of the album's tracks
-            // as they were, before any of them moves.
-            let new = credit_rows(conn, CreditsOf::Album, album_id)?;
-            if old != new {
-                let holders = holders(conn, sql::ALBUM_HOLDERS, album_id)?;
-                recounts.note(&holders, &[], &artists_of([&old, &new]));
-            }
+fn unavail<T>(r: rusqlite::Result<T>) -> StoreResult<T> {
+    r.map_err(|e| unavailable(&e))
+}
+
+impl ImportTx for SqliteTx<'_> {
+    type Error = StoreError;
+
+    async fn upsert_artist(&mut self, artist: &ArtistRow) -> StoreResult<(i64, Option<String>)> {
+        let conn = self.conn;
+        let old: Option<(String, String)> = unavail(
+            conn.prepare_cached("SELECT name_key, doc FROM catalog_artists WHERE gid = ?1").and_then(
+                |mut st| st.query_row([&artist.gid[..]], |r| Ok((r.get(0)?, r.get(1)?))).optional(),
+            ),
+        )?;
+        let mut doc: Artist = artist.artist.clone();
+        if let Some((_, old_doc)) = &old
+            && let Ok(old_artist) = serde_json::from_str::<Artist>(old_doc)
+        {
+            merge_artist(&mut doc, &old_artist);
         }
-        replace_fts(conn, "catalog_albums_fts", album_id, &album.name, Some(&album.search_extra))?;
-        replace_external_ids(conn, &album.gid, &album.external_ids)?;
-    }
-    for track in &rows.tracks {
-        let (track_id, album, old_album) = upsert_track(conn, track)?;
-        let old = old_album.map(|_| credit_rows(conn, CreditsOf::Track, track_id)).transpose()?;
-        replace_credits(conn, CreditsOf::Track, track_id, &track.artists)?;
-        if let (Some(old_album), Some(old)) = (old_album, old) {
-            note_track_change(conn, &mut recounts, track_id, (old_album, album), &old)?;
-        }
-        replace_fts(conn, "catalog_tracks_fts", track_id, &track.name, Some(&track.search_extra))?;
-        replace_external_ids(conn, &track.gid, &track.external_ids)?;
-    }
-    recount(conn, &recounts)?;
-    // A new generation of the catalog: positions in lists computed before it may have moved
-    // (see `read::Anchors`).
-    conn.prepare_cached(
-        "INSERT INTO meta (key, value) VALUES ('catalog_generation', randomblob(16))
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .and_then(|mut st| st.execute([]))
-    .map_err(|e| unavailable(&e))?;
-    Ok(rows.stats())
-}
-
-fn replace_fts(
-    conn: &Connection,
-    table: &str,
-    rowid: i64,
-    name: &str,
-    extra: Option<&str>,
-) -> StoreResult<()> {
-    conn.prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))
-        .and_then(|mut st| st.execute([rowid]))
-        .map_err(|e| unavailable(&e))?;
-    let result = match extra {
-        Some(extra) => conn
-            .prepare_cached(&format!("INSERT INTO {table} (rowid, name, extra) VALUES (?1, ?2, ?3)"))
-            .and_then(|mut st| st.execute(params![rowid, name, extra])),
-        None => conn
-            .prepare_cached(&format!("INSERT INTO {table} (rowid, name) VALUES (?1, ?2)"))
-            .and_then(|mut st| st.execute(params![rowid, name])),
-    };
-    result.map(|_| ()).map_err(|e| unavailable(&e))
-}
-
-/// Makes the ISRC and ICPN rows of one item those of its new description.
-fn replace_external_ids(
-    conn: &Connection,
-    gid: &[u8; 16],
-    ids: &[(ExternalNamespace, String)],
-) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM catalog_external_ids WHERE gid = ?1")
-        .and_then(|mut st| st.execute([&gid[..]]))
-        .map_err(|e| unavailable(&e))?;
-    for (namespace, value) in ids {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO catalog_external_ids (namespace, value, gid) VALUES (?1, ?2, ?3)",
-        )
-        .and_then(|mut st| st.execute(params![namespace.name(), value, &gid[..]]))
-        .map_err(|e| unavailable(&e))?;
-    }
-    Ok(())
-}
-
-fn upsert_artist(conn: &Connection, artist: &ArtistRow) -> StoreResult<i64> {
-    let old: Option<(i64, String, String)> = conn
-        .prepare_cached("SELECT id, name_key, doc FROM catalog_artists WHERE gid = ?1")
-        .and_then(|mut st| {
-            st.query_row([&artist.gid[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
-        })
-        .map_err(|e| unavailable(&e))?;
-    let mut doc: Artist = artist.artist.clone();
-    if let Some((_, _, old_doc)) = &old
-        && let Ok(old_artist) = serde_json::from_str::<Artist>(old_doc)
-    {
-        merge_artist(&mut doc, &old_artist);
-    }
-    let doc = serde_json::to_string(&doc).map_err(internal)?;
-    let id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO catalog_artists (gid, name, name_key, doc) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, doc = excluded.doc
-             RETURNING id",
-        )
-        .and_then(|mut st| st.query_row(params![&artist.gid[..], artist.name, artist.name_key, doc], |r| r.get(0)))
-        .map_err(|e| unavailable(&e))?;
-    if old.is_some_and(|(_, key, _)| key != artist.name_key) {
-        conn.prepare_cached(sql::RENAME_COLLECTION_ARTISTS)
-            .and_then(|mut st| st.execute(params![id, artist.name_key]))
-            .map_err(|e| unavailable(&e))?;
-    }
-    replace_fts(conn, "catalog_artists_fts", id, &artist.name, None)?;
-    Ok(id)
-}
-
-/// Inserts or updates an album: its row ID, and whether it existed before.
-fn upsert_album(conn: &Connection, album: &AlbumRow) -> StoreResult<(i64, bool)> {
-    let keys = (
-        album.name_key.clone(),
-        album.artist_key.clone(),
-        album.genre_key.clone(),
-        album.release_date.clone(),
-    );
-    let old: Option<(String, String, String, String)> = conn
-        .prepare_cached(
-            "SELECT name_key, artist_key, genre_key, release_date FROM catalog_albums WHERE gid = ?1",
-        )
-        .and_then(|mut st| {
-            st.query_row([&album.gid[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()
-        })
-        .map_err(|e| unavailable(&e))?;
-    let id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO catalog_albums (gid, name, name_key, artist_key, genre_key, release_date, doc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
-                 artist_key = excluded.artist_key, genre_key = excluded.genre_key,
-                 release_date = excluded.release_date, doc = excluded.doc
-             RETURNING id",
-        )
-        .and_then(|mut st| {
-            st.query_row(
-                params![
-                    &album.gid[..],
-                    album.name,
-                    album.name_key,
-                    album.artist_key,
-                    album.genre_key,
-                    album.release_date,
-                    album.doc
-                ],
-                |r| r.get(0),
+        let doc = serde_json::to_string(&doc).map_err(internal)?;
+        let id: i64 = unavail(
+            conn.prepare_cached(
+                "INSERT INTO catalog_artists (gid, name, name_key, doc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, doc = excluded.doc
+                 RETURNING id",
             )
-        })
-        .map_err(|e| unavailable(&e))?;
-    let existed = old.is_some();
-    if old.is_some_and(|old| old != keys) {
-        conn.prepare_cached(sql::RENAME_COLLECTION_ALBUMS)
-            .and_then(|mut st| st.execute(params![id, keys.0, keys.1, keys.2, keys.3]))
-            .map_err(|e| unavailable(&e))?;
-    }
-    Ok((id, existed))
-}
-
-/// Notes what the holders of a re-imported track must recount if it moved from one album to
-/// another, or if its credits changed: both albums, and the artists credited before or after
-/// on the track or on either album (an album whose own credits changed was noted with the
-/// holders of its tracks before any track moved).
-fn note_track_change(
-    conn: &Connection,
-    recounts: &mut Recounts,
-    track_id: i64,
-    (old_album, album): (i64, i64),
-    old: &Credits,
-) -> StoreResult<()> {
-    let new = credit_rows(conn, CreditsOf::Track, track_id)?;
-    if *old == new && old_album == album {
-        return Ok(());
-    }
-    let holders = holders(conn, sql::TRACK_HOLDERS, track_id)?;
-    if holders.is_empty() {
-        return Ok(());
-    }
-    let mut artists = artists_of([old, &new]);
-    let mut albums = vec![];
-    if old_album != album {
-        let was = credit_rows(conn, CreditsOf::Album, old_album)?;
-        let is = credit_rows(conn, CreditsOf::Album, album)?;
-        artists.extend(artists_of([&was, &is]));
-        albums = vec![old_album, album];
-    }
-    recounts.note(&holders, &albums, &artists);
-    Ok(())
-}
-
-/// The users holding a track (or a track of an album).
-fn holders(conn: &Connection, statement: &str, item: i64) -> StoreResult<Vec<UserId>> {
-    let mut st = conn.prepare_cached(statement).map_err(|e| unavailable(&e))?;
-    let rows = st.query_map([item], |r| r.get(0)).map_err(|e| unavailable(&e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| unavailable(&e))
-}
-
-/// Brings every noted album and artist row to what the user's tracks now imply: counted anew,
-/// created (with a new collection ID) if the user now has tracks of it, deleted if none.
-/// A user any of whose rows changed gets a new state version.
-fn recount(conn: &Connection, recounts: &Recounts) -> StoreResult<()> {
-    let count_artist = sql::count_artist();
-    let mut changed = std::collections::BTreeSet::new();
-    for (user, id, kind) in recounts.rows() {
-        let album = kind == CollectionKind::Album;
-        let (count, current, set, drop) = if album {
-            (sql::COUNT_ALBUM, sql::ALBUM_COUNTS, sql::SET_ALBUM, sql::DROP_ALBUM)
-        } else {
-            (count_artist.as_str(), sql::ARTIST_COUNTS, sql::SET_ARTIST, sql::DROP_ARTIST)
-        };
-        let counted: (i64, i64, Option<i64>) = conn
-            .prepare_cached(count)
-            .and_then(|mut st| st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
-            .map_err(|e| unavailable(&e))?;
-        let now: Option<(i64, i64)> = conn
-            .prepare_cached(current)
-            .and_then(|mut st| st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-            .map_err(|e| unavailable(&e))?;
-        let result = match change(now, counted) {
-            RowChange::Keep => continue,
-            RowChange::Delete => conn.prepare_cached(drop).and_then(|mut st| st.execute(params![user, id])),
-            RowChange::Set { tracks, main, first } => {
-                let cid = CollectionId::new(kind);
-                conn.prepare_cached(set).and_then(|mut st| {
-                    if album {
-                        st.execute(params![user, id, &cid.key()[..], tracks, first])
-                    } else {
-                        st.execute(params![user, id, &cid.key()[..], tracks, main, first])
-                    }
-                })
-            }
-        };
-        result.map_err(|e| unavailable(&e))?;
-        changed.insert(user);
-    }
-    for user in changed {
-        conn.prepare_cached(sql::NEXT_VERSION)
-            .and_then(|mut st| st.execute([user]))
-            .map_err(|e| unavailable(&e))?;
-    }
-    Ok(())
-}
-
-fn replace_credits(
-    conn: &Connection,
-    of: CreditsOf,
-    owner: i64,
-    credits: &[(String, [u8; 16])],
-) -> StoreResult<()> {
-    let (table, owner_column) = credit_table(of);
-    conn.prepare_cached(&format!("DELETE FROM {table} WHERE {owner_column} = ?1"))
-        .and_then(|mut st| st.execute([owner]))
-        .map_err(|e| unavailable(&e))?;
-    let sql = format!(
-        "INSERT INTO {table} ({owner_column}, position, role, artist_id)
-         SELECT ?1, ?2, ?3, id FROM catalog_artists WHERE gid = ?4"
-    );
-    for (position, (role, artist_gid)) in credits.iter().enumerate() {
-        let position = i64::try_from(position).map_err(internal)?;
-        conn.prepare_cached(&sql)
-            .and_then(|mut st| st.execute(params![owner, position, role, &artist_gid[..]]))
-            .map_err(|e| unavailable(&e))?;
-    }
-    Ok(())
-}
-
-/// The sort keys of a catalog track, as copied into collections.
-type Keys = (i64, String, String, String, String, String, i64);
-
-/// Inserts or updates a track; if its sort keys changed, brings the copies held by
-/// collections up to date. Returns its row ID, its album's, and if it existed, the album it
-/// was on.
-fn upsert_track(conn: &Connection, t: &TrackRow) -> StoreResult<(i64, i64, Option<i64>)> {
-    let album_id: i64 = conn
-        .prepare_cached("SELECT id FROM catalog_albums WHERE gid = ?1")
-        .and_then(|mut st| st.query_row([&t.album_gid[..]], |r| r.get(0)))
-        .map_err(|e| unavailable(&e))?;
-    let keys: Keys = (
-        album_id,
-        t.name_key.clone(),
-        t.album_key.clone(),
-        t.artist_key.clone(),
-        t.genre_key.clone(),
-        t.release_date.clone(),
-        t.track_number,
-    );
-    let old: Option<Keys> = conn
-        .prepare_cached(
-            "SELECT album_id, name_key, album_key, artist_key, genre_key, release_date, track_number
-             FROM catalog_tracks WHERE gid = ?1",
-        )
-        .and_then(|mut st| {
-            st.query_row([&t.gid[..]], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-            })
-            .optional()
-        })
-        .map_err(|e| unavailable(&e))?;
-    let id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO catalog_tracks
-                 (gid, album_id, name, name_key, album_key, artist_key, genre_key, release_date, track_number, doc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (gid) DO UPDATE SET album_id = excluded.album_id, name = excluded.name,
-                 name_key = excluded.name_key, album_key = excluded.album_key, artist_key = excluded.artist_key,
-                 genre_key = excluded.genre_key, release_date = excluded.release_date,
-                 track_number = excluded.track_number, doc = excluded.doc
-             RETURNING id",
-        )
-        .and_then(|mut st| {
-            st.query_row(
-                params![
-                    &t.gid[..],
-                    album_id,
-                    t.name,
-                    t.name_key,
-                    t.album_key,
-                    t.artist_key,
-                    t.genre_key,
-                    t.release_date,
-                    t.track_number,
-                    t.doc
-                ],
-                |r| r.get(0),
-            )
-        })
-        .map_err(|e| unavailable(&e))?;
-    let old_album = old.as_ref().map(|old| old.0);
-    if old.is_some_and(|old| old != keys) {
-        // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
-        conn.prepare_cached(sql::RENAME_COLLECTION_TRACKS)
             .and_then(|mut st| {
-                st.execute(params![id, keys.0, keys.1, keys.2, keys.3, keys.4, keys.5, keys.6])
-            })
-            .map_err(|e| unavailable(&e))?;
+                st.query_row(params![&artist.gid[..], artist.name, artist.name_key, doc], |r| r.get(0))
+            }),
+        )?;
+        Ok((id, old.map(|(key, _)| key)))
     }
-    Ok((id, album_id, old_album))
+
+    async fn upsert_album(&mut self, album: &AlbumRow) -> StoreResult<(i64, Option<AlbumKeys>)> {
+        let conn = self.conn;
+        let old: Option<AlbumKeys> = unavail(
+            conn.prepare_cached(
+                "SELECT name_key, artist_key, genre_key, release_date FROM catalog_albums WHERE gid = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([&album.gid[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                    .optional()
+            }),
+        )?;
+        let id: i64 = unavail(
+            conn.prepare_cached(
+                "INSERT INTO catalog_albums (gid, name, name_key, artist_key, genre_key, release_date, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (gid) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
+                     artist_key = excluded.artist_key, genre_key = excluded.genre_key,
+                     release_date = excluded.release_date, doc = excluded.doc
+                 RETURNING id",
+            )
+            .and_then(|mut st| {
+                st.query_row(
+                    params![
+                        &album.gid[..],
+                        album.name,
+                        album.name_key,
+                        album.artist_key,
+                        album.genre_key,
+                        album.release_date,
+                        album.doc
+                    ],
+                    |r| r.get(0),
+                )
+            }),
+        )?;
+        Ok((id, old))
+    }
+
+    async fn album_row(&mut self, gid: &[u8; 16]) -> StoreResult<i64> {
+        unavail(
+            self.conn
+                .prepare_cached("SELECT id FROM catalog_albums WHERE gid = ?1")
+                .and_then(|mut st| st.query_row([&gid[..]], |r| r.get(0))),
+        )
+    }
+
+    async fn upsert_track(&mut self, t: &TrackRow, album: i64) -> StoreResult<(i64, Option<TrackKeys>)> {
+        let conn = self.conn;
+        let old: Option<TrackKeys> = unavail(
+            conn.prepare_cached(
+                "SELECT album_id, name_key, album_key, artist_key, genre_key, release_date, track_number
+                 FROM catalog_tracks WHERE gid = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([&t.gid[..]], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })
+                .optional()
+            }),
+        )?;
+        let id: i64 = unavail(
+            conn.prepare_cached(
+                "INSERT INTO catalog_tracks
+                     (gid, album_id, name, name_key, album_key, artist_key, genre_key, release_date, track_number, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (gid) DO UPDATE SET album_id = excluded.album_id, name = excluded.name,
+                     name_key = excluded.name_key, album_key = excluded.album_key, artist_key = excluded.artist_key,
+                     genre_key = excluded.genre_key, release_date = excluded.release_date,
+                     track_number = excluded.track_number, doc = excluded.doc
+                 RETURNING id",
+            )
+            .and_then(|mut st| {
+                st.query_row(
+                    params![
+                        &t.gid[..],
+                        album,
+                        t.name,
+                        t.name_key,
+                        t.album_key,
+                        t.artist_key,
+                        t.genre_key,
+                        t.release_date,
+                        t.track_number,
+                        t.doc
+                    ],
+                    |r| r.get(0),
+                )
+            }),
+        )?;
+        Ok((id, old))
+    }
+
+    async fn index_names(
+        &mut self,
+        kind: CollectionKind,
+        rowid: i64,
+        name: &str,
+        extra: Option<&str>,
+    ) -> StoreResult<()> {
+        let table = match kind {
+            CollectionKind::Album => "catalog_albums_fts",
+            CollectionKind::Artist => "catalog_artists_fts",
+            _ => "catalog_tracks_fts",
+        };
+        let conn = self.conn;
+        unavail(
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))
+                .and_then(|mut st| st.execute([rowid])),
+        )?;
+        unavail(match extra {
+            Some(extra) => conn
+                .prepare_cached(&format!("INSERT INTO {table} (rowid, name, extra) VALUES (?1, ?2, ?3)"))
+                .and_then(|mut st| st.execute(params![rowid, name, extra])),
+            None => conn
+                .prepare_cached(&format!("INSERT INTO {table} (rowid, name) VALUES (?1, ?2)"))
+                .and_then(|mut st| st.execute(params![rowid, name])),
+        })
+        .map(|_| ())
+    }
+
+    async fn rename_copies(&mut self, rename: Rename<'_>) -> StoreResult<()> {
+        let conn = self.conn;
+        unavail(match rename {
+            Rename::Artist(id, key) => conn
+                .prepare_cached(sql::RENAME_COLLECTION_ARTISTS)
+                .and_then(|mut st| st.execute(params![id, key])),
+            Rename::Album(id, k) => conn
+                .prepare_cached(sql::RENAME_COLLECTION_ALBUMS)
+                .and_then(|mut st| st.execute(params![id, k.0, k.1, k.2, k.3])),
+            Rename::Track(id, k) => conn
+                .prepare_cached(sql::RENAME_COLLECTION_TRACKS)
+                .and_then(|mut st| st.execute(params![id, k.0, k.1, k.2, k.3, k.4, k.5, k.6])),
+        })
+        .map(|_| ())
+    }
+
+    async fn credits(&mut self, of: CreditsOf, owner: i64) -> StoreResult<Credits> {
+        credit_rows(self.conn, of, owner)
+    }
+
+    async fn replace_credits(
+        &mut self,
+        of: CreditsOf,
+        owner: i64,
+        credits: &[(String, [u8; 16])],
+    ) -> StoreResult<()> {
+        let (table, owner_column) = credit_table(of);
+        let conn = self.conn;
+        unavail(
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE {owner_column} = ?1"))
+                .and_then(|mut st| st.execute([owner])),
+        )?;
+        let sql = format!(
+            "INSERT INTO {table} ({owner_column}, position, role, artist_id)
+             SELECT ?1, ?2, ?3, id FROM catalog_artists WHERE gid = ?4"
+        );
+        for (position, (role, artist_gid)) in credits.iter().enumerate() {
+            let position = i64::try_from(position).map_err(internal)?;
+            unavail(
+                conn.prepare_cached(&sql)
+                    .and_then(|mut st| st.execute(params![owner, position, role, &artist_gid[..]])),
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn replace_external_ids(
+        &mut self,
+        gid: &[u8; 16],
+        ids: &[(ExternalNamespace, String)],
+    ) -> StoreResult<()> {
+        let conn = self.conn;
+        unavail(
+            conn.prepare_cached("DELETE FROM catalog_external_ids WHERE gid = ?1")
+                .and_then(|mut st| st.execute([&gid[..]])),
+        )?;
+        for (namespace, value) in ids {
+            unavail(
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO catalog_external_ids (namespace, value, gid) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut st| st.execute(params![namespace.name(), value, &gid[..]])),
+            )?;
+        }
+        Ok(())
+    }
+
+    async fn holders(&mut self, of: CreditsOf, item: i64) -> StoreResult<Vec<UserId>> {
+        let statement = match of {
+            CreditsOf::Album => sql::ALBUM_HOLDERS,
+            CreditsOf::Track => sql::TRACK_HOLDERS,
+        };
+        let mut st = unavail(self.conn.prepare_cached(statement))?;
+        let rows = unavail(st.query_map([item], |r| r.get(0)))?;
+        unavail(rows.collect())
+    }
+
+    async fn counted(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+    ) -> StoreResult<(i64, i64, Option<i64>)> {
+        let count_artist;
+        let statement = if kind == CollectionKind::Album {
+            sql::COUNT_ALBUM
+        } else {
+            count_artist = sql::count_artist();
+            &count_artist
+        };
+        unavail(
+            self.conn.prepare_cached(statement).and_then(|mut st| {
+                st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            }),
+        )
+    }
+
+    async fn counts(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+    ) -> StoreResult<Option<(i64, i64)>> {
+        let statement = if kind == CollectionKind::Album { sql::ALBUM_COUNTS } else { sql::ARTIST_COUNTS };
+        unavail(
+            self.conn.prepare_cached(statement).and_then(|mut st| {
+                st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
+            }),
+        )
+    }
+
+    async fn set_counts(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+        (tracks, main, first): (i64, i64, i64),
+    ) -> StoreResult<()> {
+        let cid = CollectionId::new(kind);
+        unavail(if kind == CollectionKind::Album {
+            self.conn
+                .prepare_cached(sql::SET_ALBUM)
+                .and_then(|mut st| st.execute(params![user, id, &cid.key()[..], tracks, first]))
+        } else {
+            self.conn
+                .prepare_cached(sql::SET_ARTIST)
+                .and_then(|mut st| st.execute(params![user, id, &cid.key()[..], tracks, main, first]))
+        })
+        .map(|_| ())
+    }
+
+    async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> StoreResult<()> {
+        let statement = if kind == CollectionKind::Album { sql::DROP_ALBUM } else { sql::DROP_ARTIST };
+        unavail(self.conn.prepare_cached(statement).and_then(|mut st| st.execute(params![user, id])))
+            .map(|_| ())
+    }
+
+    async fn next_version(&mut self, user: UserId) -> StoreResult<()> {
+        unavail(self.conn.prepare_cached(sql::NEXT_VERSION).and_then(|mut st| st.execute([user]))).map(|_| ())
+    }
+
+    async fn new_generation(&mut self) -> StoreResult<()> {
+        unavail(
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES ('catalog_generation', randomblob(16))
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .and_then(|mut st| st.execute([])),
+        )
+        .map(|_| ())
+    }
 }
 
 #[cfg(test)]

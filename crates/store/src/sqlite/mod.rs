@@ -320,7 +320,13 @@ impl Store for SqliteStore {
     }
 
     async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats> {
-        self.writer.run(move |conn| catalog::import(conn, &tracks)).await
+        self.writer
+            .run(move |conn| {
+                let rows = crate::catalog_rows::CatalogRows::from_tracks(&tracks)?;
+                now(rules::catalog::import(&mut SqliteTx { conn }, &rows))?;
+                Ok(rows.stats())
+            })
+            .await
     }
 
     async fn catalog_track_count(&self) -> StoreResult<u64> {

@@ -1,0 +1,232 @@
+//! Catalog import: Groove-shaped Track objects with their Album and Artists nested.
+//!
+//! Every row is an upsert keyed by the catalog GUID, so importing the same file twice is a
+//! no-op. Sort keys that collections copy are rewritten in the collections only when they
+//! change (a re-import that renames something), and a re-import that moves a track to
+//! another album, or changes the artists credited on a track or an album, recounts the
+//! albums and artists of the collections that hold it ([`crate::recounts`]).
+
+use crate::StoreError;
+use crate::UserId;
+use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow};
+use crate::reads::CreditsOf;
+use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
+use groove_wire::ids::{CollectionKind, ExternalNamespace};
+
+/// The sort keys of a catalog album, as copied into collections: name, artist, genre,
+/// release date.
+pub(crate) type AlbumKeys = (String, String, String, String);
+/// The sort keys of a catalog track, as copied into collections: album row, title, album,
+/// artist, genre, release date, track number.
+pub(crate) type TrackKeys = (i64, String, String, String, String, String, i64);
+
+pub(crate) fn album_keys(a: &AlbumRow) -> AlbumKeys {
+    (a.name_key.clone(), a.artist_key.clone(), a.genre_key.clone(), a.release_date.clone())
+}
+
+pub(crate) fn track_keys(t: &TrackRow, album: i64) -> TrackKeys {
+    (
+        album,
+        t.name_key.clone(),
+        t.album_key.clone(),
+        t.artist_key.clone(),
+        t.genre_key.clone(),
+        t.release_date.clone(),
+        t.track_number,
+    )
+}
+
+/// New sort keys for the collections' copies of one item.
+#[derive(Debug)]
+pub(crate) enum Rename<'a> {
+    Artist(i64, &'a str),
+    Album(i64, &'a AlbumKeys),
+    Track(i64, &'a TrackKeys),
+}
+
+/// The storage operations of an import.
+pub(crate) trait ImportTx {
+    type Error: From<StoreError>;
+
+    /// Inserts or updates an artist (its document merged with the stored one): its row, and
+    /// its name key before, if it existed.
+    async fn upsert_artist(&mut self, artist: &ArtistRow) -> Result<(i64, Option<String>), Self::Error>;
+    /// Inserts or updates an album: its row, and its sort keys before, if it existed.
+    async fn upsert_album(&mut self, album: &AlbumRow) -> Result<(i64, Option<AlbumKeys>), Self::Error>;
+    /// The row of an album by GUID.
+    async fn album_row(&mut self, gid: &[u8; 16]) -> Result<i64, Self::Error>;
+    /// Inserts or updates a track on album `album`: its row, and its sort keys before, if it
+    /// existed.
+    async fn upsert_track(
+        &mut self,
+        track: &TrackRow,
+        album: i64,
+    ) -> Result<(i64, Option<TrackKeys>), Self::Error>;
+    /// Makes the full-text index of a record follow its new names (where the backend does not
+    /// with the upsert itself).
+    async fn index_names(
+        &mut self,
+        kind: CollectionKind,
+        row: i64,
+        name: &str,
+        extra: Option<&str>,
+    ) -> Result<(), Self::Error>;
+    /// Rewrites the copies of an item's sort keys in every collection that holds it.
+    async fn rename_copies(&mut self, rename: Rename<'_>) -> Result<(), Self::Error>;
+    /// The credits of an album or a track as stored: (role, artist row), by position.
+    async fn credits(&mut self, of: CreditsOf, owner: i64) -> Result<Credits, Self::Error>;
+    async fn replace_credits(
+        &mut self,
+        of: CreditsOf,
+        owner: i64,
+        credits: &[(String, [u8; 16])],
+    ) -> Result<(), Self::Error>;
+    /// Makes the ISRC and ICPN rows of one item those of its new description.
+    async fn replace_external_ids(
+        &mut self,
+        gid: &[u8; 16],
+        ids: &[(ExternalNamespace, String)],
+    ) -> Result<(), Self::Error>;
+    /// The users holding a track (`Track`), or a track of an album (`Album`).
+    async fn holders(&mut self, of: CreditsOf, item: i64) -> Result<Vec<UserId>, Self::Error>;
+    /// What the user's tracks imply for one of the user's albums or artists: how many tracks,
+    /// how many with the artist as a main artist, the first added.
+    async fn counted(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+    ) -> Result<(i64, i64, Option<i64>), Self::Error>;
+    /// The counts of the user's row for an album or an artist, if there is one.
+    async fn counts(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+    ) -> Result<Option<(i64, i64)>, Self::Error>;
+    /// Sets the counts of a row, inserting it (with a new collection ID, ordered at `first`)
+    /// if there is none.
+    async fn set_counts(
+        &mut self,
+        user: UserId,
+        id: i64,
+        kind: CollectionKind,
+        counts: (i64, i64, i64),
+    ) -> Result<(), Self::Error>;
+    async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> Result<(), Self::Error>;
+    /// Gives a user's collection a new state version.
+    async fn next_version(&mut self, user: UserId) -> Result<(), Self::Error>;
+    /// Marks a new generation of the catalog: positions in lists computed before it may have
+    /// moved (see [`crate::anchors`]).
+    async fn new_generation(&mut self) -> Result<(), Self::Error>;
+}
+
+/// Inserts or replaces the rows in the caller's transaction. Idempotent.
+pub(crate) async fn import<T: ImportTx>(tx: &mut T, rows: &CatalogRows) -> Result<(), T::Error> {
+    let mut recounts = Recounts::default();
+    for artist in &rows.artists {
+        let (id, old_key) = tx.upsert_artist(artist).await?;
+        if old_key.is_some_and(|key| key != artist.name_key) {
+            tx.rename_copies(Rename::Artist(id, &artist.name_key)).await?;
+        }
+        tx.index_names(CollectionKind::Artist, id, &artist.name, None).await?;
+    }
+    for album in &rows.albums {
+        let (album_id, old_keys) = tx.upsert_album(album).await?;
+        let keys = album_keys(album);
+        if old_keys.as_ref().is_some_and(|old| *old != keys) {
+            tx.rename_copies(Rename::Album(album_id, &keys)).await?;
+        }
+        let old = match old_keys {
+            Some(_) => Some(tx.credits(CreditsOf::Album, album_id).await?),
+            None => None,
+        };
+        tx.replace_credits(CreditsOf::Album, album_id, &album.artists).await?;
+        if let Some(old) = old {
+            // Albums are imported before tracks: the holders are those of the album's tracks
+            // as they were, before any of them moves.
+            let new = tx.credits(CreditsOf::Album, album_id).await?;
+            if old != new {
+                let holders = tx.holders(CreditsOf::Album, album_id).await?;
+                recounts.note(&holders, &[], &artists_of([&old, &new]));
+            }
+        }
+        tx.index_names(CollectionKind::Album, album_id, &album.name, Some(&album.search_extra)).await?;
+        tx.replace_external_ids(&album.gid, &album.external_ids).await?;
+    }
+    for track in &rows.tracks {
+        let album = tx.album_row(&track.album_gid).await?;
+        let (track_id, old_keys) = tx.upsert_track(track, album).await?;
+        let keys = track_keys(track, album);
+        if old_keys.as_ref().is_some_and(|old| *old != keys) {
+            // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
+            tx.rename_copies(Rename::Track(track_id, &keys)).await?;
+        }
+        let old = match old_keys {
+            Some(_) => Some(tx.credits(CreditsOf::Track, track_id).await?),
+            None => None,
+        };
+        tx.replace_credits(CreditsOf::Track, track_id, &track.artists).await?;
+        if let (Some(old_keys), Some(old)) = (old_keys, old) {
+            note_track_change(tx, &mut recounts, track_id, (old_keys.0, album), &old).await?;
+        }
+        tx.index_names(CollectionKind::Track, track_id, &track.name, Some(&track.search_extra)).await?;
+        tx.replace_external_ids(&track.gid, &track.external_ids).await?;
+    }
+    recount(tx, &recounts).await?;
+    tx.new_generation().await
+}
+
+/// Notes what the holders of a re-imported track must recount if it moved from one album to
+/// another, or if its credits changed: both albums, and the artists credited before or after
+/// on the track or on either album (an album whose own credits changed was noted with the
+/// holders of its tracks before any track moved).
+async fn note_track_change<T: ImportTx>(
+    tx: &mut T,
+    recounts: &mut Recounts,
+    track_id: i64,
+    (old_album, album): (i64, i64),
+    old: &Credits,
+) -> Result<(), T::Error> {
+    let new = tx.credits(CreditsOf::Track, track_id).await?;
+    if *old == new && old_album == album {
+        return Ok(());
+    }
+    let holders = tx.holders(CreditsOf::Track, track_id).await?;
+    if holders.is_empty() {
+        return Ok(());
+    }
+    let mut artists = artists_of([old, &new]);
+    let mut albums = vec![];
+    if old_album != album {
+        let was = tx.credits(CreditsOf::Album, old_album).await?;
+        let is = tx.credits(CreditsOf::Album, album).await?;
+        artists.extend(artists_of([&was, &is]));
+        albums = vec![old_album, album];
+    }
+    recounts.note(&holders, &albums, &artists);
+    Ok(())
+}
+
+/// Brings every noted album and artist row to what the user's tracks now imply: counted anew,
+/// created (with a new collection ID) if the user now has tracks of it, deleted if none.
+/// A user any of whose rows changed gets a new state version.
+async fn recount<T: ImportTx>(tx: &mut T, recounts: &Recounts) -> Result<(), T::Error> {
+    let mut changed = std::collections::BTreeSet::new();
+    for (user, id, kind) in recounts.rows() {
+        let counted = tx.counted(user, id, kind).await?;
+        let now = tx.counts(user, id, kind).await?;
+        match change(now, counted) {
+            RowChange::Keep => continue,
+            RowChange::Delete => tx.drop_counts(user, id, kind).await?,
+            RowChange::Set { tracks, main, first } => {
+                tx.set_counts(user, id, kind, (tracks, main, first)).await?;
+            }
+        }
+        changed.insert(user);
+    }
+    for user in changed {
+        tx.next_version(user).await?;
+    }
+    Ok(())
+}

@@ -18,10 +18,12 @@ mod anchors;
 mod catalog_rows;
 mod lists;
 mod order;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod reads;
 mod recounts;
 mod rules;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod text;
 mod types;

@@ -99,6 +99,7 @@ mod tests {
         assert_eq!(change(Some((2, 1)), (3, 1, Some(7))), RowChange::Set { tracks: 3, main: 1, first: 7 });
     }
 
+    #[cfg(feature = "sqlite")]
     #[test]
     fn the_sql_condition_agrees_with_is_main_role() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();

@@ -66,6 +66,7 @@ pub(crate) async fn commit_user<T: WriteTx>(
 
 /// The value of a future that completes without waiting, as every rule run on SQLite's
 /// synchronous operations does; `None` if it would wait.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code, reason = "only SQLite's operations complete at once"))]
 pub(crate) fn ready<F: Future>(future: F) -> Option<F::Output> {
     let mut future = pin!(future);
     match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {

@@ -1,8 +1,9 @@
 //! `groove-server serve`: open the store, load the demo catalog if it changed, serve until
 //! SIGINT or SIGTERM, then finish the requests in flight.
 
-use crate::cli::{ErrorCodes, Global, LogFormat, ServeArgs, open_store};
+use crate::args::{ErrorCodes, Global, LogFormat, ServeArgs};
 use crate::keys;
+use crate::store::open_store;
 use anyhow::Context as _;
 use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
 use groove_service::{AppState, ServiceConfig};

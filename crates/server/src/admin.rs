@@ -60,11 +60,8 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { file }) => {
-            let stats = import::import_file(store, &file).await?;
-            eprintln!(
-                "imported {} tracks ({} albums, {} artists)",
-                stats.tracks, stats.albums, stats.artists
-            );
+            let summary = import::import_file(store, &file).await?;
+            eprintln!("{summary}");
             Ok(())
         }
     }

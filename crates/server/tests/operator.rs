@@ -4,6 +4,59 @@
 mod common;
 
 use common::*;
+use serde_json::json;
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+/// A catalog line: track `n` of album `album`, credited to artist `artist`.
+fn track_line(n: u32, album: u32, artist: u32) -> String {
+    let artist = json!({"Role": "Main", "Artist": {
+        "Id": format!("music.{artist:08X}-0000-4000-8000-0000000000A1"), "Name": format!("Artist {artist}")}});
+    json!({
+        "Id": format!("music.{n:08X}-0000-4000-8000-0000000000C1"),
+        "Name": format!("Track {n}"),
+        "TrackNumber": n,
+        "Album": {
+            "Id": format!("music.{album:08X}-0000-4000-8000-0000000000B1"),
+            "Name": format!("Album {album}"),
+            "Artists": [artist],
+        },
+        "Artists": [artist],
+    })
+    .to_string()
+}
+
+fn track_id(n: u32) -> String {
+    format!("music.{n:08X}-0000-4000-8000-0000000000C1")
+}
+
+/// Runs the binary with `stdin` on a pipe.
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs an admin command of the server's store with `stdin` on a pipe.
+fn admin_piped(s: &Server, args: &[&str], stdin: &[u8]) -> Output {
+    let mut all: Vec<String> = s.store_args();
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    run(&all.iter().map(String::as_str).collect::<Vec<_>>(), stdin)
+}
+
+async fn lookup_status(s: &Server, token: &str, id: &str) -> u16 {
+    s.client().get_auth(&format!("/1/content/{id}/lookup?source=catalog"), token).await.status
+}
 
 /// Every log line of a request carries the operation's name, in the `request` span.
 async fn log_lines_of_a_request_name_its_endpoint(b: Backend) {
@@ -29,4 +82,54 @@ async fn log_lines_of_a_request_name_its_endpoint(b: Backend) {
     assert_eq!(line["span"]["endpoint"], "collection_add", "{line}");
 }
 
-backend_tests!(log_lines_of_a_request_name_its_endpoint);
+/// `catalog import -` reads standard input; `/dev/stdin` on a pipe is read once, so that
+/// what was checked is what gets imported.
+async fn a_piped_catalog_is_imported(b: Backend) {
+    let s = Server::start(b);
+    let token = s.create_user("piper");
+    let out = admin_piped(&s, &["catalog", "import", "-"], track_line(1, 1, 1).as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("imported 1 track (1 album, 1 artist)"), "{}", stderr(&out));
+    let out = admin_piped(&s, &["catalog", "import", "/dev/stdin"], track_line(2, 1, 1).as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("imported 1 track (1 album, 1 artist)"), "{}", stderr(&out));
+    assert_eq!(lookup_status(&s, &token, &track_id(1)).await, 200);
+    assert_eq!(lookup_status(&s, &token, &track_id(2)).await, 200);
+}
+
+/// The summary counts the file's albums and artists once each, however many batches the
+/// import writes them in (it writes 2,000 tracks a batch).
+async fn an_import_summary_counts_each_album_and_artist_once(b: Backend) {
+    let s = Server::start(b);
+    let lines: Vec<String> = (1..=4500).map(|n| track_line(n, n % 2, 7)).collect();
+    let out = admin_piped(&s, &["catalog", "import", "-"], lines.join("\n").as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("imported 4500 tracks (2 albums, 1 artist)"), "{}", stderr(&out));
+}
+
+/// Every bad line is reported with its number, and the file changes nothing.
+async fn every_bad_line_is_reported_and_nothing_imported(b: Backend) {
+    let s = Server::start(b);
+    let token = s.create_user("careful");
+    let bad_id = track_line(12, 1, 1).replace(&track_id(12), "music.nope");
+    let lines = [track_line(11, 1, 1), "{not json".to_owned(), track_line(13, 1, 1), bad_id, String::new()];
+    let out = admin_piped(&s, &["catalog", "import", "-"], lines.join("\n").as_bytes());
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("standard input:2: not a Track"), "{err}");
+    assert!(err.contains("standard input:4: "), "{err}");
+    assert!(err.contains("a track has an Id that is not music.{GUID}"), "{err}");
+    assert!(err.contains("nothing imported"), "{err}");
+    assert_eq!(lookup_status(&s, &token, &track_id(11)).await, 404);
+
+    let out = admin_piped(&s, &["catalog", "import", "-"], b"\n\n");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nothing imported: standard input has no tracks"), "{}", stderr(&out));
+}
+
+backend_tests!(
+    log_lines_of_a_request_name_its_endpoint,
+    a_piped_catalog_is_imported,
+    an_import_summary_counts_each_album_and_artist_once,
+    every_bad_line_is_reported_and_nothing_imported,
+);

@@ -1,7 +1,8 @@
 //! The command line's arguments. Names of commands, options and environment variables are
 //! part of the interface operators and scripts depend on: keep them.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use groove_service::state::{DEFAULT_MAX_PLAYLIST_TRACKS, DEFAULT_MAX_PLAYLISTS, DEFAULT_MAX_TRACKS};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -82,8 +83,14 @@ pub struct ServeArgs {
     /// Track capacity of each playlist.
     #[arg(long, env = "GROOVE_MAX_PLAYLIST_TRACKS", default_value_t = DEFAULT_MAX_PLAYLIST_TRACKS)]
     pub max_playlist_tracks: u32,
-    /// Do not load the bundled demo catalog at start-up.
-    #[arg(long, env = "GROOVE_NO_DEMO_CATALOG")]
+    /// Do not load the bundled demo catalog at start-up (the variable takes true/false,
+    /// 1/0, yes/no, on/off).
+    #[arg(
+        long,
+        env = "GROOVE_NO_DEMO_CATALOG",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
     pub no_demo_catalog: bool,
     /// Log format.
     #[arg(long, env = "GROOVE_LOG_FORMAT", value_enum, default_value = "text")]

@@ -127,7 +127,23 @@ async fn every_bad_line_is_reported_and_nothing_imported(b: Backend) {
     assert!(stderr(&out).contains("nothing imported: standard input has no tracks"), "{}", stderr(&out));
 }
 
+/// Boolean variables take what shells and container files write: 1/0, yes/no, on/off,
+/// true/false.
+async fn boolean_variables_take_1_yes_and_on(b: Backend) {
+    for value in ["1", "yes", "on", "TRUE"] {
+        let s = Server::start_with_env(b, &[], &[("GROOVE_NO_DEMO_CATALOG", value)]);
+        let token = s.create_user("plain");
+        assert_eq!(lookup_status(&s, &token, GET_LUCKY).await, 404, "GROOVE_NO_DEMO_CATALOG={value}");
+    }
+    for value in ["0", "no", "off", "false"] {
+        let s = Server::start_with_env(b, &[], &[("GROOVE_NO_DEMO_CATALOG", value)]);
+        let token = s.create_user("demo");
+        assert_eq!(lookup_status(&s, &token, GET_LUCKY).await, 200, "GROOVE_NO_DEMO_CATALOG={value}");
+    }
+}
+
 backend_tests!(
+    boolean_variables_take_1_yes_and_on,
     log_lines_of_a_request_name_its_endpoint,
     a_piped_catalog_is_imported,
     an_import_summary_counts_each_album_and_artist_once,

@@ -2,11 +2,15 @@
 //! part of the interface operators and scripts depend on: keep them.
 
 use clap::builder::BoolishValueParser;
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgAction, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use groove_service::state::{DEFAULT_MAX_PLAYLIST_TRACKS, DEFAULT_MAX_PLAYLISTS, DEFAULT_MAX_TRACKS};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// With no command, `groove-server` serves: the options of `serve` are accepted without a
+/// command too, and refused before one ([`Cli::parse_checked`]).
 #[derive(Debug, Parser)]
 #[command(
     name = "groove-server",
@@ -16,18 +20,45 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    #[command(flatten)]
+    pub serve: ServeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Parses the command line, or exits with clap's message. An option of `serve` written
+    /// before a command is refused rather than ignored (`groove-server --listen ADDR serve`
+    /// would otherwise listen on the default address).
+    pub fn parse_checked() -> Cli {
+        let mut command = Cli::command();
+        let matches = command.get_matches_mut();
+        if matches.subcommand().is_some() {
+            let serve_options = ServeArgs::augment_args(clap::Command::new("serve"));
+            for arg in serve_options.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches.value_source(id) == Some(ValueSource::CommandLine) {
+                    let name = arg.get_long().unwrap_or(id);
+                    command
+                        .error(
+                            ErrorKind::ArgumentConflict,
+                            format!("--{name} is an option of serve: write it after the command `serve`"),
+                        )
+                        .exit();
+                }
+            }
+        }
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// Where the data is: every command takes these.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Directory of the embedded database and of the token-signing key.
+    /// Directory of the embedded database and of the token-signing key. `serve` creates it;
+    /// the other commands use an existing one.
     #[arg(long, env = "GROOVE_DATA_DIR", default_value = "groove-data", global = true)]
     pub data_dir: PathBuf,
-    /// Address the server listens on.
-    #[arg(long, env = "GROOVE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
-    pub listen: SocketAddr,
     /// A PostgreSQL database (`postgres://user@host:port/db`) shared by every server process,
     /// instead of the embedded store in the data directory.
     #[arg(long, env = "GROOVE_DATABASE_URL", global = true)]
@@ -69,8 +100,13 @@ pub enum LogFormat {
     Json,
 }
 
+/// The options of `serve`, and of `groove-server` without a command.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Serve options")]
 pub struct ServeArgs {
+    /// Address the server listens on.
+    #[arg(long, env = "GROOVE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
     /// Spelling of error codes.
     #[arg(long, env = "GROOVE_ERROR_CODES", value_enum, default_value = "hyphen")]
     pub error_codes: ErrorCodes,
@@ -107,35 +143,23 @@ pub struct ServeArgs {
     pub oidc_jwks: Option<String>,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        ServeArgs {
-            error_codes: ErrorCodes::Hyphen,
-            max_tracks: DEFAULT_MAX_TRACKS,
-            max_playlists: DEFAULT_MAX_PLAYLISTS,
-            max_playlist_tracks: DEFAULT_MAX_PLAYLIST_TRACKS,
-            no_demo_catalog: false,
-            log_format: LogFormat::Text,
-            oidc_issuer: None,
-            oidc_audience: None,
-            oidc_jwks: None,
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create a user and print its id.
-    Create { name: String },
+    Create {
+        /// The user's name (1 to 256 characters): what `token user` takes.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Print a bearer token for a user, alone on stdout.
     User {
+        /// The name the user was created with (`user create`).
         name: String,
-        /// Lifetime of the token, in seconds.
-        #[arg(long, default_value_t = 86_400)]
+        /// Lifetime of the token, in seconds (at least 1).
+        #[arg(long, default_value_t = 86_400, value_parser = ttl)]
         ttl: u64,
     },
 }
@@ -143,11 +167,27 @@ pub enum TokenCommand {
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
     /// Register an application and print its client id and secret.
-    Create { name: String },
+    Create {
+        /// A name for the application (1 to 256 characters), for its operator.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
     /// Import catalog tracks from a JSON Lines file (one Groove Track object per line).
-    Import { file: PathBuf },
+    Import {
+        /// The JSON Lines file, or `-` for standard input (a pipe works too).
+        file: PathBuf,
+    },
+}
+
+/// A token lifetime: a whole number of seconds, at least one (a token of lifetime 0 would
+/// be expired when printed).
+fn ttl(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("a token must live at least 1 second".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a number of seconds")),
+    }
 }

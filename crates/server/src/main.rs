@@ -9,11 +9,10 @@ mod keys;
 mod serve;
 mod store;
 
-use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = args::Cli::parse_checked();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -31,7 +30,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: args::Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(args::Command::Serve(args::ServeArgs::default())) {
+    match cli.command.unwrap_or(args::Command::Serve(cli.serve)) {
         args::Command::Serve(serve_args) => serve::run(&cli.global, &serve_args).await,
         admin_command => admin::run(&cli.global, admin_command).await,
     }

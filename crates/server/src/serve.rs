@@ -106,9 +106,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let app = groove_service::router(AppState::new(Arc::clone(&store), tokens, oidc, secret, config));
-    let listener = tokio::net::TcpListener::bind(global.listen)
+    let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", global.listen))?;
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %global.data_dir.display(), "serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     // Every request has been answered: leave the database complete for the next start.

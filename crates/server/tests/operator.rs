@@ -142,6 +142,46 @@ async fn boolean_variables_take_1_yes_and_on(b: Backend) {
     }
 }
 
+fn help(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).arg("--help").output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A command's help lists its own options, and says what its arguments are.
+#[test]
+fn each_command_helps_with_its_own_options_and_arguments() {
+    for command in [&["user", "create"][..], &["token", "user"], &["app", "create"], &["catalog", "import"]] {
+        let text = help(command);
+        assert!(!text.contains("--listen"), "{command:?}: {text}");
+        assert!(!text.contains("--max-tracks"), "{command:?}: {text}");
+        assert!(text.contains("--data-dir"), "{command:?}: {text}");
+    }
+    assert!(help(&["user", "create"]).contains("The user's name"));
+    assert!(help(&["token", "user"]).contains("The name the user was created with"));
+    assert!(help(&["app", "create"]).contains("A name for the application"));
+    assert!(help(&["catalog", "import"]).contains("or `-` for standard input"));
+    assert!(help(&["serve"]).contains("--listen"));
+    assert!(help(&[]).contains("--listen"), "the default command's options");
+}
+
+/// A token must live at least a second: `--ttl 0` would print one that is already expired.
+#[test]
+fn a_token_lifetime_of_0_is_refused() {
+    let out = run(&["token", "user", "nobody", "--ttl", "0"], b"");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("a token must live at least 1 second"), "{}", stderr(&out));
+}
+
+/// Serve options go after `serve` (or stand alone): given before another command they are
+/// refused, not ignored.
+#[test]
+fn serve_options_are_refused_before_another_command() {
+    let out = run(&["--listen", "127.0.0.1:0", "user", "create", "x"], b"");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--listen is an option of serve"), "{}", stderr(&out));
+}
+
 backend_tests!(
     boolean_variables_take_1_yes_and_on,
     log_lines_of_a_request_name_its_endpoint,

@@ -196,9 +196,9 @@ impl Server {
     pub fn spawn(&mut self) {
         let mut child = Command::new(BIN)
             .args(self.store_args())
+            .arg("serve")
             .arg("--listen")
             .arg("127.0.0.1:0")
-            .arg("serve")
             .arg("--log-format")
             .arg("json")
             .args(&self.extra_args)

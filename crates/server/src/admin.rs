@@ -1,7 +1,7 @@
 //! The administration commands: users, tokens, applications and the catalog import.
 
 use crate::args::{AppCommand, CatalogCommand, Command, Global, TokenCommand, UserCommand};
-use crate::store::open_store;
+use crate::store::{Opener, open_store};
 use crate::{import, keys};
 use anyhow::bail;
 use base64::Engine as _;
@@ -15,7 +15,7 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
     {
         check_name(name)?;
     }
-    let store = open_store(global).await?;
+    let (store, _) = open_store(global, Opener::Admin).await?;
     let outcome = admin(global, &*store, command).await;
     // Leave the database complete for the next process. This does not happen while a server
     // uses the database (its own checkpoints keep the log short), and is not needed for

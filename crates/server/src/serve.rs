@@ -3,7 +3,7 @@
 
 use crate::args::{ErrorCodes, Global, LogFormat, ServeArgs};
 use crate::keys;
-use crate::store::open_store;
+use crate::store::{Opener, open_store};
 use anyhow::Context as _;
 use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
 use groove_service::{AppState, ServiceConfig};
@@ -77,7 +77,8 @@ async fn shutdown_signal() {
 
 pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
-    let store = open_store(global).await?;
+    // Held until the server stops.
+    let (store, _lock) = open_store(global, Opener::Serve).await?;
     if !args.no_demo_catalog {
         load_demo_catalog(&*store).await?;
     }

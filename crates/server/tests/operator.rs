@@ -142,6 +142,86 @@ async fn boolean_variables_take_1_yes_and_on(b: Backend) {
     }
 }
 
+/// A second `serve` on a data directory that a server uses stops at once, saying why; the
+/// admin commands still work beside the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_one_data_directory_stops_at_once() {
+    let s = Server::start(Backend::Sqlite);
+    let dir = s.data_dir.display().to_string();
+    let mut second = Command::new(BIN)
+        .args(["--data-dir", &dir, "serve", "--listen", "127.0.0.1:0", "--no-demo-catalog"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            second.kill().unwrap();
+            second.wait().unwrap();
+            panic!("a second server started on {dir}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(err.contains("another groove-server already serves from the data directory"), "{err}");
+    assert!(err.contains(&dir), "{err}");
+    let token = s.create_user("beside");
+    assert_eq!(s.client().add(&token, &[GET_LUCKY]).await.status, 200);
+}
+
+/// An admin command does not create a data directory: run in the wrong directory, it would
+/// start a new, empty store. It says where it looked.
+#[test]
+fn an_admin_command_does_not_create_a_data_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nothing-here");
+    let dir_arg = dir.display().to_string();
+    for args in [&["user", "create", "someone"][..], &["token", "user", "someone"], &["app", "create", "a"]] {
+        let mut all = vec!["--data-dir", &dir_arg];
+        all.extend_from_slice(args);
+        let out = run(&all, b"");
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(&format!("no data directory at {dir_arg}")), "{}", stderr(&out));
+        assert!(!dir.exists(), "{args:?} created {dir_arg}");
+    }
+    let out = run(&["--data-dir", &dir_arg, "catalog", "import", "-"], track_line(1, 1, 1).as_bytes());
+    assert!(!out.status.success());
+    assert!(!dir.exists());
+}
+
+/// A data directory the store cannot use: the message names the path and the operating
+/// system's reason, not only SQLite's "unable to open database file".
+#[test]
+fn a_start_up_failure_names_the_path_and_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    // The database's place is taken by a directory.
+    let database = dir.join("groove.sqlite3");
+    std::fs::create_dir_all(&database).unwrap();
+    let dir_arg = dir.display().to_string();
+    for args in [&["serve", "--listen", "127.0.0.1:0"][..], &["user", "create", "someone"]] {
+        let mut all = vec!["--data-dir", &dir_arg];
+        all.extend_from_slice(args);
+        let out = run(&all, b"");
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(err.contains(&database.display().to_string()), "{args:?}: {err}");
+        assert!(err.contains("Is a directory"), "{args:?}: {err}");
+    }
+    // A data directory that is a file.
+    let file = tmp.path().join("file");
+    std::fs::write(&file, b"").unwrap();
+    let out = run(&["--data-dir", &file.display().to_string(), "serve", "--listen", "127.0.0.1:0"], b"");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&format!("{} is not a directory", file.display())), "{}", stderr(&out));
+}
+
 fn help(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).arg("--help").output().unwrap();
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));

@@ -41,7 +41,7 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             if store.find_user(&name).await?.is_none() {
                 bail!("no user named {name:?}; create it with: groove-server user create {name}");
             }
-            let authority = keys::token_authority(&global.data_dir)?;
+            let authority = keys::token_authority(global, store).await?;
             println!("{}", authority.issue(TokenKind::User, &name, ttl)?);
             Ok(())
         }

@@ -82,7 +82,17 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     if !args.no_demo_catalog {
         load_demo_catalog(&*store).await?;
     }
-    let tokens = keys::token_authority(&global.data_dir)?;
+    let tokens = keys::token_authority(global, &*store).await?;
+    if global.database_url.is_some()
+        && std::env::var_os(keys::KEY_ENV).is_none()
+        && global.data_dir.join(keys::KEY_FILE).exists()
+    {
+        tracing::warn!(
+            file = %global.data_dir.join(keys::KEY_FILE).display(),
+            "this key file is not used with a database URL: tokens are signed with the key kept in \
+             the database, or with GROOVE_TOKEN_SIGNING_KEY"
+        );
+    }
     let secret = store.token_secret().await?;
     let config = ServiceConfig {
         error_style: match args.error_codes {

@@ -136,3 +136,15 @@ async fn servers_of_one_database_accept_each_others_tokens_without_a_key() {
     let r = a.client().get_auth("/1/user/music/profile", &again).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// A server that starts on a database whose schema is there logs no PostgreSQL notice
+/// about it (`relation "groove_schema" already exists, skipping`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_on_an_existing_schema_logs_no_notice() {
+    let db = PgDatabase::create();
+    let first = Server::start_shared(&db.url, &[]);
+    let second = Server::start_shared(&db.url, &[]);
+    for line in first.logs().iter().chain(second.logs().iter()) {
+        assert!(!line.contains("already exists"), "{line}");
+    }
+}

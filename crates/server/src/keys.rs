@@ -96,4 +96,3 @@ pub async fn token_authority(global: &Global, store: &dyn Store) -> anyhow::Resu
     };
     Ok(TokenAuthority::new(&key, DEFAULT_ISSUER))
 }
-

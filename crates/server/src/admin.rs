@@ -27,8 +27,8 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
 /// An administration command, on an open store.
 async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::Result<()> {
     match command {
-        // `main` serves it.
-        Command::Serve(_) => Ok(()),
+        // `main` runs them.
+        Command::Serve(_) | Command::Completions { .. } => Ok(()),
         Command::User(UserCommand::Create { name }) => match store.create_user(&name).await {
             Ok(user) => {
                 println!("{}", user.id);

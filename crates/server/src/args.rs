@@ -27,6 +27,11 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Writes the completion script of `shell` to standard output.
+    pub fn print_completions(shell: clap_complete::Shell) {
+        clap_complete::generate(shell, &mut Cli::command(), "groove-server", &mut std::io::stdout());
+    }
+
     /// Parses the command line, or exits with clap's message. An option of `serve` written
     /// before a command is refused rather than ignored (`groove-server --listen ADDR serve`
     /// would otherwise listen on the default address).
@@ -84,6 +89,12 @@ pub enum Command {
     /// Manage the catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print a completion script for a shell, for example:
+    /// `groove-server completions bash > /etc/bash_completion.d/groove-server`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -32,6 +32,10 @@ fn main() -> ExitCode {
 async fn run(cli: args::Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(args::Command::Serve(cli.serve)) {
         args::Command::Serve(serve_args) => serve::run(&cli.global, &serve_args).await,
+        args::Command::Completions { shell } => {
+            args::Cli::print_completions(shell);
+            Ok(())
+        }
         admin_command => admin::run(&cli.global, admin_command).await,
     }
 }

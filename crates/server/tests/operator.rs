@@ -262,6 +262,23 @@ fn serve_options_are_refused_before_another_command() {
     assert!(stderr(&out).contains("--listen is an option of serve"), "{}", stderr(&out));
 }
 
+/// `completions SHELL` prints a script that knows the commands, without a data directory.
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("none");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["--data-dir", &dir.display().to_string(), "completions", shell], b"");
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["groove", "catalog", "import", "data-dir", "listen"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    assert!(!dir.exists());
+    assert!(!run(&["completions", "tcsh"], b"").status.success());
+}
+
 backend_tests!(
     boolean_variables_take_1_yes_and_on,
     log_lines_of_a_request_name_its_endpoint,

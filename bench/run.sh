@@ -178,7 +178,7 @@ fi
 
 # --- data sets -----------------------------------------------------------------------------
 # Where the data live: the SQLite database of each data directory, or one PostgreSQL
-# database created for the run (the data directory then holds the token-signing key).
+# database created for the run (which keeps the token-signing key too).
 STORE_ARGS=()
 BACKEND=SQLite
 if [ -n "$PG_URL" ]; then

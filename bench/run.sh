@@ -141,8 +141,8 @@ start_server() { # NAME DATA_DIR [serve options...]
     local name=$1 dir=$2
     shift 2
     SERVER_PORT=$(free_port 18080)
-    "$BIN/groove-server" --data-dir "$dir" "${STORE_ARGS[@]}" --listen "127.0.0.1:$SERVER_PORT" \
-        serve --no-demo-catalog "$@" \
+    "$BIN/groove-server" --data-dir "$dir" "${STORE_ARGS[@]}" \
+        serve --listen "127.0.0.1:$SERVER_PORT" --no-demo-catalog "$@" \
         >>"$RUN/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -178,7 +178,7 @@ fi
 
 # --- data sets -----------------------------------------------------------------------------
 # Where the data live: the SQLite database of each data directory, or one PostgreSQL
-# database created for the run (the data directory then holds the token-signing key).
+# database created for the run (which keeps the token-signing key too).
 STORE_ARGS=()
 BACKEND=SQLite
 if [ -n "$PG_URL" ]; then
@@ -240,8 +240,8 @@ fi
 STARTUP_PORT=$(free_port 18700)
 log "start-up time, $STARTUP_LABEL ($STARTUP_RUNS runs)"
 "$BIN/groove-startup" --addr "127.0.0.1:$STARTUP_PORT" --runs "$STARTUP_RUNS" --log "$RUN/startup.log" -- \
-    "$BIN/groove-server" --data-dir "$STARTUP_DIR" "${STORE_ARGS[@]}" --listen "127.0.0.1:$STARTUP_PORT" \
-    serve --no-demo-catalog |
+    "$BIN/groove-server" --data-dir "$STARTUP_DIR" "${STORE_ARGS[@]}" \
+    serve --listen "127.0.0.1:$STARTUP_PORT" --no-demo-catalog |
     sed "s/^{/{\"dataset\":\"$STARTUP_LABEL\",/" >>"$STARTUP"
 
 # --- workloads -----------------------------------------------------------------------------

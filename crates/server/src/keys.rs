@@ -1,9 +1,15 @@
-//! The token-signing key: `GROOVE_TOKEN_SIGNING_KEY` (hex, at least 32 bytes) if set,
-//! otherwise `token-signing.key` in the data directory, created on first use with mode
-//! 0600. Every server process that must accept the same tokens needs the same key.
+//! The token-signing key: `GROOVE_TOKEN_SIGNING_KEY` (hex, at least 32 bytes) if set;
+//! otherwise, with PostgreSQL, a key derived from the server-wide secret in the database,
+//! and with the embedded store `token-signing.key` in the data directory, created on first
+//! use with mode 0600. Every server process that must accept the same tokens needs the
+//! same key: those of one database have it without being told.
 
+use crate::args::Global;
 use anyhow::{Context as _, bail};
 use groove_service::auth::{DEFAULT_ISSUER, TokenAuthority};
+use groove_store::Store;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -69,6 +75,24 @@ fn create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-pub fn token_authority(data_dir: &Path) -> anyhow::Result<TokenAuthority> {
-    Ok(TokenAuthority::new(&signing_key(data_dir)?, DEFAULT_ISSUER))
+/// What the key of a PostgreSQL deployment is derived from, with the database's server-wide
+/// secret: one purpose, one label.
+const DERIVATION_LABEL: &[u8] = b"groove-server token-signing key";
+
+/// The key that signs and checks the server's own tokens:
+/// - `GROOVE_TOKEN_SIGNING_KEY`, when it is set;
+/// - with PostgreSQL, a key derived from the server-wide secret kept in the database
+///   ([`Store::token_secret`], created once by whichever process comes first), so that every
+///   process of one database signs alike without being told a key;
+/// - with the embedded store, `token-signing.key` in the data directory.
+pub async fn token_authority(global: &Global, store: &dyn Store) -> anyhow::Result<TokenAuthority> {
+    let key = if std::env::var_os(KEY_ENV).is_some() || global.database_url.is_none() {
+        signing_key(&global.data_dir)?
+    } else {
+        let secret = store.token_secret().await.context("cannot read the server-wide secret")?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret).context("cannot derive the key")?;
+        mac.update(DERIVATION_LABEL);
+        mac.finalize().into_bytes().to_vec()
+    };
+    Ok(TokenAuthority::new(&key, DEFAULT_ISSUER))
 }

@@ -2,15 +2,17 @@
 //!
 //! With no arguments it serves on 127.0.0.1:8080 with its data in `./groove-data`.
 
-mod cli;
+mod admin;
+mod args;
+mod import;
 mod keys;
 mod serve;
+mod store;
 
-use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = args::Cli::parse_checked();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -18,11 +20,22 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("groove-server: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn run(cli: args::Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(args::Command::Serve(cli.serve)) {
+        args::Command::Serve(serve_args) => serve::run(&cli.global, &serve_args).await,
+        args::Command::Completions { shell } => {
+            args::Cli::print_completions(shell);
+            Ok(())
+        }
+        admin_command => admin::run(&cli.global, admin_command).await,
     }
 }

@@ -1,8 +1,9 @@
 //! `groove-server serve`: open the store, load the demo catalog if it changed, serve until
 //! SIGINT or SIGTERM, then finish the requests in flight.
 
-use crate::cli::{ErrorCodes, Global, LogFormat, ServeArgs, open_store};
+use crate::args::{ErrorCodes, Global, LogFormat, ServeArgs};
 use crate::keys;
+use crate::store::{Opener, open_store};
 use anyhow::Context as _;
 use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
 use groove_service::{AppState, ServiceConfig};
@@ -76,11 +77,22 @@ async fn shutdown_signal() {
 
 pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
-    let store = open_store(global).await?;
+    // Held until the server stops.
+    let (store, _lock) = open_store(global, Opener::Serve).await?;
     if !args.no_demo_catalog {
         load_demo_catalog(&*store).await?;
     }
-    let tokens = keys::token_authority(&global.data_dir)?;
+    let tokens = keys::token_authority(global, &*store).await?;
+    if global.database_url.is_some()
+        && std::env::var_os(keys::KEY_ENV).is_none()
+        && global.data_dir.join(keys::KEY_FILE).exists()
+    {
+        tracing::warn!(
+            file = %global.data_dir.join(keys::KEY_FILE).display(),
+            "this key file is not used with a database URL: tokens are signed with the key kept in \
+             the database, or with GROOVE_TOKEN_SIGNING_KEY"
+        );
+    }
     let secret = store.token_secret().await?;
     let config = ServiceConfig {
         error_style: match args.error_codes {
@@ -105,9 +117,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let app = groove_service::router(AppState::new(Arc::clone(&store), tokens, oidc, secret, config));
-    let listener = tokio::net::TcpListener::bind(global.listen)
+    let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", global.listen))?;
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %global.data_dir.display(), "serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     // Every request has been answered: leave the database complete for the next start.

@@ -140,7 +140,10 @@ async fn user_tokens_missing_invalid_expired_or_of_the_wrong_kind(backend: Backe
         assert_eq!((r.status, r.error_code().as_str()), (401, "INVALID-AUTHORIZATION-HEADER"), "{bad}");
     }
 
-    let expired = server.admin(&["token", "user", "alice", "--ttl", "0"]);
+    // Tokens live whole seconds from the second they are made in: a token of one second has
+    // expired a second after it was printed.
+    let expired = server.admin(&["token", "user", "alice", "--ttl", "1"]);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let r = c.send(c.post(ADD).bearer_auth(expired.trim()).body(body.clone())).await;
     assert_eq!((r.status, r.error_code().as_str()), (401, "AUTHORIZATION-TOKEN-EXPIRED"));
 

@@ -119,3 +119,32 @@ async fn concurrent_writes_through_both_servers_keep_the_invariants() {
     assert!(clients[0].all_track_ids(&token).await.is_empty());
     assert_eq!(profile_tracks(&clients[1], &token).await, 0);
 }
+
+/// Without a key given, the servers of one database sign tokens with the key the database
+/// keeps: a token that one server's admin command printed is accepted by another server,
+/// whatever their data directories.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_of_one_database_accept_each_others_tokens_without_a_key() {
+    let db = PgDatabase::create();
+    let a = Server::start_shared(&db.url, &[]);
+    let b = Server::start_shared(&db.url, &[]);
+    assert_ne!(a.data_dir, b.data_dir);
+    let token = a.create_user("traveller");
+    let r = b.client().add(&token, &[GET_LUCKY]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let again = b.user_token("traveller");
+    let r = a.client().get_auth("/1/user/music/profile", &again).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// A server that starts on a database whose schema is there logs no PostgreSQL notice
+/// about it (`relation "groove_schema" already exists, skipping`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_on_an_existing_schema_logs_no_notice() {
+    let db = PgDatabase::create();
+    let first = Server::start_shared(&db.url, &[]);
+    let second = Server::start_shared(&db.url, &[]);
+    for line in first.logs().iter().chain(second.logs().iter()) {
+        assert!(!line.contains("already exists"), "{line}");
+    }
+}

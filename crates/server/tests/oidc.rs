@@ -109,7 +109,7 @@ fn a_provider_needs_issuer_audience_and_keys() {
     let out = std::process::Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["--listen", "127.0.0.1:0", "serve", "--oidc-issuer", ISSUER, "--oidc-audience", "a"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--oidc-issuer", ISSUER, "--oidc-audience", "a"])
         .args(["--oidc-jwks", "/nonexistent/jwks.json"])
         .output()
         .unwrap();

@@ -36,7 +36,9 @@ async fn sdk_setting_gives_the_sdk_enum_names(backend: Backend) {
     let forged = format!("{}x", &token[..token.len() - 1]);
     let r = c.send(c.post(ADD).bearer_auth(&forged).body(body.clone())).await;
     assert_eq!((r.status, r.error_code().as_str()), (401, "INVALID_AUTHORIZATION_HEADER"));
-    let expired = server.admin(&["token", "user", "alice", "--ttl", "0"]);
+    // A token of one second has expired a second after it was printed.
+    let expired = server.admin(&["token", "user", "alice", "--ttl", "1"]);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let r = c.send(c.post(ADD).bearer_auth(expired.trim()).body(body)).await;
     assert_eq!((r.status, r.error_code().as_str()), (401, "AUTHORIZATION_TOKEN_EXPIRED"));
 }

@@ -21,6 +21,7 @@ use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tracing::Instrument as _;
 
 /// The whole service, ready to serve.
 pub fn router(state: AppState) -> Router {
@@ -90,7 +91,9 @@ fn route_error(e: RouteError) -> ApiError {
     }
 }
 
-/// Every Groove path.
+/// Every Groove path, in a span named `request` whose `endpoint` field is
+/// [`Endpoint::name`] once the path is known, so that every log line of a request says which
+/// operation it served.
 async fn dispatch(
     State(state): State<AppState>,
     method: Method,
@@ -98,9 +101,16 @@ async fn dispatch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let span = tracing::info_span!("request", endpoint = tracing::field::Empty);
+    let response = answer(&state, method, &uri, &headers, body).instrument(span.clone()).await;
+    span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
+    response
+}
+
+async fn answer(state: &AppState, method: Method, uri: &Uri, headers: &HeaderMap, body: Body) -> Response {
     let query = Query::parse(uri.query());
     let style = state.config.error_style;
-    let asked = match reply::response_format(&query, &headers) {
+    let asked = match reply::response_format(&query, headers) {
         Ok(f) => f,
         Err(e) => {
             let ctx = Ctx { format: Format::Json, style, root: "ErrorResponse", body_decides: false };
@@ -111,7 +121,7 @@ async fn dispatch(
     // Until the body is read, its `Content-Type` tells its format.
     let format = match asked {
         Some(f) => f,
-        None if body_decides && reply::content_type_is_xml(&headers) == Some(true) => Format::Xml,
+        None if body_decides && reply::content_type_is_xml(headers) == Some(true) => Format::Xml,
         None => Format::Json,
     };
     let method = match method {
@@ -124,11 +134,14 @@ async fn dispatch(
         None => Err(RouteError::UnknownPath),
     };
     let endpoint = match parsed {
-        Ok(e) => e,
+        Ok(e) => {
+            tracing::Span::current().record("endpoint", e.name());
+            e
+        }
         Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse", body_decides }),
     };
     let mut ctx = Ctx { format, style, root: endpoint.response_root(), body_decides };
-    match handle(&state, &endpoint, &mut ctx, &query, &headers, body).await {
+    match handle(state, &endpoint, &mut ctx, &query, headers, body).await {
         Ok(response) => response,
         Err(e) => e.render(&ctx),
     }

@@ -6,6 +6,8 @@
 //! - [`culture`]: the `language` and `country` parameters;
 //! - [`reply`]: content negotiation, and rendering of responses and errors;
 //! - [`handlers`]: one module per group of operations;
+//! - [`paging`]: paging parameters and continuation tokens, shared by every list;
+//! - [`writes`]: the documented limits and the state token the write handlers share;
 //! - [`views`]: how catalog records look in responses.
 
 pub mod app;
@@ -15,9 +17,11 @@ pub mod continuation;
 pub mod culture;
 pub mod handlers;
 pub mod oidc;
+pub mod paging;
 pub mod reply;
 pub mod state;
 pub mod views;
+pub mod writes;
 
 pub use app::router;
 pub use state::{AppState, ServiceConfig};

@@ -9,16 +9,23 @@ use groove_wire::{ErrorCode, ErrorStyle};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// Track capacity of a collection by default (`user-profile` example: 50,000).
+pub const DEFAULT_MAX_TRACKS: u32 = 50_000;
+/// Playlist capacity of a collection by default (`user-profile` example: 100).
+pub const DEFAULT_MAX_PLAYLISTS: u32 = 100;
+/// Track capacity of one playlist by default (the original service allowed 1,000).
+pub const DEFAULT_MAX_PLAYLIST_TRACKS: u32 = 1000;
+
 /// Settings of the service (the binary maps its command line onto this).
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {
     /// How error codes are spelled (`COLLECTION-INVALID-ID` or `COLLECTION_INVALID_ID`).
     pub error_style: ErrorStyle,
-    /// Track capacity of a collection (`user-profile` example: 50,000).
+    /// Track capacity of a collection ([`DEFAULT_MAX_TRACKS`]).
     pub max_tracks: u32,
-    /// Playlist capacity of a collection (`user-profile` example: 100).
+    /// Playlist capacity of a collection ([`DEFAULT_MAX_PLAYLISTS`]).
     pub max_playlists: u32,
-    /// Track capacity of one playlist (the original service allowed 1,000).
+    /// Track capacity of one playlist ([`DEFAULT_MAX_PLAYLIST_TRACKS`]).
     pub max_playlist_tracks: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
@@ -28,9 +35,9 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             error_style: ErrorStyle::Hyphen,
-            max_tracks: 50_000,
-            max_playlists: 100,
-            max_playlist_tracks: 1000,
+            max_tracks: DEFAULT_MAX_TRACKS,
+            max_playlists: DEFAULT_MAX_PLAYLISTS,
+            max_playlist_tracks: DEFAULT_MAX_PLAYLIST_TRACKS,
             max_body_bytes: 1024 * 1024,
         }
     }

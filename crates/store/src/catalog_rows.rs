@@ -100,7 +100,7 @@ impl CatalogRows {
         let mut out = Vec::with_capacity(credits.len());
         for credit in credits {
             let artist = &credit.artist;
-            let id = parse_id(owner, "artist", artist.content.id.as_deref())?;
+            let id = parse_id(owner, Some("an artist"), artist.content.id.as_deref())?;
             let name = required(owner, "artist Name", artist.content.name.as_deref())?;
             let mut doc = Artist { albums: None, top_tracks: None, ..artist.clone() };
             doc.content.id = Some(id.to_string());
@@ -125,11 +125,11 @@ impl CatalogRows {
         artist_index: &mut HashMap<[u8; 16], usize>,
         album_index: &mut HashMap<[u8; 16], usize>,
     ) -> StoreResult<TrackRow> {
-        let id = parse_id("a track", "track", track.content.id.as_deref())?;
+        let id = parse_id("a track", None, track.content.id.as_deref())?;
         let owner = format!("track {id}");
         let name = required(&owner, "Name", track.content.name.as_deref())?;
         let album = track.album.as_deref().ok_or_else(|| invalid(&owner, "has no Album"))?;
-        let album_id = parse_id(&owner, "album", album.content.id.as_deref())?;
+        let album_id = parse_id(&owner, Some("an album"), album.content.id.as_deref())?;
         let album_name = required(&owner, "Album Name", album.content.name.as_deref())?;
 
         let album_artists =
@@ -238,10 +238,14 @@ fn required<'a>(owner: &str, what: &str, value: Option<&'a str>) -> StoreResult<
     value.filter(|v| !v.trim().is_empty()).ok_or_else(|| invalid(owner, &format!("has no {what}")))
 }
 
-fn parse_id(owner: &str, what: &str, id: Option<&str>) -> StoreResult<CatalogId> {
-    let id = id.ok_or_else(|| invalid(owner, &format!("has an {what} without Id")))?;
-    CatalogId::parse(id)
-        .ok_or_else(|| invalid(owner, &format!("has an {what} Id that is not music.{{GUID}}: {id:?}")))
+/// The catalog ID of `what` (`"an artist"`, `"an album"`, or `None` for the owner itself).
+fn parse_id(owner: &str, what: Option<&str>, id: Option<&str>) -> StoreResult<CatalogId> {
+    let (missing, bad) = match what {
+        Some(what) => (format!("has {what} without Id"), format!("has {what} whose Id")),
+        None => ("has no Id".to_owned(), "has an Id that".to_owned()),
+    };
+    let id = id.ok_or_else(|| invalid(owner, &missing))?;
+    CatalogId::parse(id).ok_or_else(|| invalid(owner, &format!("{bad} is not music.{{GUID}}: {id:?}")))
 }
 
 /// The folded name of the first main artist (or of the first artist).

@@ -12,8 +12,9 @@
 //! 4. a token for each user, from `groove-server token user` (`--server-bin`), one a line
 //!    in `--tokens-file`.
 //!
-//! With `--database-url postgres://...` the data go to that PostgreSQL database (the data
-//! directory then holds only the token-signing key), as with `groove-server --database-url`.
+//! With `--database-url postgres://...` the data go to that PostgreSQL database (the
+//! token-signing key too, unless `GROOVE_TOKEN_SIGNING_KEY` gives one), as with
+//! `groove-server --database-url`.
 //!
 //! Run again on the same directory with another `--user-prefix` to add a group of users.
 //! `--tokens-only` issues fresh tokens for existing users and changes nothing else.

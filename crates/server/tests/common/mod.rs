@@ -129,6 +129,8 @@ pub struct Server {
     /// A database shared with other servers, owned by the test.
     shared_url: Option<String>,
     env: Vec<(String, String)>,
+    /// Every line the process wrote to stderr, in order.
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -146,6 +148,7 @@ impl Server {
             extra_args: Vec::new(),
             shared_url: Some(database_url.to_owned()),
             env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            logs: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -157,6 +160,12 @@ impl Server {
 
     /// A server with extra `serve` options, in a fresh data directory (and database).
     pub fn start_with(backend: Backend, extra: &[&str]) -> Server {
+        Self::start_with_env(backend, extra, &[])
+    }
+
+    /// [`Server::start_with`], with environment variables for the process and its admin
+    /// commands (`RUST_LOG` among them replaces the default `info`).
+    pub fn start_with_env(backend: Backend, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let tmp = tempfile::tempdir().unwrap();
         let mut s = Server {
             addr: "127.0.0.1:0".parse().unwrap(),
@@ -167,7 +176,8 @@ impl Server {
             _tmp: Some(tmp),
             extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
             shared_url: None,
-            env: Vec::new(),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            logs: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -186,9 +196,9 @@ impl Server {
     pub fn spawn(&mut self) {
         let mut child = Command::new(BIN)
             .args(self.store_args())
+            .arg("serve")
             .arg("--listen")
             .arg("127.0.0.1:0")
-            .arg("serve")
             .arg("--log-format")
             .arg("json")
             .args(&self.extra_args)
@@ -200,9 +210,11 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let logs = std::sync::Arc::clone(&self.logs);
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                logs.lock().unwrap().push(line.clone());
                 if !sent
                     && let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
                     && v["fields"]["message"] == "serving"
@@ -231,6 +243,11 @@ impl Server {
             std::thread::sleep(Duration::from_millis(10));
         }
         panic!("the server never became healthy");
+    }
+
+    /// The lines the process has written to stderr so far (JSON log lines).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
     }
 
     pub fn url(&self, path: &str) -> String {

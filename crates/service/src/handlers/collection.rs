@@ -1,47 +1,22 @@
 //! The user's track collection: add, delete and browse.
 
-use crate::continuation::Continuation;
+use crate::paging::{next_token, page_error, page_request};
 use crate::reply::{ApiError, Ctx, render, request_is_xml};
 use crate::state::AppState;
 use crate::views;
+use crate::writes::{MAX_IDS_PER_CALL, parse_state_token};
 use axum::response::Response;
-use groove_store::{
-    AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, PageRequest, SortKey, SortOrder, StoreError, User,
-    UserId,
-};
+use groove_store::{AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, SortOrder, User};
 use groove_wire::ErrorCode;
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, echo_input_id};
 use groove_wire::model::{
-    ContentResponse, OrderBy, PaginatedList, TrackActionRequest, TrackActionResponse, TrackActionResult,
+    ContentResponse, PaginatedList, TrackActionRequest, TrackActionResponse, TrackActionResult,
 };
 use groove_wire::query::Query;
 use http::{HeaderMap, StatusCode};
 
-/// Most IDs one add or delete call may carry (`uri-add-track-collection.md`).
-pub const MAX_IDS_PER_CALL: usize = 100;
-/// Largest page of a browse (`uri-browse-user-collection-playlist.md`).
-pub const MAX_ITEMS: u32 = 25;
-
 /// The item error of an add whose input is not a catalog track (`uri-add-track-collection.md`).
 const ADD_INVALID_ID_MESSAGE: &str = "Collection ErrorCode=ArgumentInvalid, Details=ContentId";
-
-/// `CollectionState.Token` as sent to clients.
-pub fn state_token(version: u64) -> String {
-    version.to_string()
-}
-
-pub fn parse_state_token(token: Option<&str>) -> Result<Option<u64>, ApiError> {
-    token
-        .map(|t| {
-            t.trim().parse::<u64>().map_err(|_| {
-                ApiError::with(
-                    ErrorCode::InvalidInputParameter,
-                    "CollectionStateToken is not a token of this server",
-                )
-            })
-        })
-        .transpose()
-}
 
 /// Reads a TrackActionRequest in JSON or XML and checks the documented limits.
 fn track_ids(headers: &HeaderMap, body: &[u8]) -> Result<(Vec<String>, Option<u64>), ApiError> {
@@ -156,130 +131,6 @@ pub async fn delete(
         })
         .collect();
     Ok(track_action_response(ctx, results))
-}
-
-/// The stores' order for an `orderBy` value, if it orders anything in a collection.
-pub fn sort_order(order: OrderBy) -> Option<SortOrder> {
-    Some(match order {
-        OrderBy::TrackTitle => SortOrder::TrackTitle,
-        OrderBy::AlbumTitle => SortOrder::AlbumTitle,
-        OrderBy::ArtistName => SortOrder::ArtistName,
-        OrderBy::GenreName => SortOrder::GenreName,
-        OrderBy::ReleaseDate => SortOrder::ReleaseDate,
-        OrderBy::CollectionDate => SortOrder::CollectionDate,
-        OrderBy::TrackNumber => SortOrder::TrackNumber,
-        OrderBy::AllTimePlayCount | OrderBy::MostPopular => return None,
-    })
-}
-
-pub fn order_name(order: SortOrder) -> &'static str {
-    match order {
-        SortOrder::TrackTitle => "TrackTitle",
-        SortOrder::AlbumTitle => "AlbumTitle",
-        SortOrder::ArtistName => "ArtistName",
-        SortOrder::GenreName => "GenreName",
-        SortOrder::ReleaseDate => "ReleaseDate",
-        SortOrder::CollectionDate => "CollectionDate",
-        SortOrder::TrackNumber => "TrackNumber",
-    }
-}
-
-/// The documented paging parameters: `maxItems` (1 to 25, default 25) and `page`.
-pub fn paging(query: &Query) -> Result<(u32, u64), ApiError> {
-    let max_items = match query.get("maxitems") {
-        None => MAX_ITEMS,
-        Some(v) => {
-            let n: i64 = v.trim().parse().map_err(|_| {
-                ApiError::with(ErrorCode::InvalidInputParameter, "Parameter maxItems must be an integer")
-            })?;
-            if n > i64::from(MAX_ITEMS) {
-                return Err(ApiError::with(
-                    ErrorCode::InvalidInputParameter,
-                    "Parameter maxItems must have a value of at most 25",
-                ));
-            }
-            u32::try_from(n).ok().filter(|n| *n >= 1).ok_or_else(|| {
-                ApiError::with(
-                    ErrorCode::InvalidInputParameter,
-                    "Parameter maxItems must have a value of at least 1",
-                )
-            })?
-        }
-    };
-    let page = match query.get("page") {
-        None => 0,
-        Some(v) => v.trim().parse::<u32>().map_err(|_| {
-            ApiError::with(ErrorCode::InvalidInputParameter, "Parameter page must be a non-negative integer")
-        })?,
-    };
-    Ok((max_items, u64::from(page) * u64::from(max_items)))
-}
-
-pub fn invalid_continuation() -> ApiError {
-    ApiError::new(ErrorCode::ContinuationTokenInvalidError)
-}
-
-pub fn incompatible_order() -> ApiError {
-    ApiError::with(ErrorCode::IncompatibleInputParameters, "Invalid ordering for this content")
-}
-
-/// A page request from `orderBy`, `maxItems` and `page`, or from a continuation token that
-/// this server issued to `user` for `list` (the other parameters are then ignored, as
-/// `json-paginatedlist.md` has the client remove them).
-pub fn page_request(
-    state: &AppState,
-    query: &Query,
-    user: Option<UserId>,
-    list: &str,
-    orders: &[SortOrder],
-) -> Result<PageRequest, ApiError> {
-    if let Some(token) = query.get("continuationtoken") {
-        let c = state.sealer.open(token).ok_or_else(invalid_continuation)?;
-        if c.user != user || c.list != list || c.page_size == 0 || c.page_size > MAX_ITEMS {
-            return Err(invalid_continuation());
-        }
-        let order = OrderBy::parse(&c.order)
-            .and_then(sort_order)
-            .filter(|o| orders.contains(o))
-            .ok_or_else(invalid_continuation)?;
-        return Ok(PageRequest { order, limit: c.page_size, after: Some(c.after), skip: 0 });
-    }
-    let order = match query.get("orderby") {
-        None => orders[0],
-        Some(v) => OrderBy::parse(v)
-            .and_then(sort_order)
-            .filter(|o| orders.contains(o))
-            .ok_or_else(incompatible_order)?,
-    };
-    let (limit, skip) = paging(query)?;
-    Ok(PageRequest { order, limit, after: None, skip })
-}
-
-/// The continuation token of a page, if more items follow.
-pub fn next_token(
-    state: &AppState,
-    user: Option<UserId>,
-    list: &str,
-    request: &PageRequest,
-    next: Option<SortKey>,
-) -> Option<String> {
-    next.map(|after| {
-        state.sealer.seal(&Continuation {
-            user,
-            list: list.to_owned(),
-            order: order_name(request.order).to_owned(),
-            page_size: request.limit,
-            after,
-        })
-    })
-}
-
-/// A store error of a page request: a position that does not fit the list came from a token.
-pub fn page_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Invalid(_) => invalid_continuation(),
-        other => ApiError::from(other),
-    }
 }
 
 fn list<T>(items: Vec<T>, continuation_token: Option<String>) -> PaginatedList<T> {

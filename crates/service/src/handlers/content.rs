@@ -3,7 +3,7 @@
 //! (`uri-browse-sub-items.md`), which is a lookup of the parent with one extra, paged.
 
 use crate::caller::Caller;
-use crate::handlers::collection::{invalid_continuation, next_token, page_error, page_request};
+use crate::paging::{invalid_continuation, next_token, page_error, page_request};
 use crate::reply::{ApiError, Ctx, render};
 use crate::state::AppState;
 use crate::views::{self, CatalogStyle};

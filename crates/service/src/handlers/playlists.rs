@@ -1,12 +1,11 @@
 //! Playlists: create (`uri-create-playlist.md`), update (`uri-update-playlist.md`), delete
 //! (`uri-delete-playlist.md`), and browse (`uri-browse-user-collection-playlist.md`).
 
-use crate::handlers::collection::{
-    MAX_IDS_PER_CALL, next_token, page_error, page_request, parse_state_token,
-};
+use crate::paging::{next_token, page_error, page_request};
 use crate::reply::{ApiError, Ctx, render, request_is_xml};
 use crate::state::{AppState, store_error};
 use crate::views;
+use crate::writes::{MAX_IDS_PER_CALL, parse_state_token};
 use axum::response::Response;
 use groove_store::{
     ChangeOutcome, ItemRef, PlaylistWrite, SortOrder, StoreError, TrackChange, TrackEdits, User,

@@ -1,8 +1,8 @@
 //! `GET /1/user/{namespace}/profile` (`uri-access-user-profile.md`).
 
-use crate::handlers::collection::state_token;
 use crate::reply::{ApiError, Ctx, render};
 use crate::state::AppState;
+use crate::writes::state_token;
 use axum::response::Response;
 use groove_store::User;
 use groove_wire::model::{CollectionState, UserProfileResponse};

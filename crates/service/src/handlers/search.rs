@@ -7,8 +7,8 @@
 
 use crate::caller::Caller;
 use crate::continuation::Continuation;
-use crate::handlers::collection::{MAX_ITEMS, invalid_continuation, page_error, paging};
 use crate::handlers::content::{Sources, sources};
+use crate::paging::{MAX_ITEMS, invalid_continuation, page_error, paging};
 use crate::reply::{ApiError, Ctx, render};
 use crate::state::AppState;
 use crate::views::{self, CatalogStyle};

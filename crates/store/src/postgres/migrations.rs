@@ -23,8 +23,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// The lock row and the record of applied migrations, created by whichever process comes
-/// first. Both statements are idempotent.
+/// first. Both statements are idempotent. `IF NOT EXISTS` on a table that exists raises a
+/// notice, which the client logs at every start: notices are not sent while it runs.
 const BOOTSTRAP: &str = "
+    SET client_min_messages = warning;
     CREATE TABLE IF NOT EXISTS groove_schema (
         id      INT PRIMARY KEY,
         version BIGINT NOT NULL
@@ -35,6 +37,7 @@ const BOOTSTRAP: &str = "
         applied_at BIGINT NOT NULL
     );
     INSERT INTO groove_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+    RESET client_min_messages;
 ";
 
 /// How often creating the lock row is tried when concurrent creators collide.

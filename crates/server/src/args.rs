@@ -1,0 +1,204 @@
+//! The command line's arguments. Names of commands, options and environment variables are
+//! part of the interface operators and scripts depend on: keep them.
+
+use clap::builder::BoolishValueParser;
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgAction, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
+use groove_service::state::{DEFAULT_MAX_PLAYLIST_TRACKS, DEFAULT_MAX_PLAYLISTS, DEFAULT_MAX_TRACKS};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// With no command, `groove-server` serves: the options of `serve` are accepted without a
+/// command too, and refused before one ([`Cli::parse_checked`]).
+#[derive(Debug, Parser)]
+#[command(
+    name = "groove-server",
+    version,
+    about = "A server of the Groove Music REST API for a music collection"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Writes the completion script of `shell` to standard output.
+    pub fn print_completions(shell: clap_complete::Shell) {
+        clap_complete::generate(shell, &mut Cli::command(), "groove-server", &mut std::io::stdout());
+    }
+
+    /// Parses the command line, or exits with clap's message. An option of `serve` written
+    /// before a command is refused rather than ignored (`groove-server --listen ADDR serve`
+    /// would otherwise listen on the default address).
+    pub fn parse_checked() -> Cli {
+        let mut command = Cli::command();
+        let matches = command.get_matches_mut();
+        if matches.subcommand().is_some() {
+            let serve_options = ServeArgs::augment_args(clap::Command::new("serve"));
+            for arg in serve_options.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches.value_source(id) == Some(ValueSource::CommandLine) {
+                    let name = arg.get_long().unwrap_or(id);
+                    command
+                        .error(
+                            ErrorKind::ArgumentConflict,
+                            format!("--{name} is an option of serve: write it after the command `serve`"),
+                        )
+                        .exit();
+                }
+            }
+        }
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// Where the data is: every command takes these.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Directory of the embedded database and of the token-signing key. `serve` creates it;
+    /// the other commands use an existing one.
+    #[arg(long, env = "GROOVE_DATA_DIR", default_value = "groove-data", global = true)]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user@host:port/db`) shared by every server process,
+    /// instead of the embedded store in the data directory.
+    #[arg(long, env = "GROOVE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Most connections this process opens to PostgreSQL.
+    #[arg(long, env = "GROOVE_DATABASE_POOL_SIZE", default_value_t = 16, global = true)]
+    pub database_pool_size: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage applications (developer credentials for the token endpoint).
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Manage the catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Print a completion script for a shell, for example:
+    /// `groove-server completions bash > /etc/bash_completion.d/groove-server`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ErrorCodes {
+    /// `COLLECTION-INVALID-ID`, as in the documentation's examples.
+    Hyphen,
+    /// `COLLECTION_INVALID_ID`, as in the error table and the .NET SDK.
+    Underscore,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The options of `serve`, and of `groove-server` without a command.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Serve options")]
+pub struct ServeArgs {
+    /// Address the server listens on.
+    #[arg(long, env = "GROOVE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Spelling of error codes.
+    #[arg(long, env = "GROOVE_ERROR_CODES", value_enum, default_value = "hyphen")]
+    pub error_codes: ErrorCodes,
+    /// Track capacity of each collection.
+    #[arg(long, env = "GROOVE_MAX_TRACKS", default_value_t = DEFAULT_MAX_TRACKS)]
+    pub max_tracks: u32,
+    /// Playlist capacity of each collection.
+    #[arg(long, env = "GROOVE_MAX_PLAYLISTS", default_value_t = DEFAULT_MAX_PLAYLISTS)]
+    pub max_playlists: u32,
+    /// Track capacity of each playlist.
+    #[arg(long, env = "GROOVE_MAX_PLAYLIST_TRACKS", default_value_t = DEFAULT_MAX_PLAYLIST_TRACKS)]
+    pub max_playlist_tracks: u32,
+    /// Do not load the bundled demo catalog at start-up (the variable takes true/false,
+    /// 1/0, yes/no, on/off).
+    #[arg(
+        long,
+        env = "GROOVE_NO_DEMO_CATALOG",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub no_demo_catalog: bool,
+    /// Log format.
+    #[arg(long, env = "GROOVE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Issuer of an external OpenID Connect provider whose tokens identify users (instead of
+    /// the server's own user tokens).
+    #[arg(long, env = "GROOVE_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks"])]
+    pub oidc_issuer: Option<String>,
+    /// Audience the provider's tokens must carry.
+    #[arg(long, env = "GROOVE_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    pub oidc_audience: Option<String>,
+    /// The provider's JWK set: an http(s) URL or a file.
+    #[arg(long, env = "GROOVE_OIDC_JWKS", requires = "oidc_issuer")]
+    pub oidc_jwks: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print its id.
+    Create {
+        /// The user's name (1 to 256 characters): what `token user` takes.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a bearer token for a user, alone on stdout.
+    User {
+        /// The name the user was created with (`user create`).
+        name: String,
+        /// Lifetime of the token, in seconds (at least 1).
+        #[arg(long, default_value_t = 86_400, value_parser = ttl)]
+        ttl: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Register an application and print its client id and secret.
+    Create {
+        /// A name for the application (1 to 256 characters), for its operator.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Import catalog tracks from a JSON Lines file (one Groove Track object per line).
+    Import {
+        /// The JSON Lines file, or `-` for standard input (a pipe works too).
+        file: PathBuf,
+    },
+}
+
+/// A token lifetime: a whole number of seconds, at least one (a token of lifetime 0 would
+/// be expired when printed).
+fn ttl(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("a token must live at least 1 second".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a number of seconds")),
+    }
+}

@@ -41,3 +41,179 @@ pub(crate) fn artists(order: SortOrder) -> Option<Keys> {
         _ => None,
     }
 }
+
+/// A value a list's condition compares with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Arg {
+    Int(i64),
+    Bytes(Vec<u8>),
+}
+
+/// One ordered list of rows, the same on every backend: the columns returned (`n_select` of
+/// them), the rows, and the key columns that order them. The condition numbers its
+/// placeholders `?1` .. `?n` for `args`; each backend writes them its own way
+/// ([`ListQuery::with_placeholders`]).
+#[derive(Clone, Debug)]
+pub(crate) struct ListQuery<'a, A> {
+    pub select: &'a str,
+    pub from: &'a str,
+    pub filter: std::borrow::Cow<'a, str>,
+    pub args: Vec<A>,
+    pub keys: &'a [&'a str],
+    pub desc: bool,
+}
+
+impl<'a> ListQuery<'a, Arg> {
+    fn new(
+        select: &'a str,
+        from: &'a str,
+        filter: &'a str,
+        args: Vec<Arg>,
+        (keys, desc): (&'a [&'a str], bool),
+    ) -> Self {
+        ListQuery { select, from, filter: filter.into(), args, keys, desc }
+    }
+
+    /// The same list with the backend's own arguments, and its placeholders written with
+    /// `mark` (`?` for SQLite, `$` for PostgreSQL).
+    pub(crate) fn with_placeholders<A>(self, mark: char, arg: impl Fn(Arg) -> A) -> ListQuery<'a, A> {
+        let filter =
+            if mark == '?' { self.filter } else { self.filter.replace('?', &mark.to_string()).into() };
+        ListQuery {
+            select: self.select,
+            from: self.from,
+            filter,
+            args: self.args.into_iter().map(arg).collect(),
+            keys: self.keys,
+            desc: self.desc,
+        }
+    }
+}
+
+impl<A> ListQuery<'_, A> {
+    /// How many columns each row returns before its key columns.
+    pub(crate) fn n_select(&self) -> usize {
+        self.select.split(',').count()
+    }
+}
+
+/// The tracks of a catalog album, by track number.
+pub(crate) fn catalog_album_tracks(album: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "id",
+        "catalog_tracks",
+        "album_id = ?1",
+        vec![Arg::Int(album)],
+        (&["track_number", "id"], false),
+    )
+}
+
+/// The albums of a catalog artist, most recent first.
+pub(crate) fn catalog_artist_albums(artist: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "al.id",
+        "catalog_albums al",
+        "al.id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?1)",
+        vec![Arg::Int(artist)],
+        (&["al.release_date", "al.id"], true),
+    )
+}
+
+/// The tracks of a catalog artist, those the most collections hold first (`holders` counts
+/// them for track `t`), then the most recent.
+pub(crate) fn catalog_artist_tracks<'a>(artist: i64, keys: &'a [&'a str]) -> ListQuery<'a, Arg> {
+    ListQuery::new(
+        "t.id",
+        "catalog_tracks t",
+        "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = ?1)",
+        vec![Arg::Int(artist)],
+        (keys, true),
+    )
+}
+
+/// The user's tracks in one order: collection ID, catalog row.
+pub(crate) fn collection_tracks(user: i64, keys: Keys) -> ListQuery<'static, Arg> {
+    ListQuery::new("cid, track_id", "collection_tracks", "user_id = ?1", vec![Arg::Int(user)], keys)
+}
+
+/// The user's albums in one order: collection ID, catalog row, track count.
+pub(crate) fn collection_albums(user: i64, keys: Keys) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "cid, album_id, track_count",
+        "collection_albums",
+        "user_id = ?1",
+        vec![Arg::Int(user)],
+        keys,
+    )
+}
+
+/// The user's artists (those of a main role) in one order: collection ID, catalog row.
+pub(crate) fn collection_artists(user: i64, keys: Keys) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "cid, artist_id",
+        "collection_artists",
+        "user_id = ?1 AND main_count > 0",
+        vec![Arg::Int(user)],
+        keys,
+    )
+}
+
+/// The user's tracks of one album, by track number.
+pub(crate) fn collection_album_tracks(user: i64, album: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "cid, track_id",
+        "collection_tracks",
+        "user_id = ?1 AND album_id = ?2",
+        vec![Arg::Int(user), Arg::Int(album)],
+        (&["track_number", "cid"], false),
+    )
+}
+
+/// The user's albums of one artist, most recent first.
+pub(crate) fn collection_artist_albums(user: i64, artist: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "cid, album_id, track_count",
+        "collection_albums",
+        "user_id = ?1 AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?2)",
+        vec![Arg::Int(user), Arg::Int(artist)],
+        (&["release_date", "cid"], true),
+    )
+}
+
+/// The user's playlists, most recently created first.
+pub(crate) fn playlists(user: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "id, name, is_published, is_read_only, track_count",
+        "playlists",
+        "user_id = ?1",
+        vec![Arg::Int(user)],
+        (&["created_seq"], true),
+    )
+}
+
+/// The entries of one of the user's playlists, in order.
+pub(crate) fn playlist_entries(user: i64, playlist: Vec<u8>) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "entry_id, track_id",
+        "playlist_entries",
+        "user_id = ?1 AND playlist_id = ?2",
+        vec![Arg::Int(user), Arg::Bytes(playlist)],
+        (&["position", "entry_id"], false),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_written_for_each_backend() {
+        let q = collection_album_tracks(7, 9);
+        assert_eq!(q.n_select(), 2);
+        let pg = q.clone().with_placeholders('$', |a| a);
+        assert_eq!(pg.filter, "user_id = $1 AND album_id = $2");
+        let lite = q.with_placeholders('?', |a| a);
+        assert_eq!(lite.filter, "user_id = ?1 AND album_id = ?2");
+        assert_eq!(lite.args, [Arg::Int(7), Arg::Int(9)]);
+    }
+}

@@ -5,7 +5,7 @@
 //! like SQLite's BLOB, so that both backends order entries alike and a move rewrites only
 //! the moved entries.
 
-use super::read::{ListQuery, key16, page_rows, user_tracks};
+use super::read::{key16, page_rows, pg, user_tracks};
 use super::{Fail, Tx};
 use crate::reads::CatalogReader;
 use crate::{Page, PageRequest, PlaylistEntry, PlaylistInfo, SortOrder, StoreError, UserId};
@@ -43,15 +43,8 @@ pub(crate) async fn browse_playlists(
     if page.order != SortOrder::CollectionDate {
         return Err(StoreError::Invalid(format!("{:?} does not order playlists", page.order)).into());
     }
-    let q = ListQuery {
-        select: "id, name, is_published, is_read_only, track_count",
-        from: "playlists",
-        filter: "user_id = $1",
-        args: vec![Box::new(user)],
-        keys: &["created_seq"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(tx, q, 5, page, None).await?;
+    let q = pg(crate::lists::playlists(user));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let items = rows
         .iter()
         .map(|r| {
@@ -75,15 +68,8 @@ pub(crate) async fn playlist_entries(
     page: &PageRequest,
 ) -> Result<Option<Page<PlaylistEntry>>, Fail> {
     let Some(info) = read_info(tx, user, id).await? else { return Ok(None) };
-    let q = ListQuery {
-        select: "entry_id, track_id",
-        from: "playlist_entries",
-        filter: "user_id = $1 AND playlist_id = $2",
-        args: vec![Box::new(user), Box::new(id.uuid().as_bytes().to_vec())],
-        keys: &["position", "entry_id"],
-        desc: false,
-    };
-    let (rows, next) = page_rows(tx, q, 2, page, None).await?;
+    let q = pg(crate::lists::playlist_entries(user, id.uuid().as_bytes().to_vec()));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let mut entries = Vec::with_capacity(rows.len());
     let mut track_rows = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -6,6 +6,7 @@
 
 use super::{Fail, Tx, internal};
 use crate::anchors::{AnchorKey, Anchors};
+use crate::lists::Arg;
 use crate::reads::{CatalogReader, CatalogTx, CreditRow, CreditsOf, DocRow, distinct};
 use crate::{
     CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionItem,
@@ -26,17 +27,17 @@ pub(crate) fn key16(bytes: &[u8]) -> Result<[u8; 16], Fail> {
 /// A query parameter owned by the query being built.
 pub(crate) type Param = Box<dyn ToSql + Sync + Send>;
 
-/// One ordered list: which rows, and which columns order them. The last key column makes
-/// every key unique within the list, so that keyset pagination neither skips nor repeats.
-pub(crate) struct ListQuery<'a> {
-    /// Columns returned for each row, before the key columns.
-    pub select: &'a str,
-    pub from: &'a str,
-    /// Condition on the rows, with placeholders `$1` .. `$n` for `args`.
-    pub filter: &'a str,
-    pub args: Vec<Param>,
-    pub keys: &'a [&'a str],
-    pub desc: bool,
+/// One ordered list ([`crate::lists`]) with PostgreSQL's parameters.
+pub(crate) type ListQuery<'a> = crate::lists::ListQuery<'a, Param>;
+
+/// A list of [`crate::lists`] as PostgreSQL runs it.
+pub(crate) fn pg(q: crate::lists::ListQuery<'_, Arg>) -> ListQuery<'_> {
+    q.with_placeholders('$', |a| -> Param {
+        match a {
+            Arg::Int(i) => Box::new(i),
+            Arg::Bytes(b) => Box::new(b),
+        }
+    })
 }
 
 fn key_param(part: &KeyPart) -> Param {
@@ -79,10 +80,10 @@ fn bad_position() -> Fail {
 pub(crate) async fn page_rows(
     tx: &Tx<'_>,
     q: ListQuery<'_>,
-    n_select: usize,
     page: &PageRequest,
     anchors: Option<(&Anchors, UserId)>,
 ) -> Result<(Vec<Row>, Option<SortKey>), Fail> {
+    let n_select = q.n_select();
     let dir = if q.desc { "DESC" } else { "ASC" };
     let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
     // `page=N`: find the position just before the page by reading the key columns alone (an
@@ -143,7 +144,7 @@ pub(crate) async fn page_rows(
 /// the parameters that follow the list's own.
 fn after_filter(q: &ListQuery<'_>, after: Option<&SortKey>) -> Result<(String, Vec<Param>), Fail> {
     let Some(after) = after else {
-        return Ok((q.filter.to_owned(), Vec::new()));
+        return Ok((q.filter.to_string(), Vec::new()));
     };
     if after.0.len() != q.keys.len() {
         return Err(bad_position());
@@ -412,15 +413,8 @@ pub(crate) async fn catalog_album_tracks(
     page: &PageRequest,
 ) -> Result<Option<Page<CatalogTrack>>, Fail> {
     let Some(album_id) = catalog_row_of(tx, "catalog_albums", album).await? else { return Ok(None) };
-    let q = ListQuery {
-        select: "id",
-        from: "catalog_tracks",
-        filter: "album_id = $1",
-        args: vec![Box::new(album_id)],
-        keys: &["track_number", "id"],
-        desc: false,
-    };
-    let (rows, next) = page_rows(tx, q, 1, page, None).await?;
+    let q = pg(crate::lists::catalog_album_tracks(album_id));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let mut reader = CatalogReader::default();
     let items = reader
         .tracks(&mut Sequential(tx), &first_column(&rows)?)
@@ -439,15 +433,8 @@ pub(crate) async fn catalog_artist_albums(
     page: &PageRequest,
 ) -> Result<Option<Page<CatalogAlbum>>, Fail> {
     let Some(artist_id) = catalog_row_of(tx, "catalog_artists", artist).await? else { return Ok(None) };
-    let q = ListQuery {
-        select: "al.id",
-        from: "catalog_albums al",
-        filter: "al.id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = $1)",
-        args: vec![Box::new(artist_id)],
-        keys: &["al.release_date", "al.id"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(tx, q, 1, page, None).await?;
+    let q = pg(crate::lists::catalog_artist_albums(artist_id));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let mut reader = CatalogReader::default();
     let items = reader
         .albums(&mut Sequential(tx), &first_column(&rows)?)
@@ -478,15 +465,9 @@ pub(crate) async fn catalog_artist_tracks(
     page: &PageRequest,
 ) -> Result<Option<Page<CatalogTrack>>, Fail> {
     let Some(artist_id) = catalog_row_of(tx, "catalog_artists", artist).await? else { return Ok(None) };
-    let q = ListQuery {
-        select: "t.id",
-        from: "catalog_tracks t",
-        filter: "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = $1)",
-        args: vec![Box::new(artist_id)],
-        keys: &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(tx, q, 1, page, None).await?;
+    let q =
+        pg(crate::lists::catalog_artist_tracks(artist_id, &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"]));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let mut reader = CatalogReader::default();
     let items = reader
         .tracks(&mut Sequential(tx), &first_column(&rows)?)
@@ -668,15 +649,8 @@ pub(crate) async fn browse_tracks(
     page: &PageRequest,
 ) -> Result<Page<CollectionTrack>, Fail> {
     let (keys, desc) = crate::lists::tracks(page.order);
-    let q = ListQuery {
-        select: "cid, track_id",
-        from: "collection_tracks",
-        filter: "user_id = $1",
-        args: vec![Box::new(user)],
-        keys,
-        desc,
-    };
-    let (rows, next) = page_rows(tx, q, 2, page, Some((anchors, user))).await?;
+    let q = pg(crate::lists::collection_tracks(user, (keys, desc)));
+    let (rows, next) = page_rows(tx, q, page, Some((anchors, user))).await?;
     let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
     Ok(Page { items, next, total: None })
 }
@@ -688,15 +662,8 @@ pub(crate) async fn browse_albums(
     page: &PageRequest,
 ) -> Result<Page<CollectionAlbum>, Fail> {
     let (keys, desc) = crate::lists::albums(page.order).ok_or_else(|| unsupported(page.order))?;
-    let q = ListQuery {
-        select: "cid, album_id, track_count",
-        from: "collection_albums",
-        filter: "user_id = $1",
-        args: vec![Box::new(user)],
-        keys,
-        desc,
-    };
-    let (rows, next) = page_rows(tx, q, 3, page, Some((anchors, user))).await?;
+    let q = pg(crate::lists::collection_albums(user, (keys, desc)));
+    let (rows, next) = page_rows(tx, q, page, Some((anchors, user))).await?;
     let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
     Ok(Page { items, next, total: None })
 }
@@ -708,15 +675,8 @@ pub(crate) async fn browse_artists(
     page: &PageRequest,
 ) -> Result<Page<CollectionArtist>, Fail> {
     let (keys, desc) = crate::lists::artists(page.order).ok_or_else(|| unsupported(page.order))?;
-    let q = ListQuery {
-        select: "cid, artist_id",
-        from: "collection_artists",
-        filter: "user_id = $1 AND main_count > 0",
-        args: vec![Box::new(user)],
-        keys,
-        desc,
-    };
-    let (rows, next) = page_rows(tx, q, 2, page, Some((anchors, user))).await?;
+    let q = pg(crate::lists::collection_artists(user, (keys, desc)));
+    let (rows, next) = page_rows(tx, q, page, Some((anchors, user))).await?;
     let items = collection_artists(tx, &mut CatalogReader::default(), &rows).await?;
     Ok(Page { items, next, total: None })
 }
@@ -813,15 +773,8 @@ pub(crate) async fn collection_album_tracks(
         tx.prepare_cached("SELECT album_id FROM collection_albums WHERE user_id = $1 AND cid = $2").await?;
     let Some(row) = tx.query_opt(&st, &[&user, &album.key().as_slice()]).await? else { return Ok(None) };
     let album_id: i64 = row.try_get(0)?;
-    let q = ListQuery {
-        select: "cid, track_id",
-        from: "collection_tracks",
-        filter: "user_id = $1 AND album_id = $2",
-        args: vec![Box::new(user), Box::new(album_id)],
-        keys: &["track_number", "cid"],
-        desc: false,
-    };
-    let (rows, next) = page_rows(tx, q, 2, page, None).await?;
+    let q = pg(crate::lists::collection_album_tracks(user, album_id));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
     let total = count(
         tx,
@@ -843,15 +796,8 @@ pub(crate) async fn collection_artist_albums(
         tx.prepare_cached("SELECT artist_id FROM collection_artists WHERE user_id = $1 AND cid = $2").await?;
     let Some(row) = tx.query_opt(&st, &[&user, &artist.key().as_slice()]).await? else { return Ok(None) };
     let artist_id: i64 = row.try_get(0)?;
-    let q = ListQuery {
-        select: "cid, album_id, track_count",
-        from: "collection_albums",
-        filter: "user_id = $1 AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = $2)",
-        args: vec![Box::new(user), Box::new(artist_id)],
-        keys: &["release_date", "cid"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(tx, q, 3, page, None).await?;
+    let q = pg(crate::lists::collection_artist_albums(user, artist_id));
+    let (rows, next) = page_rows(tx, q, page, None).await?;
     let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
     let total = count(
         tx,

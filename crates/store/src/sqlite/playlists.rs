@@ -1,7 +1,7 @@
 //! Playlists: create, update (metadata, adds, deletes, moves), delete, and reading.
 
 use super::collection::SqliteTx;
-use super::read::{CatalogReader, ListQuery, ReadOne, artist_cids, key16, page_rows};
+use super::read::{CatalogReader, ReadOne, artist_cids, key16, lite, page_rows};
 use super::{internal, unavailable};
 use crate::rules::playlists::{NewEntry, Placed, PlaylistTx};
 use crate::{
@@ -235,15 +235,8 @@ pub(crate) fn browse_playlists(
     if page.order != SortOrder::CollectionDate {
         return Err(StoreError::Invalid(format!("{:?} does not order playlists", page.order)));
     }
-    let q = ListQuery {
-        select: "id, name, is_published, is_read_only, track_count",
-        from: "playlists",
-        filter: "user_id = ?1",
-        args: vec![Value::Integer(user)],
-        keys: &["created_seq"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(conn, q, 5, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q = lite(crate::lists::playlists(user));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -280,15 +273,8 @@ pub(crate) fn playlist_entries(
     page: &PageRequest,
 ) -> StoreResult<Option<Page<PlaylistEntry>>> {
     let Some(info) = read_info(conn, user, id)? else { return Ok(None) };
-    let q = ListQuery {
-        select: "entry_id, track_id",
-        from: "playlist_entries",
-        filter: "user_id = ?1 AND playlist_id = ?2",
-        args: vec![Value::Integer(user), Value::Blob(id.uuid().as_bytes().to_vec())],
-        keys: &["position", "entry_id"],
-        desc: false,
-    };
-    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q = lite(crate::lists::playlist_entries(user, id.uuid().as_bytes().to_vec()));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {

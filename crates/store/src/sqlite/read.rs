@@ -2,6 +2,7 @@
 
 use super::{internal, unavailable};
 use crate::anchors::{self, AnchorKey, Anchors};
+use crate::lists::Arg;
 pub(crate) use crate::reads::CatalogReader;
 use crate::reads::{CatalogTx, CreditRow, DocRow};
 use crate::{
@@ -18,17 +19,15 @@ pub(crate) use crate::reads::{catalog_id, key16};
 // ---------------------------------------------------------------------------------------
 // Keyset pages
 
-/// One ordered list: which rows, and which columns order them. The last key column makes
-/// every key unique within the list, so that keyset pagination neither skips nor repeats.
-pub(crate) struct ListQuery<'a> {
-    /// Columns returned for each row, before the key columns.
-    pub select: &'a str,
-    pub from: &'a str,
-    /// Condition on the rows, with placeholders `?1` .. `?n` for `args`.
-    pub filter: &'a str,
-    pub args: Vec<Value>,
-    pub keys: &'a [&'a str],
-    pub desc: bool,
+/// One ordered list ([`crate::lists`]) with SQLite's values.
+pub(crate) type ListQuery<'a> = crate::lists::ListQuery<'a, Value>;
+
+/// A list of [`crate::lists`] as SQLite runs it.
+pub(crate) fn lite(q: crate::lists::ListQuery<'_, Arg>) -> ListQuery<'_> {
+    q.with_placeholders('?', |a| match a {
+        Arg::Int(i) => Value::Integer(i),
+        Arg::Bytes(b) => Value::Blob(b),
+    })
 }
 
 fn key_part(value: Value) -> StoreResult<KeyPart> {
@@ -52,7 +51,7 @@ fn key_value(part: &KeyPart) -> Value {
 /// appended to `args`.
 fn after_filter(q: &ListQuery<'_>, args: &mut Vec<Value>, after: Option<&SortKey>) -> StoreResult<String> {
     let Some(after) = after else {
-        return Ok(q.filter.to_owned());
+        return Ok(q.filter.to_string());
     };
     if after.0.len() != q.keys.len() {
         return Err(StoreError::Invalid("the position does not fit this list".into()));
@@ -75,12 +74,11 @@ fn after_filter(q: &ListQuery<'_>, args: &mut Vec<Value>, after: Option<&SortKey
 pub(crate) fn page_rows(
     conn: &Connection,
     mut q: ListQuery<'_>,
-    n_select: usize,
-    limit: u32,
-    after: Option<&SortKey>,
-    skip: u64,
+    page: &PageRequest,
     anchors: Option<(&Anchors, UserId)>,
 ) -> StoreResult<(Vec<Vec<Value>>, Option<SortKey>)> {
+    let (limit, after, skip) = (page.limit, page.after.as_ref(), page.skip);
+    let n_select = q.n_select();
     let dir = if q.desc { "DESC" } else { "ASC" };
     let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
     let order_by = order_by.join(", ");
@@ -408,15 +406,8 @@ pub(crate) fn catalog_album_tracks(
     page: &PageRequest,
 ) -> StoreResult<Option<Page<CatalogTrack>>> {
     let Some(album_id) = catalog_row_of(conn, "catalog_albums", album)? else { return Ok(None) };
-    let q = ListQuery {
-        select: "id",
-        from: "catalog_tracks",
-        filter: "album_id = ?1",
-        args: vec![Value::Integer(album_id)],
-        keys: &["track_number", "id"],
-        desc: false,
-    };
-    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q = lite(crate::lists::catalog_album_tracks(album_id));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
     let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
     let total = count(conn, "SELECT count(*) FROM catalog_tracks WHERE album_id = ?1", &[&album_id])?;
@@ -430,15 +421,8 @@ pub(crate) fn catalog_artist_albums(
     page: &PageRequest,
 ) -> StoreResult<Option<Page<CatalogAlbum>>> {
     let Some(artist_id) = catalog_row_of(conn, "catalog_artists", artist)? else { return Ok(None) };
-    let q = ListQuery {
-        select: "al.id",
-        from: "catalog_albums al",
-        filter: "al.id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?1)",
-        args: vec![Value::Integer(artist_id)],
-        keys: &["al.release_date", "al.id"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q = lite(crate::lists::catalog_artist_albums(artist_id));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
     let items = rows.iter().map(|r| reader.album(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
     let total = count(
@@ -463,15 +447,9 @@ pub(crate) fn catalog_artist_tracks(
     page: &PageRequest,
 ) -> StoreResult<Option<Page<CatalogTrack>>> {
     let Some(artist_id) = catalog_row_of(conn, "catalog_artists", artist)? else { return Ok(None) };
-    let q = ListQuery {
-        select: "t.id",
-        from: "catalog_tracks t",
-        filter: "t.id IN (SELECT track_id FROM catalog_track_artists WHERE artist_id = ?1)",
-        args: vec![Value::Integer(artist_id)],
-        keys: &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(conn, q, 1, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q =
+        lite(crate::lists::catalog_artist_tracks(artist_id, &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"]));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
     let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
     let total = count(
@@ -582,16 +560,8 @@ pub(crate) fn browse_tracks(
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionTrack>> {
     let (keys, desc) = crate::lists::tracks(page.order);
-    let q = ListQuery {
-        select: "cid, track_id",
-        from: "collection_tracks",
-        filter: "user_id = ?1",
-        args: vec![Value::Integer(user)],
-        keys,
-        desc,
-    };
-    let (rows, next) =
-        page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, Some((anchors, user)))?;
+    let q = lite(crate::lists::collection_tracks(user, (keys, desc)));
+    let (rows, next) = page_rows(conn, q, page, Some((anchors, user)))?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -607,16 +577,8 @@ pub(crate) fn browse_albums(
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionAlbum>> {
     let (keys, desc) = crate::lists::albums(page.order).ok_or_else(|| unsupported(page.order))?;
-    let q = ListQuery {
-        select: "cid, album_id, track_count",
-        from: "collection_albums",
-        filter: "user_id = ?1",
-        args: vec![Value::Integer(user)],
-        keys,
-        desc,
-    };
-    let (rows, next) =
-        page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip, Some((anchors, user)))?;
+    let q = lite(crate::lists::collection_albums(user, (keys, desc)));
+    let (rows, next) = page_rows(conn, q, page, Some((anchors, user)))?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -632,16 +594,8 @@ pub(crate) fn browse_artists(
     page: &PageRequest,
 ) -> StoreResult<Page<CollectionArtist>> {
     let (keys, desc) = crate::lists::artists(page.order).ok_or_else(|| unsupported(page.order))?;
-    let q = ListQuery {
-        select: "cid, artist_id",
-        from: "collection_artists",
-        filter: "user_id = ?1 AND main_count > 0",
-        args: vec![Value::Integer(user)],
-        keys,
-        desc,
-    };
-    let (rows, next) =
-        page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, Some((anchors, user)))?;
+    let q = lite(crate::lists::collection_artists(user, (keys, desc)));
+    let (rows, next) = page_rows(conn, q, page, Some((anchors, user)))?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -750,15 +704,8 @@ pub(crate) fn collection_album_tracks(
     page: &PageRequest,
 ) -> StoreResult<Option<Page<CollectionTrack>>> {
     let Some(album_id) = own_album(conn, user, album)? else { return Ok(None) };
-    let q = ListQuery {
-        select: "cid, track_id",
-        from: "collection_tracks",
-        filter: "user_id = ?1 AND album_id = ?2",
-        args: vec![Value::Integer(user), Value::Integer(album_id)],
-        keys: &["track_number", "cid"],
-        desc: false,
-    };
-    let (rows, next) = page_rows(conn, q, 2, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q = lite(crate::lists::collection_album_tracks(user, album_id));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()
@@ -784,15 +731,8 @@ pub(crate) fn collection_artist_albums(
         .and_then(|mut st| st.query_row(params![user, &artist.key()[..]], |r| r.get(0)).optional())
         .map_err(|e| unavailable(&e))?;
     let Some(artist_id) = artist_id else { return Ok(None) };
-    let q = ListQuery {
-        select: "cid, album_id, track_count",
-        from: "collection_albums",
-        filter: "user_id = ?1 AND album_id IN (SELECT album_id FROM catalog_album_artists WHERE artist_id = ?2)",
-        args: vec![Value::Integer(user), Value::Integer(artist_id)],
-        keys: &["release_date", "cid"],
-        desc: true,
-    };
-    let (rows, next) = page_rows(conn, q, 3, page.limit, page.after.as_ref(), page.skip, None)?;
+    let q = lite(crate::lists::collection_artist_albums(user, artist_id));
+    let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
     let items = rows
         .iter()

@@ -255,6 +255,23 @@ pub(crate) fn like_prefix(s: &str) -> String {
     out
 }
 
+/// The table a search reads, and the condition (on its row `x`, the user as `?2`) that keeps
+/// it to a user's collection.
+pub(crate) fn search_target(kind: SearchKind) -> (&'static str, &'static str) {
+    match kind {
+        SearchKind::Tracks => {
+            ("catalog_tracks", "SELECT 1 FROM collection_tracks c WHERE c.user_id = ?2 AND c.track_id = x.id")
+        }
+        SearchKind::Albums => {
+            ("catalog_albums", "SELECT 1 FROM collection_albums c WHERE c.user_id = ?2 AND c.album_id = x.id")
+        }
+        SearchKind::Artists => (
+            "catalog_artists",
+            "SELECT 1 FROM collection_artists c WHERE c.user_id = ?2 AND c.artist_id = x.id AND c.main_count > 0",
+        ),
+    }
+}
+
 /// What a search's statements take.
 #[derive(Debug)]
 pub(crate) struct SearchQuery<'a> {

@@ -15,7 +15,7 @@
 use super::Fail;
 use super::read::Sequential;
 use crate::SearchKind;
-use crate::reads::{SearchQuery, SearchTx};
+use crate::reads::{SearchQuery, SearchTx, search_target};
 use crate::text::fold;
 use tokio_postgres::types::ToSql;
 
@@ -32,24 +32,14 @@ fn tsquery(words: &[String]) -> String {
 
 /// The table searched, the condition that keeps a search to a user's collection (`$2`), and
 /// the relevance of a match.
-fn target(kind: SearchKind) -> (&'static str, &'static str, &'static str) {
-    match kind {
-        SearchKind::Tracks => (
-            "catalog_tracks",
-            "SELECT 1 FROM collection_tracks c WHERE c.user_id = $2 AND c.track_id = x.id",
-            "ts_rank(x.name_search, to_tsquery('simple', $1)) * 10 + ts_rank(x.search, to_tsquery('simple', $1))",
-        ),
-        SearchKind::Albums => (
-            "catalog_albums",
-            "SELECT 1 FROM collection_albums c WHERE c.user_id = $2 AND c.album_id = x.id",
-            "ts_rank(x.name_search, to_tsquery('simple', $1)) * 10 + ts_rank(x.search, to_tsquery('simple', $1))",
-        ),
-        SearchKind::Artists => (
-            "catalog_artists",
-            "SELECT 1 FROM collection_artists c WHERE c.user_id = $2 AND c.artist_id = x.id AND c.main_count > 0",
-            "ts_rank(x.search, to_tsquery('simple', $1))",
-        ),
-    }
+fn target(kind: SearchKind) -> (&'static str, String, &'static str) {
+    let (table, member) = search_target(kind);
+    let relevance = if kind == SearchKind::Artists {
+        "ts_rank(x.search, to_tsquery('simple', $1))"
+    } else {
+        "ts_rank(x.name_search, to_tsquery('simple', $1)) * 10 + ts_rank(x.search, to_tsquery('simple', $1))"
+    };
+    (table, member.replace('?', "$"), relevance)
 }
 
 impl SearchTx for Sequential<'_, '_> {
@@ -105,15 +95,10 @@ impl SearchTx for Sequential<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::{document, tsquery};
-    use crate::reads::words;
 
     #[test]
-    fn queries_become_prefix_matches_of_folded_words() {
-        let q = |s: &str| words(s).map(|w| tsquery(&w));
-        assert_eq!(q("Daft Punk").as_deref(), Some("daft:* & punk:*"));
-        assert_eq!(q("  Björk!  ").as_deref(), Some("bjork:*"));
-        assert_eq!(q("'a' | b:* & !c").as_deref(), Some("a:* & b:* & c:*"));
-        assert_eq!(q("  -- "), None);
+    fn every_word_is_a_required_prefix() {
+        assert_eq!(tsquery(&["daft".to_owned(), "punk".to_owned()]), "daft:* & punk:*");
     }
 
     #[test]

@@ -132,14 +132,7 @@ impl PostgresStore {
 }
 
 fn user_from_row(row: &Row) -> Result<UserRow, Fail> {
-    Ok(UserRow {
-        state: CollectionState {
-            version: u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0),
-            track_count: u32::try_from(row.try_get::<_, i64>(2)?).unwrap_or(0),
-            playlist_count: u32::try_from(row.try_get::<_, i64>(3)?).unwrap_or(0),
-        },
-        next_seq: row.try_get(1)?,
-    })
+    Ok(UserRow::from_columns([row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?]))
 }
 
 /// The state of a user's collection from `SELECT state_version, next_seq, track_count,

@@ -34,6 +34,21 @@ pub(crate) struct UserRow {
     pub(crate) next_seq: i64,
 }
 
+impl UserRow {
+    /// The row from its stored columns `state_version, next_seq, track_count, playlist_count`.
+    pub(crate) fn from_columns([version, next_seq, tracks, playlists]: [i64; 4]) -> UserRow {
+        let count = |n: i64| u32::try_from(n).unwrap_or(0);
+        UserRow {
+            state: CollectionState {
+                version: u64::try_from(version).unwrap_or(0),
+                track_count: count(tracks),
+                playlist_count: count(playlists),
+            },
+            next_seq,
+        }
+    }
+}
+
 /// The transaction a write runs in.
 pub(crate) trait WriteTx {
     /// The backend's failure; the rules' own refusals convert into it.

@@ -98,17 +98,8 @@ pub(crate) struct SqliteTx<'c> {
 pub(crate) fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> {
     conn.prepare_cached(sql::USER_ROW)
         .and_then(|mut st| {
-            st.query_row([user], |r| {
-                Ok(UserRow {
-                    state: CollectionState {
-                        version: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                        track_count: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                        playlist_count: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                    },
-                    next_seq: r.get(1)?,
-                })
-            })
-            .optional()
+            st.query_row([user], |r| Ok(UserRow::from_columns([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?])))
+                .optional()
         })
         .map_err(|e| unavailable(&e))?
         .ok_or_else(|| StoreError::NotFound(format!("user {user}")))

@@ -11,7 +11,7 @@ use crate::UserId;
 use crate::catalog_rows::{AlbumRow, ArtistRow, TrackRow, merge_artist};
 use crate::reads::CreditsOf;
 use crate::recounts::Credits;
-use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys};
+use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys, sql as shared};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
 
@@ -62,24 +62,6 @@ mod sql {
                 GROUP BY track) AS tracks"
         )
     }
-    pub(super) const ALBUM_COUNTS: &str =
-        "SELECT track_count, 0::BIGINT FROM collection_albums WHERE user_id = $1 AND album_id = $2";
-    pub(super) const ARTIST_COUNTS: &str =
-        "SELECT track_count, main_count FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
-    pub(super) const SET_ALBUM: &str = "INSERT INTO collection_albums
-        (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
-        SELECT $1, $2, $3, $4, $5, name_key, artist_key, genre_key, release_date
-        FROM catalog_albums WHERE id = $2
-        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = excluded.track_count";
-    pub(super) const SET_ARTIST: &str = "INSERT INTO collection_artists
-        (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
-        SELECT $1, $2, $3, $4, $5, $6, name_key FROM catalog_artists WHERE id = $2
-        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = excluded.track_count,
-            main_count = excluded.main_count";
-    pub(super) const DROP_ALBUM: &str = "DELETE FROM collection_albums WHERE user_id = $1 AND album_id = $2";
-    pub(super) const DROP_ARTIST: &str =
-        "DELETE FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
-    pub(super) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = $1";
 }
 
 fn rows_to<T>(
@@ -350,7 +332,8 @@ impl ImportTx for Sequential<'_, '_> {
         id: i64,
         kind: CollectionKind,
     ) -> Result<Option<(i64, i64)>, Fail> {
-        let statement = if kind == CollectionKind::Album { sql::ALBUM_COUNTS } else { sql::ARTIST_COUNTS };
+        let statement =
+            if kind == CollectionKind::Album { shared::ALBUM_COUNTS } else { shared::ARTIST_COUNTS };
         let st = self.0.prepare_cached(statement).await?;
         Ok(match self.0.query_opt(&st, &[&user, &id]).await? {
             Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
@@ -367,24 +350,24 @@ impl ImportTx for Sequential<'_, '_> {
     ) -> Result<(), Fail> {
         let cid = CollectionId::new(kind);
         if kind == CollectionKind::Album {
-            let st = self.0.prepare_cached(sql::SET_ALBUM).await?;
+            let st = self.0.prepare_cached(shared::SET_ALBUM).await?;
             self.0.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &first]).await?;
         } else {
-            let st = self.0.prepare_cached(sql::SET_ARTIST).await?;
+            let st = self.0.prepare_cached(shared::SET_ARTIST).await?;
             self.0.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &main, &first]).await?;
         }
         Ok(())
     }
 
     async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> Result<(), Fail> {
-        let statement = if kind == CollectionKind::Album { sql::DROP_ALBUM } else { sql::DROP_ARTIST };
+        let statement = if kind == CollectionKind::Album { shared::DROP_ALBUM } else { shared::DROP_ARTIST };
         let st = self.0.prepare_cached(statement).await?;
         self.0.execute(&st, &[&user, &id]).await?;
         Ok(())
     }
 
     async fn next_version(&mut self, user: UserId) -> Result<(), Fail> {
-        let st = self.0.prepare_cached(sql::NEXT_VERSION).await?;
+        let st = self.0.prepare_cached(shared::NEXT_VERSION).await?;
         self.0.execute(&st, &[&user]).await?;
         Ok(())
     }
@@ -412,7 +395,7 @@ mod common;
 mod tests {
     #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
 
-    use super::{common, sql};
+    use super::{common, shared, sql};
 
     /// Each statement's generic plan, with sequential scans priced out: a sequential scan of a
     /// collection table that remains means that no index can serve the statement.
@@ -436,14 +419,8 @@ mod tests {
             sql::ALBUM_HOLDERS,
             sql::COUNT_ALBUM,
             &count_artist,
-            sql::ALBUM_COUNTS,
-            sql::ARTIST_COUNTS,
-            sql::SET_ALBUM,
-            sql::SET_ARTIST,
-            sql::DROP_ALBUM,
-            sql::DROP_ARTIST,
         ];
-        for (i, statement) in statements.iter().enumerate() {
+        for (i, statement) in statements.into_iter().chain(shared::ALL).enumerate() {
             let params = (1..=9).rev().find(|n| statement.contains(&format!("${n}"))).unwrap_or(0);
             client.batch_execute(&format!("PREPARE s{i} AS {statement}")).await.unwrap();
             let nulls = vec!["NULL"; params].join(", ");

@@ -13,6 +13,34 @@ use crate::reads::CreditsOf;
 use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
 use groove_wire::ids::{CollectionKind, ExternalNamespace};
 
+/// The statements of a recount that both backends run as they are: written with `$1` ..
+/// `$n`, which SQLite reads as named parameters numbered in order of first appearance
+/// (`shared_statements_number_their_parameters_in_order` checks that the order is `$1` ..).
+pub(crate) mod sql {
+    pub(crate) const ALBUM_COUNTS: &str =
+        "SELECT track_count, CAST(0 AS BIGINT) FROM collection_albums WHERE user_id = $1 AND album_id = $2";
+    pub(crate) const ARTIST_COUNTS: &str =
+        "SELECT track_count, main_count FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
+    pub(crate) const SET_ALBUM: &str = "INSERT INTO collection_albums
+        (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
+        SELECT $1, $2, $3, $4, $5, name_key, artist_key, genre_key, release_date
+        FROM catalog_albums WHERE id = $2
+        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = excluded.track_count";
+    pub(crate) const SET_ARTIST: &str = "INSERT INTO collection_artists
+        (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
+        SELECT $1, $2, $3, $4, $5, $6, name_key FROM catalog_artists WHERE id = $2
+        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = excluded.track_count,
+            main_count = excluded.main_count";
+    pub(crate) const DROP_ALBUM: &str = "DELETE FROM collection_albums WHERE user_id = $1 AND album_id = $2";
+    pub(crate) const DROP_ARTIST: &str =
+        "DELETE FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
+    pub(crate) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = $1";
+    /// Every one of them.
+    #[cfg(test)]
+    pub(crate) const ALL: [&str; 7] =
+        [ALBUM_COUNTS, ARTIST_COUNTS, SET_ALBUM, SET_ARTIST, DROP_ALBUM, DROP_ARTIST, NEXT_VERSION];
+}
+
 /// The sort keys of a catalog album, as copied into collections: name, artist, genre,
 /// release date.
 pub(crate) type AlbumKeys = (String, String, String, String);
@@ -229,4 +257,30 @@ async fn recount<T: ImportTx>(tx: &mut T, recounts: &Recounts) -> Result<(), T::
         tx.next_version(user).await?;
     }
     Ok(())
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+
+    #[test]
+    fn shared_statements_number_their_parameters_in_order() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, state_version INTEGER);
+             CREATE TABLE collection_albums (user_id, album_id, cid, track_count, added_seq, name_key, artist_key,
+                 genre_key, release_date, PRIMARY KEY (user_id, album_id));
+             CREATE TABLE collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq, name_key,
+                 PRIMARY KEY (user_id, artist_id));
+             CREATE TABLE catalog_albums (id, name_key, artist_key, genre_key, release_date);
+             CREATE TABLE catalog_artists (id, name_key);",
+        )
+        .unwrap();
+        for statement in super::sql::ALL {
+            let st = conn.prepare(statement).unwrap();
+            for i in 1..=st.parameter_count() {
+                assert_eq!(st.parameter_name(i), Some(format!("${i}").as_str()), "{statement}");
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use super::read::{CreditsOf, credit_rows, credit_table};
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, TrackRow, merge_artist};
 use crate::recounts::Credits;
-use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys};
+use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys, sql as shared};
 use crate::{StoreError, StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
@@ -61,24 +61,6 @@ mod sql {
                 GROUP BY track)"
         )
     }
-    pub(super) const ALBUM_COUNTS: &str =
-        "SELECT track_count, 0 FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
-    pub(super) const ARTIST_COUNTS: &str =
-        "SELECT track_count, main_count FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
-    pub(super) const SET_ALBUM: &str = "INSERT INTO collection_albums
-        (user_id, album_id, cid, track_count, added_seq, name_key, artist_key, genre_key, release_date)
-        SELECT ?1, ?2, ?3, ?4, ?5, name_key, artist_key, genre_key, release_date
-        FROM catalog_albums WHERE id = ?2
-        ON CONFLICT (user_id, album_id) DO UPDATE SET track_count = excluded.track_count";
-    pub(super) const SET_ARTIST: &str = "INSERT INTO collection_artists
-        (user_id, artist_id, cid, track_count, main_count, added_seq, name_key)
-        SELECT ?1, ?2, ?3, ?4, ?5, ?6, name_key FROM catalog_artists WHERE id = ?2
-        ON CONFLICT (user_id, artist_id) DO UPDATE SET track_count = excluded.track_count,
-            main_count = excluded.main_count";
-    pub(super) const DROP_ALBUM: &str = "DELETE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
-    pub(super) const DROP_ARTIST: &str =
-        "DELETE FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
-    pub(super) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = ?1";
 }
 
 fn unavail<T>(r: rusqlite::Result<T>) -> StoreResult<T> {
@@ -338,7 +320,8 @@ impl ImportTx for SqliteTx<'_> {
         id: i64,
         kind: CollectionKind,
     ) -> StoreResult<Option<(i64, i64)>> {
-        let statement = if kind == CollectionKind::Album { sql::ALBUM_COUNTS } else { sql::ARTIST_COUNTS };
+        let statement =
+            if kind == CollectionKind::Album { shared::ALBUM_COUNTS } else { shared::ARTIST_COUNTS };
         unavail(
             self.conn.prepare_cached(statement).and_then(|mut st| {
                 st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
@@ -356,24 +339,25 @@ impl ImportTx for SqliteTx<'_> {
         let cid = CollectionId::new(kind);
         unavail(if kind == CollectionKind::Album {
             self.conn
-                .prepare_cached(sql::SET_ALBUM)
+                .prepare_cached(shared::SET_ALBUM)
                 .and_then(|mut st| st.execute(params![user, id, &cid.key()[..], tracks, first]))
         } else {
             self.conn
-                .prepare_cached(sql::SET_ARTIST)
+                .prepare_cached(shared::SET_ARTIST)
                 .and_then(|mut st| st.execute(params![user, id, &cid.key()[..], tracks, main, first]))
         })
         .map(|_| ())
     }
 
     async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> StoreResult<()> {
-        let statement = if kind == CollectionKind::Album { sql::DROP_ALBUM } else { sql::DROP_ARTIST };
+        let statement = if kind == CollectionKind::Album { shared::DROP_ALBUM } else { shared::DROP_ARTIST };
         unavail(self.conn.prepare_cached(statement).and_then(|mut st| st.execute(params![user, id])))
             .map(|_| ())
     }
 
     async fn next_version(&mut self, user: UserId) -> StoreResult<()> {
-        unavail(self.conn.prepare_cached(sql::NEXT_VERSION).and_then(|mut st| st.execute([user]))).map(|_| ())
+        unavail(self.conn.prepare_cached(shared::NEXT_VERSION).and_then(|mut st| st.execute([user])))
+            .map(|_| ())
     }
 
     async fn new_generation(&mut self) -> StoreResult<()> {
@@ -391,7 +375,7 @@ impl ImportTx for SqliteTx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::sql;
+    use super::{shared, sql};
 
     #[test]
     fn collection_copies_are_found_by_key() {
@@ -414,18 +398,8 @@ mod tests {
     fn recounts_search_collections_by_key() {
         let conn = super::super::tests::schema();
         let count_artist = sql::count_artist();
-        for statement in [
-            sql::TRACK_HOLDERS,
-            sql::ALBUM_HOLDERS,
-            sql::COUNT_ALBUM,
-            &count_artist,
-            sql::ALBUM_COUNTS,
-            sql::ARTIST_COUNTS,
-            sql::SET_ALBUM,
-            sql::SET_ARTIST,
-            sql::DROP_ALBUM,
-            sql::DROP_ARTIST,
-        ] {
+        let own = [sql::TRACK_HOLDERS, sql::ALBUM_HOLDERS, sql::COUNT_ALBUM, &count_artist];
+        for statement in own.into_iter().chain(shared::ALL) {
             let plan = super::super::tests::query_plan(&conn, statement);
             assert!(!plan.is_empty(), "{statement}");
             for step in &plan {

@@ -14,13 +14,10 @@ use tokio_postgres::Row;
 
 /// A playlist from `SELECT name, is_published, is_read_only, track_count`.
 pub(crate) fn info_from_row(id: PlaylistId, row: &Row) -> Result<PlaylistInfo, Fail> {
-    Ok(PlaylistInfo {
+    Ok(crate::rules::playlists::info(
         id,
-        name: row.try_get(0)?,
-        is_published: row.try_get(1)?,
-        is_read_only: row.try_get(2)?,
-        track_count: u32::try_from(row.try_get::<_, i64>(3)?).unwrap_or(0),
-    })
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?),
+    ))
 }
 
 async fn read_info(tx: &Tx<'_>, user: UserId, id: PlaylistId) -> Result<Option<PlaylistInfo>, Fail> {

@@ -72,6 +72,14 @@ pub(crate) trait PlaylistTx: WriteTx {
     ) -> Result<(), Self::Error>;
 }
 
+/// A playlist from its stored columns `name, is_published, is_read_only, track_count`.
+pub(crate) fn info(
+    id: PlaylistId,
+    (name, is_published, is_read_only, tracks): (String, bool, bool, i64),
+) -> PlaylistInfo {
+    PlaylistInfo { id, name, is_published, is_read_only, track_count: u32::try_from(tracks).unwrap_or(0) }
+}
+
 /// A playlist name: 1 to 256 characters, not only white space.
 pub(crate) fn valid_name(name: &str) -> bool {
     let n = name.chars().count();

@@ -18,13 +18,7 @@ fn read_info(conn: &Connection, user: UserId, id: PlaylistId) -> StoreResult<Opt
     )
     .and_then(|mut st| {
         st.query_row(params![user, &id.uuid().as_bytes()[..]], |r| {
-            Ok(PlaylistInfo {
-                id,
-                name: r.get(0)?,
-                is_published: r.get(1)?,
-                is_read_only: r.get(2)?,
-                track_count: u32::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-            })
+            Ok(crate::rules::playlists::info(id, (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         })
         .optional()
     })

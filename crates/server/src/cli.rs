@@ -14,6 +14,7 @@ use std::io::BufRead as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -107,6 +108,18 @@ pub struct ServeArgs {
     /// The provider's JWK set: an http(s) URL or a file.
     #[arg(long, env = "GROOVE_OIDC_JWKS", requires = "oidc_issuer")]
     pub oidc_jwks: Option<String>,
+    /// Seconds a request's head may take to arrive, from its first byte.
+    #[arg(long, env = "GROOVE_HEADER_TIMEOUT", default_value = "10", value_parser = crate::listen::parse_seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a request's body may take to arrive (then `408`).
+    #[arg(long, env = "GROOVE_BODY_TIMEOUT", default_value = "30", value_parser = crate::listen::parse_seconds)]
+    pub body_timeout: Duration,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "GROOVE_IDLE_TIMEOUT", default_value = "60", value_parser = crate::listen::parse_seconds)]
+    pub idle_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted.
+    #[arg(long, env = "GROOVE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 impl Default for ServeArgs {
@@ -121,6 +134,10 @@ impl Default for ServeArgs {
             oidc_issuer: None,
             oidc_audience: None,
             oidc_jwks: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_mins(1),
+            max_connections: 4096,
         }
     }
 }

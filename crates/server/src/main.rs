@@ -4,6 +4,7 @@
 
 mod cli;
 mod keys;
+mod listen;
 mod serve;
 
 use clap::Parser as _;

@@ -3,6 +3,7 @@
 
 use crate::cli::{ErrorCodes, Global, LogFormat, ServeArgs, open_store};
 use crate::keys;
+use crate::listen::{self, ConnLimits};
 use anyhow::Context as _;
 use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
 use groove_service::{AppState, ServiceConfig};
@@ -76,6 +77,7 @@ async fn shutdown_signal() {
 
 pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
+    listen::raise_open_files_limit(args.max_connections);
     let store = open_store(global).await?;
     if !args.no_demo_catalog {
         load_demo_catalog(&*store).await?;
@@ -90,6 +92,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         max_tracks: args.max_tracks,
         max_playlists: args.max_playlists,
         max_playlist_tracks: args.max_playlist_tracks,
+        body_timeout: args.body_timeout,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {
@@ -109,7 +112,12 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", global.listen))?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %global.data_dir.display(), "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    let limits = ConnLimits {
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
+    };
+    listen::serve(listener, app, limits, shutdown_signal()).await?;
     // Every request has been answered: leave the database complete for the next start.
     if let Err(e) = store.close().await {
         tracing::warn!(error = %e, "could not complete the database file; the next start reads its log back");

@@ -144,18 +144,25 @@ fn user(caller: Caller) -> Result<User, ApiError> {
 /// Reads a request body of at most `limit` bytes (a larger one is refused with 413), and
 /// answers in its format if nothing asked for another.
 async fn read_body(
+    state: &AppState,
     body: Body,
     headers: &HeaderMap,
-    limit: usize,
     ctx: &mut Ctx,
 ) -> Result<bytes::Bytes, ApiError> {
-    let bytes = read_limited(body, headers, limit).await?;
+    let bytes = read_limited(body, headers, state.config.max_body_bytes, state.config.body_timeout).await?;
     ctx.follow_request_body(reply::request_is_xml(headers, &bytes));
     Ok(bytes)
 }
 
-/// Reads a request body of at most `limit` bytes; a larger one is refused with 413.
-async fn read_limited(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
+/// Reads a request body of at most `limit` bytes within `timeout`; a larger one is refused
+/// with 413, a slower one with 408 (and the connection is closed: the rest of the body is
+/// never read).
+pub(crate) async fn read_limited(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<bytes::Bytes, ApiError> {
     let too_large = || ApiError {
         status: Some(StatusCode::PAYLOAD_TOO_LARGE),
         ..ApiError::with(ErrorCode::InvalidInputParameter, format!("The request body exceeds {limit} bytes"))
@@ -165,7 +172,16 @@ async fn read_limited(body: Body, headers: &HeaderMap, limit: usize) -> Result<b
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, limit).await {
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
+        return Err(ApiError {
+            status: Some(StatusCode::REQUEST_TIMEOUT),
+            ..ApiError::with(
+                ErrorCode::InvalidInputParameter,
+                format!("The request body did not arrive within {} s", timeout.as_secs_f64()),
+            )
+        });
+    };
+    match read {
         Ok(bytes) => Ok(bytes),
         Err(e) => {
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
@@ -193,11 +209,11 @@ async fn handle(
     let culture = culture::culture(query)?;
     match endpoint {
         Endpoint::CollectionAdd => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             collection::add(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionDelete => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             collection::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
@@ -206,12 +222,12 @@ async fn handle(
             other => collection::browse(state, ctx, &user(caller)?, other, query).await,
         },
         Endpoint::PlaylistCreate | Endpoint::PlaylistUpdate => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             let create = *endpoint == Endpoint::PlaylistCreate;
             playlists::write(state, ctx, &user(caller)?, create, headers, &body).await
         }
         Endpoint::PlaylistDelete => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             playlists::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::Lookup { ids } => content::lookup(state, ctx, &caller, ids, query).await,

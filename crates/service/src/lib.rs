@@ -21,3 +21,8 @@ pub mod views;
 
 pub use app::router;
 pub use state::{AppState, ServiceConfig};
+
+/// The address of the client at the other end of the connection, set by the server on
+/// every request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::SocketAddr);

@@ -8,6 +8,7 @@ use groove_store::{Refusal, Store, StoreError, User};
 use groove_wire::{ErrorCode, ErrorStyle};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 /// Settings of the service (the binary maps its command line onto this).
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub struct ServiceConfig {
     pub max_playlist_tracks: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Longest a request body may take to arrive; a slower one gets 408.
+    pub body_timeout: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -32,6 +35,7 @@ impl Default for ServiceConfig {
             max_playlists: 100,
             max_playlist_tracks: 1000,
             max_body_bytes: 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -2,8 +2,10 @@
 //! `grant_type=client_credentials` with `client_id` and `client_secret` in the form body or
 //! in HTTP Basic authentication (RFC 6749 section 2.3.1). Errors follow RFC 6749 section 5.2.
 
+use crate::app::read_limited;
 use crate::auth::{APP_TOKEN_TTL_SECS, TokenKind};
 use crate::state::AppState;
+use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -47,7 +49,17 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// `POST /oauth/token` (also served at `/accesstoken.srf`, the path the .NET SDK uses).
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: bytes::Bytes) -> Response {
+/// The body is held to the same size and time limits as every other (`413`, `408`).
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_limited(body, &headers, state.config.max_body_bytes, state.config.body_timeout)
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => {
+            let description = e.message.as_deref().unwrap_or("The request body could not be read").to_owned();
+            return error(e.status(), "invalid_request", description);
+        }
+    };
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     match field("grant_type").as_deref() {

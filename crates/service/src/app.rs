@@ -7,6 +7,7 @@ use crate::culture;
 use crate::handlers::{collection, content, oauth, playlists, profile, search};
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
+use crate::text;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -128,6 +129,9 @@ async fn dispatch(
         Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse", body_decides }),
     };
     let mut ctx = Ctx { format, style, root: endpoint.response_root(), body_decides };
+    if let Err(e) = text::check_request(uri.path(), &query) {
+        return e.render(&ctx);
+    }
     match handle(&state, &endpoint, &mut ctx, &query, &headers, body).await {
         Ok(response) => response,
         Err(e) => e.render(&ctx),
@@ -151,6 +155,7 @@ async fn read_body(
 ) -> Result<bytes::Bytes, ApiError> {
     let bytes = read_limited(body, headers, state.config.max_body_bytes, state.config.body_timeout).await?;
     ctx.follow_request_body(reply::request_is_xml(headers, &bytes));
+    text::check_body(&bytes)?;
     Ok(bytes)
 }
 

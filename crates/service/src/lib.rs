@@ -6,6 +6,7 @@
 //! - [`culture`]: the `language` and `country` parameters;
 //! - [`reply`]: content negotiation, and rendering of responses and errors;
 //! - [`handlers`]: one module per group of operations;
+//! - [`text`]: the characters text a client sends may hold.
 //! - [`views`]: how catalog records look in responses.
 
 pub mod app;
@@ -17,6 +18,7 @@ pub mod handlers;
 pub mod oidc;
 pub mod reply;
 pub mod state;
+pub mod text;
 pub mod views;
 
 pub use app::router;

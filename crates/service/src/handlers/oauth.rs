@@ -61,6 +61,10 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
         }
     };
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    if let Err(e) = crate::text::check_form(&form) {
+        let description = e.message.as_deref().unwrap_or_default().to_owned();
+        return error(StatusCode::BAD_REQUEST, "invalid_request", description);
+    }
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     match field("grant_type").as_deref() {
         Some("client_credentials") => {}
@@ -74,6 +78,15 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
         None => return error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
     }
     let basic = basic_credentials(&headers);
+    if let Some((id, secret)) = &basic
+        && let Err(e) = crate::text::check_form(&[
+            ("client_id".into(), id.clone()),
+            ("client_secret".into(), secret.clone()),
+        ])
+    {
+        let description = e.message.as_deref().unwrap_or_default().to_owned();
+        return error(StatusCode::BAD_REQUEST, "invalid_request", description);
+    }
     let Some((client_id, secret)) =
         basic.clone().or_else(|| Some((field("client_id")?, field("client_secret")?)))
     else {

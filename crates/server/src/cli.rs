@@ -44,6 +44,13 @@ pub struct Global {
     /// Most connections this process opens to PostgreSQL.
     #[arg(long, env = "GROOVE_DATABASE_POOL_SIZE", default_value_t = 16, global = true)]
     pub database_pool_size: usize,
+    /// Seconds a PostgreSQL statement may run; a connection that stays silent a second longer
+    /// while an answer is owed is taken for lost.
+    #[arg(long, env = "GROOVE_DATABASE_STATEMENT_TIMEOUT", default_value = "5", value_parser = crate::listen::parse_seconds, global = true)]
+    pub database_statement_timeout: Duration,
+    /// Seconds opening a PostgreSQL connection may take.
+    #[arg(long, env = "GROOVE_DATABASE_CONNECT_TIMEOUT", default_value = "5", value_parser = crate::listen::parse_seconds, global = true)]
+    pub database_connect_timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,7 +181,12 @@ pub enum CatalogCommand {
 /// The store: PostgreSQL if a database URL is given, the embedded SQLite store otherwise.
 pub async fn open_store(global: &Global) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(url) = &global.database_url {
-        let options = PgOptions { max_connections: global.database_pool_size.max(1), ..PgOptions::default() };
+        let options = PgOptions {
+            max_connections: global.database_pool_size.max(1),
+            statement_timeout: global.database_statement_timeout,
+            connect_timeout: global.database_connect_timeout,
+            ..PgOptions::default()
+        };
         let store = PostgresStore::connect(url, options)
             .await
             .with_context(|| format!("cannot use the database {}", redact(url)))?;

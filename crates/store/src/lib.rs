@@ -18,6 +18,7 @@ mod anchors;
 mod catalog_rows;
 mod lists;
 mod order;
+mod pg_link;
 pub mod postgres;
 mod recounts;
 mod rules;

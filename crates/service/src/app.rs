@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     with_layers(
         Router::new()
             .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
             .route("/oauth/token", post(oauth::token))
             .route("/accesstoken.srf", post(oauth::token))
             .fallback(dispatch)
@@ -61,6 +62,38 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response()
+        }
+    }
+}
+
+/// Key of the row `/readyz` writes.
+const READY_PROBE_KEY: &str = "ready_probe";
+
+/// `GET /readyz`: 200 when the store answers and takes a write (a small row of its own,
+/// rewritten each time), 503 otherwise, saying why: a store that cannot write, because its
+/// disk is full for example, is alive (`/healthz`) but not ready.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let unready = |why: &'static str| (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    if let Err(e) = state.store.health().await {
+        tracing::warn!(error = %e, "readiness: the store does not answer");
+        return unready("store unavailable\n");
+    }
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .to_be_bytes()
+        .to_vec();
+    match state.store.set_meta(READY_PROBE_KEY, stamp).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) if e.is_out_of_space() => {
+            tracing::warn!(error = %e, "readiness: the store is out of space");
+            let mut r = unready("store cannot write: out of space\n");
+            r.headers_mut().insert(header::RETRY_AFTER, crate::state::OUT_OF_SPACE_RETRY_SECS.into());
+            r
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the store cannot write");
+            unready("store cannot write\n")
         }
     }
 }

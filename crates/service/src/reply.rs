@@ -53,15 +53,17 @@ pub struct ApiError {
     pub message: Option<Cow<'static, str>>,
     /// A status other than the table's, where HTTP demands one (413).
     pub status: Option<StatusCode>,
+    /// Seconds after which the client may try again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        ApiError { code, message: None, status: None }
+        ApiError { code, message: None, status: None, retry_after: None }
     }
 
     pub fn with(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { code, message: Some(message.into()), status: None }
+        ApiError { code, message: Some(message.into()), status: None, retry_after: None }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -74,7 +76,11 @@ impl ApiError {
             Some(m) => self.code.with_message(ctx.style, m.clone()),
             None => self.code.to_wire(ctx.style),
         };
-        render(ctx, self.status(), &ErrorResponse { error })
+        let mut response = render(ctx, self.status(), &ErrorResponse { error });
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -6,6 +6,7 @@ use crate::oidc::OidcVerifier;
 use crate::reply::ApiError;
 use groove_store::{Refusal, Store, StoreError, User};
 use groove_wire::{ErrorCode, ErrorStyle};
+use http::StatusCode;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -93,9 +94,13 @@ impl AppState {
     }
 }
 
+/// What `Retry-After` says when the store is out of space: an operator must free space.
+pub const OUT_OF_SPACE_RETRY_SECS: u64 = 60;
+
 /// The documented error for a failure of the store: a client error where the store says
 /// the input was at fault, `502` with `unavailable` where the database was, and `500` (with
-/// the detail logged, never sent) for a defect.
+/// the detail logged, never sent) for a defect. A store out of space is `507` with
+/// `Retry-After`.
 pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
     match e {
         StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
@@ -107,11 +112,22 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
             ApiError::with(ErrorCode::CollectionInvalidPlaylistReorder, m.clone())
         }
         StoreError::Invalid(m) => ApiError::with(ErrorCode::InvalidInputParameter, m.clone()),
+        e if e.is_out_of_space() => {
+            tracing::error!(error = %e, "the store is out of space");
+            ApiError {
+                status: Some(StatusCode::INSUFFICIENT_STORAGE),
+                retry_after: Some(OUT_OF_SPACE_RETRY_SECS),
+                ..ApiError::with(unavailable, "The server has no storage space left; nothing was changed")
+            }
+        }
         StoreError::Unavailable(m) => {
             tracing::warn!(error = %m, "store unavailable");
             ApiError::new(unavailable)
         }
-        StoreError::AlreadyExists(_) | StoreError::NotFound(_) | StoreError::Internal(_) => {
+        StoreError::OutOfSpace(_)
+        | StoreError::AlreadyExists(_)
+        | StoreError::NotFound(_)
+        | StoreError::Internal(_) => {
             tracing::error!(error = %e, "store failure");
             ApiError::new(ErrorCode::InternalServerError)
         }

@@ -50,12 +50,33 @@ pub enum StoreError {
     /// The database cannot be reached or refused the operation; nothing was changed.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The disk has no space left for the write; nothing was changed. Writes work again
+    /// once space returns, without a restart. Test with [`StoreError::is_out_of_space`].
+    #[error("{OUT_OF_SPACE}: {0}")]
+    OutOfSpace(String),
     /// The write is refused as a whole; nothing was changed.
     #[error("refused: {0:?}")]
     Refused(Refusal),
     /// The stored data or the database contradicts what this version expects.
     #[error("storage failure: {0}")]
     Internal(String),
+}
+
+/// How [`StoreError::OutOfSpace`] starts when displayed.
+const OUT_OF_SPACE: &str = "out of storage space";
+
+impl StoreError {
+    /// Whether the disk is full. The SQLite writer hands the error of a failed batch to
+    /// each of its requests as `Unavailable` with the error's text (`sqlite::actors`,
+    /// `clone_error`), so that form is recognised too, until the writer passes the variant
+    /// on.
+    pub fn is_out_of_space(&self) -> bool {
+        match self {
+            StoreError::OutOfSpace(_) => true,
+            StoreError::Unavailable(m) => m.starts_with(OUT_OF_SPACE),
+            _ => false,
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

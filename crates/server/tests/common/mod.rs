@@ -173,6 +173,23 @@ impl Server {
         s
     }
 
+    /// An embedded-store server with its data in `data_dir` (which the test owns).
+    pub fn start_in(data_dir: &Path, extra: &[&str]) -> Server {
+        let mut s = Server {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.to_owned(),
+            backend: Backend::Sqlite,
+            database: None,
+            child: None,
+            _tmp: None,
+            extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
+            shared_url: None,
+            env: Vec::new(),
+        };
+        s.spawn();
+        s
+    }
+
     /// Options naming where the data is, for the server and the admin commands.
     pub fn store_args(&self) -> Vec<String> {
         let mut args = vec!["--data-dir".to_owned(), self.data_dir.display().to_string()];

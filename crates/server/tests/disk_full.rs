@@ -80,15 +80,11 @@ async fn a_full_disk_is_told_and_writes_recover_when_space_returns() {
     let mut refused = None;
     for (n, id) in ids[1..].iter().enumerate().take(400) {
         let r = c.add(&token, &[id]).await;
-        match r.status {
-            200 => {
-                acknowledged.insert(assigned_ids(&r)[0].clone().unwrap());
-            }
-            _ => {
-                refused = Some((n, r));
-                break;
-            }
+        if r.status != 200 {
+            refused = Some((n, r));
+            break;
         }
+        acknowledged.insert(assigned_ids(&r)[0].clone().unwrap());
     }
     let (_, r) = refused.expect("400 writes fit on a full disk");
     assert_eq!(r.status, 507, "{}", r.body);

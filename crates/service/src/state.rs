@@ -102,6 +102,15 @@ pub const OUT_OF_SPACE_RETRY_SECS: u64 = 60;
 /// the detail logged, never sent) for a defect. A store out of space is `507` with
 /// `Retry-After`.
 pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
+    // Before the variants: the SQLite writer reports a full disk as `Unavailable` too.
+    if e.is_out_of_space() {
+        tracing::error!(error = %e, "the store is out of space");
+        return ApiError {
+            status: Some(StatusCode::INSUFFICIENT_STORAGE),
+            retry_after: Some(OUT_OF_SPACE_RETRY_SECS),
+            ..ApiError::with(unavailable, "The server has no storage space left; nothing was changed")
+        };
+    }
     match e {
         StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
         StoreError::Refused(Refusal::CollectionFull) => ApiError::new(ErrorCode::CollectionFull),
@@ -112,18 +121,11 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
             ApiError::with(ErrorCode::CollectionInvalidPlaylistReorder, m.clone())
         }
         StoreError::Invalid(m) => ApiError::with(ErrorCode::InvalidInputParameter, m.clone()),
-        e if e.is_out_of_space() => {
-            tracing::error!(error = %e, "the store is out of space");
-            ApiError {
-                status: Some(StatusCode::INSUFFICIENT_STORAGE),
-                retry_after: Some(OUT_OF_SPACE_RETRY_SECS),
-                ..ApiError::with(unavailable, "The server has no storage space left; nothing was changed")
-            }
-        }
         StoreError::Unavailable(m) => {
             tracing::warn!(error = %m, "store unavailable");
             ApiError::new(unavailable)
         }
+        // `OutOfSpace` was answered above.
         StoreError::OutOfSpace(_)
         | StoreError::AlreadyExists(_)
         | StoreError::NotFound(_)

@@ -127,6 +127,15 @@ pub struct ServeArgs {
     /// Most connections served at once; more wait to be accepted.
     #[arg(long, env = "GROOVE_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Requests a second from one client address (0: no limit).
+    #[arg(long, env = "GROOVE_RATE_LIMIT_ADDRESS", default_value_t = 100)]
+    pub rate_limit_address: u32,
+    /// Requests a second from one user or application (0: no limit).
+    #[arg(long, env = "GROOVE_RATE_LIMIT_CALLER", default_value_t = 50)]
+    pub rate_limit_caller: u32,
+    /// Token requests a minute from one client address (0: no limit).
+    #[arg(long, env = "GROOVE_RATE_LIMIT_TOKEN", default_value_t = 30)]
+    pub rate_limit_token: u32,
 }
 
 impl Default for ServeArgs {
@@ -145,6 +154,9 @@ impl Default for ServeArgs {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_mins(1),
             max_connections: 4096,
+            rate_limit_address: 100,
+            rate_limit_caller: 50,
+            rate_limit_token: 30,
         }
     }
 }

@@ -2,12 +2,15 @@
 //! dispatcher for the whole Groove surface, which names the operation with
 //! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
 
+use crate::ClientAddr;
 use crate::caller::{self, Caller};
 use crate::culture;
 use crate::handlers::{collection, content, oauth, playlists, profile, search};
+use crate::limits;
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
 use crate::text;
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -127,6 +130,7 @@ fn route_error(e: RouteError) -> ApiError {
 /// Every Groove path.
 async fn dispatch(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -148,6 +152,12 @@ async fn dispatch(
         None if body_decides && reply::content_type_is_xml(&headers) == Some(true) => Format::Xml,
         None => Format::Json,
     };
+    if let Some(Extension(ClientAddr(addr))) = client
+        && let Err(wait) = state.limits.check_address(addr.ip())
+    {
+        let ctx = Ctx { format, style, root: "ErrorResponse", body_decides };
+        return too_many_requests(wait, "this address").render(&ctx);
+    }
     let method = match method {
         Method::GET | Method::HEAD => Some(endpoint::Method::Get),
         Method::POST => Some(endpoint::Method::Post),
@@ -168,6 +178,18 @@ async fn dispatch(
     match handle(&state, &endpoint, &mut ctx, &query, &headers, body).await {
         Ok(response) => response,
         Err(e) => e.render(&ctx),
+    }
+}
+
+/// `429 TOO-MANY-REQUESTS` with `Retry-After`.
+pub(crate) fn too_many_requests(wait: Duration, from: &str) -> ApiError {
+    let secs = limits::retry_after_secs(wait);
+    ApiError {
+        retry_after: Some(secs),
+        ..ApiError::with(
+            ErrorCode::TooManyRequests,
+            format!("Too many requests from {from}; try again in {secs} s"),
+        )
     }
 }
 
@@ -243,6 +265,11 @@ async fn handle(
     body: Body,
 ) -> Result<Response, ApiError> {
     let caller = caller::authenticate(state, endpoint.auth(), headers, query).await?;
+    let (key, who) = match &caller {
+        Caller::User(u) => (format!("user:{}", u.name), "this user"),
+        Caller::App(id) => (format!("app:{id}"), "this application"),
+    };
+    state.limits.check_caller(&key).map_err(|wait| too_many_requests(wait, who))?;
     // `language` and `country` are parameters of every call (`common-parameters.md`).
     let culture = culture::culture(query)?;
     match endpoint {

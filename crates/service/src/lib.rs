@@ -3,6 +3,7 @@
 //! - [`app`]: the router, and the dispatcher of the Groove surface;
 //! - [`caller`]: authentication of users and applications ([`auth`]: the server's own
 //!   tokens; [`oidc`]: an external identity provider's);
+//! - [`limits`]: rate limits per client address and per caller;
 //! - [`culture`]: the `language` and `country` parameters;
 //! - [`reply`]: content negotiation, and rendering of responses and errors;
 //! - [`handlers`]: one module per group of operations;
@@ -15,6 +16,7 @@ pub mod caller;
 pub mod continuation;
 pub mod culture;
 pub mod handlers;
+pub mod limits;
 pub mod oidc;
 pub mod reply;
 pub mod state;

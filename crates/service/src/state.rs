@@ -2,6 +2,7 @@
 
 use crate::auth::TokenAuthority;
 use crate::continuation::TokenSealer;
+use crate::limits::{RateConfig, RateLimits};
 use crate::oidc::OidcVerifier;
 use crate::reply::ApiError;
 use groove_store::{Refusal, Store, StoreError, User};
@@ -26,6 +27,8 @@ pub struct ServiceConfig {
     pub max_body_bytes: usize,
     /// Longest a request body may take to arrive; a slower one gets 408.
     pub body_timeout: Duration,
+    /// Rate limits.
+    pub rates: RateConfig,
 }
 
 impl Default for ServiceConfig {
@@ -37,6 +40,7 @@ impl Default for ServiceConfig {
             max_playlist_tracks: 1000,
             max_body_bytes: 1024 * 1024,
             body_timeout: Duration::from_secs(30),
+            rates: RateConfig::default(),
         }
     }
 }
@@ -53,6 +57,7 @@ pub struct Inner {
     /// own user tokens are then refused.
     pub oidc: Option<OidcVerifier>,
     pub sealer: TokenSealer,
+    pub limits: RateLimits,
     pub config: ServiceConfig,
     users: RwLock<HashMap<String, User>>,
 }
@@ -77,6 +82,7 @@ impl AppState {
             tokens,
             oidc,
             sealer: TokenSealer::new(token_secret),
+            limits: RateLimits::new(config.rates),
             config,
             users: RwLock::new(HashMap::new()),
         }))

@@ -2,9 +2,11 @@
 //! `grant_type=client_credentials` with `client_id` and `client_secret` in the form body or
 //! in HTTP Basic authentication (RFC 6749 section 2.3.1). Errors follow RFC 6749 section 5.2.
 
+use crate::ClientAddr;
 use crate::app::read_limited;
 use crate::auth::{APP_TOKEN_TTL_SECS, TokenKind};
 use crate::state::AppState;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -50,7 +52,26 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 
 /// `POST /oauth/token` (also served at `/accesstoken.srf`, the path the .NET SDK uses).
 /// The body is held to the same size and time limits as every other (`413`, `408`).
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Some(Extension(ClientAddr(addr))) = client {
+        let limited =
+            state.limits.check_address(addr.ip()).and_then(|()| state.limits.check_token(addr.ip()));
+        if let Err(wait) = limited {
+            let secs = crate::limits::retry_after_secs(wait);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_request",
+                format!("Too many token requests from this address; try again in {secs} s"),
+            );
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return r;
+        }
+    }
     let body = match read_limited(body, &headers, state.config.max_body_bytes, state.config.body_timeout)
         .await
     {

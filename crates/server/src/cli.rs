@@ -136,6 +136,9 @@ pub struct ServeArgs {
     /// Token requests a minute from one client address (0: no limit).
     #[arg(long, env = "GROOVE_RATE_LIMIT_TOKEN", default_value_t = 30)]
     pub rate_limit_token: u32,
+    /// Serve Prometheus metrics at `/metrics`.
+    #[arg(long, env = "GROOVE_METRICS")]
+    pub metrics: bool,
 }
 
 impl Default for ServeArgs {
@@ -157,6 +160,7 @@ impl Default for ServeArgs {
             rate_limit_address: 100,
             rate_limit_caller: 50,
             rate_limit_token: 30,
+            metrics: false,
         }
     }
 }

@@ -109,6 +109,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             per_caller: args.rate_limit_caller,
             token_per_minute: args.rate_limit_token,
         },
+        metrics: args.metrics,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {

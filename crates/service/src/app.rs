@@ -7,6 +7,7 @@ use crate::caller::{self, Caller};
 use crate::culture;
 use crate::handlers::{collection, content, oauth, playlists, profile, search};
 use crate::limits;
+use crate::observe;
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
 use crate::text;
@@ -28,15 +29,19 @@ use tower_http::cors::{Any, CorsLayer};
 
 /// The whole service, ready to serve.
 pub fn router(state: AppState) -> Router {
-    with_layers(
-        Router::new()
-            .route("/healthz", get(healthz))
-            .route("/readyz", get(readyz))
-            .route("/oauth/token", post(oauth::token))
-            .route("/accesstoken.srf", post(oauth::token))
-            .fallback(dispatch)
-            .with_state(state),
-    )
+    let mut routes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/oauth/token", post(oauth::token))
+        .route("/accesstoken.srf", post(oauth::token));
+    if state.metrics.is_some() {
+        routes = routes.route("/metrics", get(observe::metrics));
+    }
+    let routes = routes
+        .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
+        .with_state(state);
+    with_layers(routes)
 }
 
 /// The middleware every answer goes through: compression, CORS, and a 500 in the

@@ -5,6 +5,7 @@
 //!   tokens; [`oidc`]: an external identity provider's);
 //! - [`limits`]: rate limits per client address and per caller;
 //! - [`culture`]: the `language` and `country` parameters;
+//! - [`observe`]: the access log, request ids and metrics;
 //! - [`reply`]: content negotiation, and rendering of responses and errors;
 //! - [`handlers`]: one module per group of operations;
 //! - [`text`]: the characters text a client sends may hold.
@@ -17,6 +18,7 @@ pub mod continuation;
 pub mod culture;
 pub mod handlers;
 pub mod limits;
+pub mod observe;
 pub mod oidc;
 pub mod reply;
 pub mod state;

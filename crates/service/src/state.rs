@@ -3,6 +3,7 @@
 use crate::auth::TokenAuthority;
 use crate::continuation::TokenSealer;
 use crate::limits::{RateConfig, RateLimits};
+use crate::observe::Metrics;
 use crate::oidc::OidcVerifier;
 use crate::reply::ApiError;
 use groove_store::{Refusal, Store, StoreError, User};
@@ -29,6 +30,8 @@ pub struct ServiceConfig {
     pub body_timeout: Duration,
     /// Rate limits.
     pub rates: RateConfig,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
 }
 
 impl Default for ServiceConfig {
@@ -41,6 +44,7 @@ impl Default for ServiceConfig {
             max_body_bytes: 1024 * 1024,
             body_timeout: Duration::from_secs(30),
             rates: RateConfig::default(),
+            metrics: false,
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct Inner {
     pub oidc: Option<OidcVerifier>,
     pub sealer: TokenSealer,
     pub limits: RateLimits,
+    /// Request metrics, when `config.metrics` is on.
+    pub metrics: Option<Metrics>,
     pub config: ServiceConfig,
     users: RwLock<HashMap<String, User>>,
 }
@@ -83,6 +89,7 @@ impl AppState {
             oidc,
             sealer: TokenSealer::new(token_secret),
             limits: RateLimits::new(config.rates),
+            metrics: config.metrics.then(Metrics::default),
             config,
             users: RwLock::new(HashMap::new()),
         }))

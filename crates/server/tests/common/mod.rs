@@ -129,7 +129,12 @@ pub struct Server {
     /// A database shared with other servers, owned by the test.
     shared_url: Option<String>,
     env: Vec<(String, String)>,
+    /// The last lines the process wrote to stderr.
+    log: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
 }
+
+/// Lines of a server's log kept for the test.
+const LOG_LINES_KEPT: usize = 10_000;
 
 impl Server {
     /// A server on a database that other servers of the test share; `env` is passed to the
@@ -146,6 +151,7 @@ impl Server {
             extra_args: Vec::new(),
             shared_url: Some(database_url.to_owned()),
             env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            log: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -168,6 +174,7 @@ impl Server {
             extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
             shared_url: None,
             env: Vec::new(),
+            log: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -185,6 +192,7 @@ impl Server {
             extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
             shared_url: None,
             env: Vec::new(),
+            log: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -222,6 +230,7 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::clone(&self.log);
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -235,6 +244,12 @@ impl Server {
                 }
                 if std::env::var_os("GROOVE_TEST_LOG").is_some() {
                     eprintln!("server: {line}");
+                }
+                if let Ok(mut kept) = log.lock() {
+                    if kept.len() == LOG_LINES_KEPT {
+                        kept.pop_front();
+                    }
+                    kept.push_back(line);
                 }
             }
         });
@@ -253,6 +268,11 @@ impl Server {
             std::thread::sleep(Duration::from_millis(10));
         }
         panic!("the server never became healthy");
+    }
+
+    /// The last lines of the server's log (JSON, one object a line).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// The server process's id, while it runs.

@@ -8,6 +8,7 @@ use clap::{ArgAction, Args, CommandFactory as _, FromArgMatches as _, Parser, Su
 use groove_service::state::{DEFAULT_MAX_PLAYLIST_TRACKS, DEFAULT_MAX_PLAYLISTS, DEFAULT_MAX_TRACKS};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// With no command, `groove-server` serves: the options of `serve` are accepted without a
 /// command too, and refused before one ([`Cli::parse_checked`]).
@@ -71,6 +72,13 @@ pub struct Global {
     /// Most connections this process opens to PostgreSQL.
     #[arg(long, env = "GROOVE_DATABASE_POOL_SIZE", default_value_t = 16, global = true)]
     pub database_pool_size: usize,
+    /// Seconds a PostgreSQL statement may run; a connection that stays silent a second longer
+    /// while an answer is owed is taken for lost.
+    #[arg(long, env = "GROOVE_DATABASE_STATEMENT_TIMEOUT", default_value = "5", value_parser = crate::listen::parse_seconds, global = true)]
+    pub database_statement_timeout: Duration,
+    /// Seconds opening a PostgreSQL connection may take.
+    #[arg(long, env = "GROOVE_DATABASE_CONNECT_TIMEOUT", default_value = "5", value_parser = crate::listen::parse_seconds, global = true)]
+    pub database_connect_timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +160,31 @@ pub struct ServeArgs {
     /// The provider's JWK set: an http(s) URL or a file.
     #[arg(long, env = "GROOVE_OIDC_JWKS", requires = "oidc_issuer")]
     pub oidc_jwks: Option<String>,
+    /// Seconds a request's head may take to arrive, from its first byte.
+    #[arg(long, env = "GROOVE_HEADER_TIMEOUT", default_value = "10", value_parser = crate::listen::parse_seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a request's body may take to arrive (then `408`).
+    #[arg(long, env = "GROOVE_BODY_TIMEOUT", default_value = "30", value_parser = crate::listen::parse_seconds)]
+    pub body_timeout: Duration,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "GROOVE_IDLE_TIMEOUT", default_value = "60", value_parser = crate::listen::parse_seconds)]
+    pub idle_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted.
+    #[arg(long, env = "GROOVE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Requests a second from one client address (0: no limit).
+    #[arg(long, env = "GROOVE_RATE_LIMIT_ADDRESS", default_value_t = 100)]
+    pub rate_limit_address: u32,
+    /// Requests a second from one user or application (0: no limit).
+    #[arg(long, env = "GROOVE_RATE_LIMIT_CALLER", default_value_t = 50)]
+    pub rate_limit_caller: u32,
+    /// Token requests a minute from one client address (0: no limit).
+    #[arg(long, env = "GROOVE_RATE_LIMIT_TOKEN", default_value_t = 30)]
+    pub rate_limit_token: u32,
+    /// Serve Prometheus metrics at `/metrics` (the variable takes true/false, 1/0, yes/no,
+    /// on/off).
+    #[arg(long, env = "GROOVE_METRICS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub metrics: bool,
 }
 
 #[derive(Debug, Subcommand)]

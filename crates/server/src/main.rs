@@ -6,6 +6,7 @@ mod admin;
 mod args;
 mod import;
 mod keys;
+mod listen;
 mod serve;
 mod store;
 

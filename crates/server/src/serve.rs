@@ -3,8 +3,10 @@
 
 use crate::args::{ErrorCodes, Global, LogFormat, ServeArgs};
 use crate::keys;
+use crate::listen::{self, ConnLimits};
 use crate::store::{Opener, open_store};
 use anyhow::Context as _;
+use groove_service::limits::RateConfig;
 use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
 use groove_service::{AppState, ServiceConfig};
 use groove_store::Store;
@@ -53,6 +55,16 @@ async fn load_demo_catalog(store: &dyn Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every minute, forgets the rate-limit state of clients that have been quiet.
+async fn forget_idle_clients(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_mins(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        state.limits.forget_idle();
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -77,6 +89,7 @@ async fn shutdown_signal() {
 
 pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
+    listen::raise_open_files_limit(args.max_connections);
     // Held until the server stops.
     let (store, _lock) = open_store(global, Opener::Serve).await?;
     if !args.no_demo_catalog {
@@ -102,6 +115,13 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         max_tracks: args.max_tracks,
         max_playlists: args.max_playlists,
         max_playlist_tracks: args.max_playlist_tracks,
+        body_timeout: args.body_timeout,
+        rates: RateConfig {
+            per_address: args.rate_limit_address,
+            per_caller: args.rate_limit_caller,
+            token_per_minute: args.rate_limit_token,
+        },
+        metrics: args.metrics,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {
@@ -116,12 +136,20 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         ),
         _ => None,
     };
-    let app = groove_service::router(AppState::new(Arc::clone(&store), tokens, oidc, secret, config));
+    let state = AppState::new(Arc::clone(&store), tokens, oidc, secret, config);
+    let housekeeping = tokio::spawn(forget_idle_clients(state.clone()));
+    let app = groove_service::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %global.data_dir.display(), "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    let limits = ConnLimits {
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
+    };
+    listen::serve(listener, app, limits, shutdown_signal()).await?;
+    housekeeping.abort();
     // Every request has been answered: leave the database complete for the next start.
     if let Err(e) = store.close().await {
         tracing::warn!(error = %e, "could not complete the database file; the next start reads its log back");

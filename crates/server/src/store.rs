@@ -15,7 +15,12 @@ pub async fn open_store(
     opener: Opener,
 ) -> anyhow::Result<(Arc<dyn Store>, Option<DataDirLock>)> {
     if let Some(url) = &global.database_url {
-        let options = PgOptions { max_connections: global.database_pool_size.max(1), ..PgOptions::default() };
+        let options = PgOptions {
+            max_connections: global.database_pool_size.max(1),
+            statement_timeout: global.database_statement_timeout,
+            connect_timeout: global.database_connect_timeout,
+            ..PgOptions::default()
+        };
         let store = PostgresStore::connect(url, options)
             .await
             .with_context(|| format!("cannot use the database {}", redact(url)))?;

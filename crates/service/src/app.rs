@@ -2,11 +2,16 @@
 //! dispatcher for the whole Groove surface, which names the operation with
 //! [`Endpoint::parse`], negotiates the format, authenticates the caller and runs the handler.
 
+use crate::ClientAddr;
 use crate::caller::{self, Caller};
 use crate::culture;
 use crate::handlers::{collection, content, oauth, playlists, profile, search};
+use crate::limits;
+use crate::observe;
 use crate::reply::{self, ApiError, Ctx, Format};
 use crate::state::AppState;
+use crate::text;
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -25,14 +30,19 @@ use tracing::Instrument as _;
 
 /// The whole service, ready to serve.
 pub fn router(state: AppState) -> Router {
-    with_layers(
-        Router::new()
-            .route("/healthz", get(healthz))
-            .route("/oauth/token", post(oauth::token))
-            .route("/accesstoken.srf", post(oauth::token))
-            .fallback(dispatch)
-            .with_state(state),
-    )
+    let mut routes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/oauth/token", post(oauth::token))
+        .route("/accesstoken.srf", post(oauth::token));
+    if state.metrics.is_some() {
+        routes = routes.route("/metrics", get(observe::metrics));
+    }
+    let routes = routes
+        .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
+        .with_state(state);
+    with_layers(routes)
 }
 
 /// The middleware every answer goes through: compression, CORS, and a 500 in the
@@ -61,6 +71,38 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response()
+        }
+    }
+}
+
+/// Key of the row `/readyz` writes.
+const READY_PROBE_KEY: &str = "ready_probe";
+
+/// `GET /readyz`: 200 when the store answers and takes a write (a small row of its own,
+/// rewritten each time), 503 otherwise, saying why: a store that cannot write, because its
+/// disk is full for example, is alive (`/healthz`) but not ready.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let unready = |why: &'static str| (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    if let Err(e) = state.store.health().await {
+        tracing::warn!(error = %e, "readiness: the store does not answer");
+        return unready("store unavailable\n");
+    }
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .to_be_bytes()
+        .to_vec();
+    match state.store.set_meta(READY_PROBE_KEY, stamp).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) if e.is_out_of_space() => {
+            tracing::warn!(error = %e, "readiness: the store is out of space");
+            let mut r = unready("store cannot write: out of space\n");
+            r.headers_mut().insert(header::RETRY_AFTER, crate::state::OUT_OF_SPACE_RETRY_SECS.into());
+            r
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the store cannot write");
+            unready("store cannot write\n")
         }
     }
 }
@@ -96,18 +138,26 @@ fn route_error(e: RouteError) -> ApiError {
 /// operation it served.
 async fn dispatch(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let span = tracing::info_span!("request", endpoint = tracing::field::Empty);
-    let response = answer(&state, method, &uri, &headers, body).instrument(span.clone()).await;
+    let response = answer(&state, client, method, &uri, &headers, body).instrument(span.clone()).await;
     span.in_scope(|| tracing::debug!(status = response.status().as_u16(), "answered"));
     response
 }
 
-async fn answer(state: &AppState, method: Method, uri: &Uri, headers: &HeaderMap, body: Body) -> Response {
+async fn answer(
+    state: &AppState,
+    client: Option<Extension<ClientAddr>>,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
     let query = Query::parse(uri.query());
     let style = state.config.error_style;
     let asked = match reply::response_format(&query, headers) {
@@ -124,6 +174,12 @@ async fn answer(state: &AppState, method: Method, uri: &Uri, headers: &HeaderMap
         None if body_decides && reply::content_type_is_xml(headers) == Some(true) => Format::Xml,
         None => Format::Json,
     };
+    if let Some(Extension(ClientAddr(addr))) = client
+        && let Err(wait) = state.limits.check_address(addr.ip())
+    {
+        let ctx = Ctx { format, style, root: "ErrorResponse", body_decides };
+        return too_many_requests(wait, "this address").render(&ctx);
+    }
     let method = match method {
         Method::GET | Method::HEAD => Some(endpoint::Method::Get),
         Method::POST => Some(endpoint::Method::Post),
@@ -141,9 +197,24 @@ async fn answer(state: &AppState, method: Method, uri: &Uri, headers: &HeaderMap
         Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse", body_decides }),
     };
     let mut ctx = Ctx { format, style, root: endpoint.response_root(), body_decides };
+    if let Err(e) = text::check_request(uri.path(), &query) {
+        return e.render(&ctx);
+    }
     match handle(state, &endpoint, &mut ctx, &query, headers, body).await {
         Ok(response) => response,
         Err(e) => e.render(&ctx),
+    }
+}
+
+/// `429 TOO-MANY-REQUESTS` with `Retry-After`.
+pub(crate) fn too_many_requests(wait: Duration, from: &str) -> ApiError {
+    let secs = limits::retry_after_secs(wait);
+    ApiError {
+        retry_after: Some(secs),
+        ..ApiError::with(
+            ErrorCode::TooManyRequests,
+            format!("Too many requests from {from}; try again in {secs} s"),
+        )
     }
 }
 
@@ -157,18 +228,26 @@ fn user(caller: Caller) -> Result<User, ApiError> {
 /// Reads a request body of at most `limit` bytes (a larger one is refused with 413), and
 /// answers in its format if nothing asked for another.
 async fn read_body(
+    state: &AppState,
     body: Body,
     headers: &HeaderMap,
-    limit: usize,
     ctx: &mut Ctx,
 ) -> Result<bytes::Bytes, ApiError> {
-    let bytes = read_limited(body, headers, limit).await?;
+    let bytes = read_limited(body, headers, state.config.max_body_bytes, state.config.body_timeout).await?;
     ctx.follow_request_body(reply::request_is_xml(headers, &bytes));
+    text::check_body(&bytes)?;
     Ok(bytes)
 }
 
-/// Reads a request body of at most `limit` bytes; a larger one is refused with 413.
-async fn read_limited(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
+/// Reads a request body of at most `limit` bytes within `timeout`; a larger one is refused
+/// with 413, a slower one with 408 (and the connection is closed: the rest of the body is
+/// never read).
+pub(crate) async fn read_limited(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<bytes::Bytes, ApiError> {
     let too_large = || ApiError {
         status: Some(StatusCode::PAYLOAD_TOO_LARGE),
         ..ApiError::with(ErrorCode::InvalidInputParameter, format!("The request body exceeds {limit} bytes"))
@@ -178,7 +257,16 @@ async fn read_limited(body: Body, headers: &HeaderMap, limit: usize) -> Result<b
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, limit).await {
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
+        return Err(ApiError {
+            status: Some(StatusCode::REQUEST_TIMEOUT),
+            ..ApiError::with(
+                ErrorCode::InvalidInputParameter,
+                format!("The request body did not arrive within {} s", timeout.as_secs_f64()),
+            )
+        });
+    };
+    match read {
         Ok(bytes) => Ok(bytes),
         Err(e) => {
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
@@ -202,15 +290,20 @@ async fn handle(
     body: Body,
 ) -> Result<Response, ApiError> {
     let caller = caller::authenticate(state, endpoint.auth(), headers, query).await?;
+    let (key, who) = match &caller {
+        Caller::User(u) => (format!("user:{}", u.name), "this user"),
+        Caller::App(id) => (format!("app:{id}"), "this application"),
+    };
+    state.limits.check_caller(&key).map_err(|wait| too_many_requests(wait, who))?;
     // `language` and `country` are parameters of every call (`common-parameters.md`).
     let culture = culture::culture(query)?;
     match endpoint {
         Endpoint::CollectionAdd => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             collection::add(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionDelete => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             collection::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
@@ -219,12 +312,12 @@ async fn handle(
             other => collection::browse(state, ctx, &user(caller)?, other, query).await,
         },
         Endpoint::PlaylistCreate | Endpoint::PlaylistUpdate => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             let create = *endpoint == Endpoint::PlaylistCreate;
             playlists::write(state, ctx, &user(caller)?, create, headers, &body).await
         }
         Endpoint::PlaylistDelete => {
-            let body = read_body(body, headers, state.config.max_body_bytes, ctx).await?;
+            let body = read_body(state, body, headers, ctx).await?;
             playlists::delete(state, ctx, &user(caller)?, headers, &body).await
         }
         Endpoint::Lookup { ids } => content::lookup(state, ctx, &caller, ids, query).await,

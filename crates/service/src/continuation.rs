@@ -1,22 +1,34 @@
 //! Continuation tokens (`json-paginatedlist.md`): opaque, URL-safe, bound to the user and
-//! to the query that produced them, and signed, so that a token that was altered, or one
-//! sent by another user or to another list, is refused with
+//! to the query that produced them, and sealed with authenticated encryption
+//! (XChaCha20-Poly1305), so that a client can neither read what a token holds (the user's
+//! internal number, the sort key of the next item, a search's text) nor alter it: a token
+//! that was altered, or one sent by another user or to another list, is refused with
 //! `CONTINUATION-TOKEN-INVALID-ERROR`.
 //!
 //! A token carries the position after the last item returned (keyset pagination): the next
 //! page starts there, whatever was added or deleted elsewhere in the list meanwhile.
+//!
+//! Layout: `base64url(version ‖ nonce (24 bytes, random) ‖ ciphertext ‖ tag (16 bytes))`,
+//! the version byte authenticated as associated data. The key is derived from the store's
+//! shared secret (HMAC-SHA256 with a label), so every server process of one database opens
+//! every other's tokens. Tokens of version 1 (signed, not encrypted) are no longer accepted.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use groove_store::{SortKey, UserId};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-const VERSION: u8 = 1;
-const MAC_LEN: usize = 16;
+const VERSION: u8 = 2;
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
 /// Longest token accepted; anything longer cannot be one of ours.
 const MAX_TOKEN_CHARS: usize = 2048;
+/// Label of the key derivation: the shared secret is used for nothing else as is.
+const KEY_LABEL: &[u8] = b"groove-server continuation tokens v2";
 
 /// What a token remembers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,10 +50,10 @@ pub struct Continuation {
     pub after: SortKey,
 }
 
-/// Seals and opens tokens with the store's shared secret.
+/// Seals and opens tokens with a key derived from the store's shared secret.
 #[derive(Clone)]
 pub struct TokenSealer {
-    key: [u8; 32],
+    cipher: XChaCha20Poly1305,
 }
 
 impl std::fmt::Debug for TokenSealer {
@@ -51,26 +63,26 @@ impl std::fmt::Debug for TokenSealer {
 }
 
 impl TokenSealer {
-    pub fn new(key: [u8; 32]) -> Self {
-        TokenSealer { key }
-    }
-
-    fn mac(&self, data: &[u8]) -> [u8; MAC_LEN] {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
-        mac.update(data);
-        let full = mac.finalize().into_bytes();
-        let mut out = [0u8; MAC_LEN];
-        out.copy_from_slice(&full[..MAC_LEN]);
-        out
+    pub fn new(secret: [u8; 32]) -> Self {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret).expect("HMAC takes keys of any length");
+        mac.update(KEY_LABEL);
+        let key = mac.finalize().into_bytes();
+        TokenSealer { cipher: XChaCha20Poly1305::new(&key) }
     }
 
     pub fn seal(&self, c: &Continuation) -> String {
-        let mut bytes = vec![VERSION];
         // Serializing plain data into memory cannot fail.
-        bytes.extend(serde_json::to_vec(c).unwrap_or_default());
-        let mac = self.mac(&bytes);
-        bytes.extend_from_slice(&mac);
+        let plain = serde_json::to_vec(c).unwrap_or_default();
+        // 192 random bits: nonces drawn at random never repeat in practice.
+        let nonce: [u8; NONCE_LEN] = rand::random();
+        let sealed = self
+            .cipher
+            .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: &[VERSION] })
+            .expect("encryption into memory cannot fail");
+        let mut bytes = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        bytes.push(VERSION);
+        bytes.extend_from_slice(&nonce);
+        bytes.extend_from_slice(&sealed);
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
@@ -80,15 +92,13 @@ impl TokenSealer {
             return None;
         }
         let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-        if bytes.len() <= 1 + MAC_LEN || bytes[0] != VERSION {
+        if bytes.len() < 1 + NONCE_LEN + TAG_LEN || bytes[0] != VERSION {
             return None;
         }
-        let (data, mac) = bytes.split_at(bytes.len() - MAC_LEN);
-        let expected = self.mac(data);
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], mac)) {
-            return None;
-        }
-        serde_json::from_slice(&data[1..]).ok()
+        let (nonce, sealed) = bytes[1..].split_at(NONCE_LEN);
+        let nonce = XNonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
+        let plain = self.cipher.decrypt(&nonce, Payload { msg: sealed, aad: &[VERSION] }).ok()?;
+        serde_json::from_slice(&plain).ok()
     }
 }
 
@@ -113,6 +123,24 @@ mod tests {
         let t = s.seal(&sample());
         assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{t}");
         assert_eq!(s.open(&t), Some(sample()));
+    }
+
+    #[test]
+    fn tokens_do_not_show_what_they_hold() {
+        let s = TokenSealer::new([9; 32]);
+        let t = s.seal(&sample());
+        let bytes = URL_SAFE_NO_PAD.decode(&t).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for shown in ["get lucky", "TrackTitle", "collection/tracks", "\"u\":7", "\"n\":25"] {
+            assert!(!text.contains(shown), "{shown:?} readable in {text:?}");
+        }
+        // The same continuation sealed twice gives two tokens (random nonces).
+        assert_ne!(s.seal(&sample()), t);
+        // A signed-only token of the first version is refused.
+        let mut old = vec![1u8];
+        old.extend(serde_json::to_vec(&sample()).unwrap());
+        old.extend([0u8; 16]);
+        assert_eq!(s.open(&URL_SAFE_NO_PAD.encode(old)), None);
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! - [`app`]: the router, and the dispatcher of the Groove surface;
 //! - [`caller`]: authentication of users and applications ([`auth`]: the server's own
 //!   tokens; [`oidc`]: an external identity provider's);
+//! - [`limits`]: rate limits per client address and per caller;
 //! - [`culture`]: the `language` and `country` parameters;
+//! - [`observe`]: the access log, request ids and metrics;
 //! - [`reply`]: content negotiation, and rendering of responses and errors;
 //! - [`handlers`]: one module per group of operations;
 //! - [`paging`]: paging parameters and continuation tokens, shared by every list;
 //! - [`writes`]: the documented limits and the state token the write handlers share;
+//! - [`text`]: the characters text a client sends may hold;
 //! - [`views`]: how catalog records look in responses.
 
 pub mod app;
@@ -16,12 +19,20 @@ pub mod caller;
 pub mod continuation;
 pub mod culture;
 pub mod handlers;
+pub mod limits;
+pub mod observe;
 pub mod oidc;
 pub mod paging;
 pub mod reply;
 pub mod state;
+pub mod text;
 pub mod views;
 pub mod writes;
 
 pub use app::router;
 pub use state::{AppState, ServiceConfig};
+
+/// The address of the client at the other end of the connection, set by the server on
+/// every request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::SocketAddr);

@@ -147,7 +147,9 @@ impl OidcVerifier {
         if data.claims.exp <= now {
             return Err(TokenError::Expired(crate::auth::TokenKind::User));
         }
-        if data.claims.sub.is_empty() || data.claims.sub.len() > 256 {
+        // Users are named by `sub`: the same characters as any other text (`groove_wire::text`).
+        let sub = &data.claims.sub;
+        if sub.is_empty() || sub.len() > 256 || groove_wire::text::forbidden_char(sub).is_some() {
             return Err(TokenError::Invalid);
         }
         Ok(data.claims.sub)

@@ -78,9 +78,29 @@ pub fn incompatible_order() -> ApiError {
     ApiError::with(ErrorCode::IncompatibleInputParameters, "Invalid ordering for this content")
 }
 
+/// A parameter sent with a continuation token says otherwise than the token.
+pub fn contradicts_token(parameter: &str) -> ApiError {
+    ApiError::with(
+        ErrorCode::IncompatibleInputParameters,
+        format!(
+            "Parameter {parameter} differs from the continuation token's; send the token alone or with the parameters it came from"
+        ),
+    )
+}
+
+/// A `maxItems` sent with a continuation token must be the token's page size.
+pub fn check_token_page_size(query: &Query, page_size: u32) -> Result<(), ApiError> {
+    match query.get("maxitems") {
+        Some(v) if v.trim().parse::<u32>().ok() != Some(page_size) => Err(contradicts_token("maxItems")),
+        _ => Ok(()),
+    }
+}
+
 /// A page request from `orderBy`, `maxItems` and `page`, or from a continuation token that
-/// this server issued to `user` for `list` (the other parameters are then ignored, as
-/// `json-paginatedlist.md` has the client remove them).
+/// this server issued to `user` for `list`. `json-paginatedlist.md` has the client send the
+/// token without the other parameters; an `orderBy` or `maxItems` sent with it must say
+/// what the token says (`400 INCOMPATIBLE-INPUT-PARAMETERS` otherwise), and `page` is
+/// ignored.
 pub fn page_request(
     state: &AppState,
     query: &Query,
@@ -97,6 +117,10 @@ pub fn page_request(
             .and_then(sort_order)
             .filter(|o| orders.contains(o))
             .ok_or_else(invalid_continuation)?;
+        if query.get("orderby").is_some_and(|v| OrderBy::parse(v).and_then(sort_order) != Some(order)) {
+            return Err(contradicts_token("orderBy"));
+        }
+        check_token_page_size(query, c.page_size)?;
         return Ok(PageRequest { order, limit: c.page_size, after: Some(c.after), skip: 0 });
     }
     let order = match query.get("orderby") {

@@ -53,15 +53,17 @@ pub struct ApiError {
     pub message: Option<Cow<'static, str>>,
     /// A status other than the table's, where HTTP demands one (413).
     pub status: Option<StatusCode>,
+    /// Seconds after which the client may try again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        ApiError { code, message: None, status: None }
+        ApiError { code, message: None, status: None, retry_after: None }
     }
 
     pub fn with(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { code, message: Some(message.into()), status: None }
+        ApiError { code, message: Some(message.into()), status: None, retry_after: None }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -74,7 +76,11 @@ impl ApiError {
             Some(m) => self.code.with_message(ctx.style, m.clone()),
             None => self.code.to_wire(ctx.style),
         };
-        render(ctx, self.status(), &ErrorResponse { error })
+        let mut response = render(ctx, self.status(), &ErrorResponse { error });
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -90,7 +96,7 @@ pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T)
                 let mut out = Vec::with_capacity(json.len() + callback.len() + 3);
                 out.extend_from_slice(callback.as_bytes());
                 out.push(b'(');
-                out.extend_from_slice(&json);
+                extend_as_javascript(&mut out, &json);
                 out.extend_from_slice(b");");
                 (out, "application/javascript; charset=utf-8")
             }
@@ -102,6 +108,22 @@ pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T)
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+/// Appends JSON as JavaScript source: U+2028 and U+2029 are valid in JSON strings but end a
+/// line in JavaScript before ES2019 (a string literal holding one is a syntax error), so they
+/// are written as `\u2028` and `\u2029`. JSON holds them only inside strings, where the
+/// escape means the same character.
+fn extend_as_javascript(out: &mut Vec<u8>, json: &[u8]) {
+    let mut rest = json;
+    while let Some(at) =
+        rest.windows(3).position(|w| w[0] == 0xE2 && w[1] == 0x80 && (w[2] == 0xA8 || w[2] == 0xA9))
+    {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(if rest[at + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+        rest = &rest[at + 3..];
+    }
+    out.extend_from_slice(rest);
 }
 
 fn encoding_failure(e: &serde_json::Error) -> Response {
@@ -245,6 +267,33 @@ mod tests {
             response_format(&q, &HeaderMap::new()).unwrap_err().code,
             ErrorCode::IncompatibleInputParameters
         );
+    }
+
+    #[test]
+    fn jsonp_escapes_the_javascript_line_terminators() {
+        let ctx = Ctx {
+            format: Format::Jsonp("cb".into()),
+            style: ErrorStyle::Hyphen,
+            root: "X",
+            body_decides: false,
+        };
+        let e = ApiError::with(ErrorCode::InvalidInputParameter, "a\u{2028}b\u{2029}c\u{2027}\u{202A}");
+        let response = e.render(&ctx);
+        let body = futures_body(response);
+        let text = String::from_utf8(body).unwrap();
+        assert!(!text.contains('\u{2028}') && !text.contains('\u{2029}'), "{text}");
+        assert!(text.contains("a\\u2028b\\u2029c\u{2027}\u{202A}"), "{text}");
+        let json = text.strip_prefix("cb(").and_then(|t| t.strip_suffix(");")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["Error"]["Message"], "a\u{2028}b\u{2029}c\u{2027}\u{202A}");
+        let mut out = Vec::new();
+        extend_as_javascript(&mut out, "\u{2028}\u{2028}x\u{2029}".as_bytes());
+        assert_eq!(out, br"\u2028\u2028x\u2029");
+    }
+
+    fn futures_body(response: Response) -> Vec<u8> {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async { axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec() })
     }
 
     #[test]

@@ -2,12 +2,16 @@
 
 use crate::auth::TokenAuthority;
 use crate::continuation::TokenSealer;
+use crate::limits::{RateConfig, RateLimits};
+use crate::observe::Metrics;
 use crate::oidc::OidcVerifier;
 use crate::reply::ApiError;
 use groove_store::{Refusal, Store, StoreError, User};
 use groove_wire::{ErrorCode, ErrorStyle};
+use http::StatusCode;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 /// Track capacity of a collection by default (`user-profile` example: 50,000).
 pub const DEFAULT_MAX_TRACKS: u32 = 50_000;
@@ -29,6 +33,12 @@ pub struct ServiceConfig {
     pub max_playlist_tracks: u32,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Longest a request body may take to arrive; a slower one gets 408.
+    pub body_timeout: Duration,
+    /// Rate limits.
+    pub rates: RateConfig,
+    /// Serve Prometheus metrics at `/metrics`.
+    pub metrics: bool,
 }
 
 impl Default for ServiceConfig {
@@ -39,6 +49,9 @@ impl Default for ServiceConfig {
             max_playlists: DEFAULT_MAX_PLAYLISTS,
             max_playlist_tracks: DEFAULT_MAX_PLAYLIST_TRACKS,
             max_body_bytes: 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
+            rates: RateConfig::default(),
+            metrics: false,
         }
     }
 }
@@ -55,6 +68,9 @@ pub struct Inner {
     /// own user tokens are then refused.
     pub oidc: Option<OidcVerifier>,
     pub sealer: TokenSealer,
+    pub limits: RateLimits,
+    /// Request metrics, when `config.metrics` is on.
+    pub metrics: Option<Metrics>,
     pub config: ServiceConfig,
     users: RwLock<HashMap<String, User>>,
 }
@@ -79,6 +95,8 @@ impl AppState {
             tokens,
             oidc,
             sealer: TokenSealer::new(token_secret),
+            limits: RateLimits::new(config.rates),
+            metrics: config.metrics.then(Metrics::default),
             config,
             users: RwLock::new(HashMap::new()),
         }))
@@ -96,10 +114,23 @@ impl AppState {
     }
 }
 
+/// What `Retry-After` says when the store is out of space: an operator must free space.
+pub const OUT_OF_SPACE_RETRY_SECS: u64 = 60;
+
 /// The documented error for a failure of the store: a client error where the store says
 /// the input was at fault, `502` with `unavailable` where the database was, and `500` (with
-/// the detail logged, never sent) for a defect.
+/// the detail logged, never sent) for a defect. A store out of space is `507` with
+/// `Retry-After`.
 pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
+    // Before the variants: the SQLite writer reports a full disk as `Unavailable` too.
+    if e.is_out_of_space() {
+        tracing::error!(error = %e, "the store is out of space");
+        return ApiError {
+            status: Some(StatusCode::INSUFFICIENT_STORAGE),
+            retry_after: Some(OUT_OF_SPACE_RETRY_SECS),
+            ..ApiError::with(unavailable, "The server has no storage space left; nothing was changed")
+        };
+    }
     match e {
         StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
         StoreError::Refused(Refusal::CollectionFull) => ApiError::new(ErrorCode::CollectionFull),
@@ -114,7 +145,11 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
             tracing::warn!(error = %m, "store unavailable");
             ApiError::new(unavailable)
         }
-        StoreError::AlreadyExists(_) | StoreError::NotFound(_) | StoreError::Internal(_) => {
+        // `OutOfSpace` was answered above.
+        StoreError::OutOfSpace(_)
+        | StoreError::AlreadyExists(_)
+        | StoreError::NotFound(_)
+        | StoreError::Internal(_) => {
             tracing::error!(error = %e, "store failure");
             ApiError::new(ErrorCode::InternalServerError)
         }

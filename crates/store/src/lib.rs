@@ -19,6 +19,8 @@ mod catalog_rows;
 mod lists;
 mod order;
 #[cfg(feature = "postgres")]
+mod pg_link;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod reads;
 mod recounts;
@@ -52,12 +54,23 @@ pub enum StoreError {
     /// The database cannot be reached or refused the operation; nothing was changed.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The disk has no space left for the write; nothing was changed. Writes work again
+    /// once space returns, without a restart. Test with [`StoreError::is_out_of_space`].
+    #[error("out of storage space: {0}")]
+    OutOfSpace(String),
     /// The write is refused as a whole; nothing was changed.
     #[error("refused: {0:?}")]
     Refused(Refusal),
     /// The stored data or the database contradicts what this version expects.
     #[error("storage failure: {0}")]
     Internal(String),
+}
+
+impl StoreError {
+    /// Whether the disk is full.
+    pub fn is_out_of_space(&self) -> bool {
+        matches!(self, StoreError::OutOfSpace(_))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -8,6 +8,7 @@
 //! - [`query`]: query-string parameters, matched without regard to case.
 //! - [`country`]: the ISO 3166-1 codes the `country` parameter takes.
 //! - [`date`]: how collection items write their dates.
+//! - [`text`]: which characters text may hold.
 
 pub mod country;
 pub mod date;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod text;
 pub mod xml;
 
 pub use error::{ErrorCode, ErrorStyle};

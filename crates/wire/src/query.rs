@@ -19,6 +19,11 @@ impl Query {
         Query { pairs }
     }
 
+    /// Every parameter, names lower-cased, in the order given.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The first value of the parameter `name` (given in lower case).
     pub fn get(&self, name: &str) -> Option<&str> {
         debug_assert_eq!(name, name.to_ascii_lowercase());

@@ -51,9 +51,18 @@ impl XmlWriter {
         self.out.push('>');
     }
 
+    /// An element of text. A character XML 1.0 cannot carry (`crate::text`; stored before
+    /// such text was refused on input, or imported) is written as U+FFFD, the replacement
+    /// character, so that the document stays well-formed.
     pub fn text(&mut self, name: &str, value: &str) {
         self.open(name);
-        self.out.push_str(&quick_xml::escape::escape(value));
+        if value.chars().all(crate::text::is_xml_char) {
+            self.out.push_str(&quick_xml::escape::escape(value));
+        } else {
+            let replaced: String =
+                value.chars().map(|c| if crate::text::is_xml_char(c) { c } else { '\u{FFFD}' }).collect();
+            self.out.push_str(&quick_xml::escape::escape(&replaced));
+        }
         self.close(name);
     }
 
@@ -597,6 +606,34 @@ mod tests {
         assert_eq!(actions[1].id.as_deref(), Some("music.2DEBEA07-0100-11DB-89CA-0019B92A3933"));
         let bad = r#"<PlaylistAction xmlns="http://schemas.microsoft.com/groovemusic/2016/09/api"><IsPublished>maybe</IsPublished></PlaylistAction>"#;
         assert!(PlaylistAction::from_xml(bad.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_written_as_the_replacement_character() {
+        let resp = PlaylistActionResponse {
+            playlist_action_result: Some(PlaylistActionResult {
+                id: "music.playlist.72d0fb33-8027-00fe-746f-abe4d8374ad1".into(),
+                name: Some("a\u{0}b\u{1}\u{1F}c\u{FFFE}\u{FFFF}d\te\u{10000}<&".into()),
+                ..PlaylistActionResult::default()
+            }),
+            error: None,
+        };
+        let doc = to_document("PlaylistActionResponse", &resp);
+        assert!(
+            doc.contains("<Name>a\u{FFFD}b\u{FFFD}\u{FFFD}c\u{FFFD}\u{FFFD}d\te\u{10000}&lt;&amp;</Name>"),
+            "{doc}"
+        );
+        assert!(doc.chars().all(crate::text::is_xml_char), "{doc:?}");
+        // A conforming parser reads the document.
+        let mut reader = quick_xml::Reader::from_str(&doc);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Eof) => break,
+                Ok(Event::Text(t)) => assert!(t.decode().is_ok()),
+                Ok(_) => {}
+                Err(e) => panic!("{e}: {doc}"),
+            }
+        }
     }
 
     #[test]

@@ -129,9 +129,12 @@ pub struct Server {
     /// A database shared with other servers, owned by the test.
     shared_url: Option<String>,
     env: Vec<(String, String)>,
-    /// Every line the process wrote to stderr, in order.
-    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// The last lines the process wrote to stderr.
+    log: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
 }
+
+/// Lines of a server's log kept for the test.
+const LOG_LINES_KEPT: usize = 10_000;
 
 impl Server {
     /// A server on a database that other servers of the test share; `env` is passed to the
@@ -148,7 +151,7 @@ impl Server {
             extra_args: Vec::new(),
             shared_url: Some(database_url.to_owned()),
             env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            logs: std::sync::Arc::default(),
+            log: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -177,7 +180,25 @@ impl Server {
             extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
             shared_url: None,
             env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            logs: std::sync::Arc::default(),
+            log: std::sync::Arc::default(),
+        };
+        s.spawn();
+        s
+    }
+
+    /// An embedded-store server with its data in `data_dir` (which the test owns).
+    pub fn start_in(data_dir: &Path, extra: &[&str]) -> Server {
+        let mut s = Server {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.to_owned(),
+            backend: Backend::Sqlite,
+            database: None,
+            child: None,
+            _tmp: None,
+            extra_args: extra.iter().map(|s| (*s).to_owned()).collect(),
+            shared_url: None,
+            env: Vec::new(),
+            log: std::sync::Arc::default(),
         };
         s.spawn();
         s
@@ -203,6 +224,11 @@ impl Server {
             .arg("json")
             .args(&self.extra_args)
             .env("RUST_LOG", "info")
+            // The suites send many requests from one address: limits are off unless a test
+            // turns them on (with its own options, which win over these).
+            .env("GROOVE_RATE_LIMIT_ADDRESS", "0")
+            .env("GROOVE_RATE_LIMIT_CALLER", "0")
+            .env("GROOVE_RATE_LIMIT_TOKEN", "0")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -210,11 +236,10 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
-        let logs = std::sync::Arc::clone(&self.logs);
+        let log = std::sync::Arc::clone(&self.log);
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                logs.lock().unwrap().push(line.clone());
                 if !sent
                     && let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
                     && v["fields"]["message"] == "serving"
@@ -225,6 +250,12 @@ impl Server {
                 }
                 if std::env::var_os("GROOVE_TEST_LOG").is_some() {
                     eprintln!("server: {line}");
+                }
+                if let Ok(mut kept) = log.lock() {
+                    if kept.len() == LOG_LINES_KEPT {
+                        kept.pop_front();
+                    }
+                    kept.push_back(line);
                 }
             }
         });
@@ -245,9 +276,20 @@ impl Server {
         panic!("the server never became healthy");
     }
 
-    /// The lines the process has written to stderr so far (JSON log lines).
+    /// The lines the process has written to stderr so far (JSON log lines; the last
+    /// 10,000 of them).
     pub fn logs(&self) -> Vec<String> {
-        self.logs.lock().unwrap().clone()
+        self.log_lines()
+    }
+
+    /// The last lines of the server's log (JSON, one object a line).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -2,8 +2,12 @@
 //! `grant_type=client_credentials` with `client_id` and `client_secret` in the form body or
 //! in HTTP Basic authentication (RFC 6749 section 2.3.1). Errors follow RFC 6749 section 5.2.
 
+use crate::ClientAddr;
+use crate::app::read_limited;
 use crate::auth::{APP_TOKEN_TTL_SECS, TokenKind};
 use crate::state::AppState;
+use axum::Extension;
+use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -47,8 +51,41 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// `POST /oauth/token` (also served at `/accesstoken.srf`, the path the .NET SDK uses).
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: bytes::Bytes) -> Response {
+/// The body is held to the same size and time limits as every other (`413`, `408`).
+pub async fn token(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Some(Extension(ClientAddr(addr))) = client {
+        let limited =
+            state.limits.check_address(addr.ip()).and_then(|()| state.limits.check_token(addr.ip()));
+        if let Err(wait) = limited {
+            let secs = crate::limits::retry_after_secs(wait);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_request",
+                format!("Too many token requests from this address; try again in {secs} s"),
+            );
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return r;
+        }
+    }
+    let body = match read_limited(body, &headers, state.config.max_body_bytes, state.config.body_timeout)
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => {
+            let description = e.message.as_deref().unwrap_or("The request body could not be read").to_owned();
+            return error(e.status(), "invalid_request", description);
+        }
+    };
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    if let Err(e) = crate::text::check_form(&form) {
+        let description = e.message.as_deref().unwrap_or_default().to_owned();
+        return error(StatusCode::BAD_REQUEST, "invalid_request", description);
+    }
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     match field("grant_type").as_deref() {
         Some("client_credentials") => {}
@@ -62,6 +99,15 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: byte
         None => return error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
     }
     let basic = basic_credentials(&headers);
+    if let Some((id, secret)) = &basic
+        && let Err(e) = crate::text::check_form(&[
+            ("client_id".into(), id.clone()),
+            ("client_secret".into(), secret.clone()),
+        ])
+    {
+        let description = e.message.as_deref().unwrap_or_default().to_owned();
+        return error(StatusCode::BAD_REQUEST, "invalid_request", description);
+    }
     let Some((client_id, secret)) =
         basic.clone().or_else(|| Some((field("client_id")?, field("client_secret")?)))
     else {

@@ -8,7 +8,9 @@
 use crate::caller::Caller;
 use crate::continuation::Continuation;
 use crate::handlers::content::{Sources, sources};
-use crate::paging::{MAX_ITEMS, invalid_continuation, page_error, paging};
+use crate::paging::{
+    MAX_ITEMS, check_token_page_size, contradicts_token, invalid_continuation, page_error, paging,
+};
 use crate::reply::{ApiError, Ctx, render};
 use crate::state::AppState;
 use crate::views::{self, CatalogStyle};
@@ -380,6 +382,10 @@ pub async fn search(
         if c.user != user.map(|u| u.id) || c.page_size == 0 || c.page_size > MAX_ITEMS {
             return Err(invalid_continuation());
         }
+        if query.get("q").is_some_and(|q| q.trim() != text) {
+            return Err(contradicts_token("q"));
+        }
+        check_token_page_size(query, c.page_size)?;
         let list = ListAt { kind, text, sources, limit: c.page_size, at };
         if playlists {
             fill_playlists(state, user, list, &mut response).await?;

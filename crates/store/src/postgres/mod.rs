@@ -84,7 +84,16 @@ pub struct PgOptions {
     /// How long a call waits for a free connection before failing with
     /// [`StoreError::Unavailable`].
     pub wait_timeout: Duration,
+    /// Longest a statement may run (PostgreSQL's `statement_timeout`; not applied to the
+    /// schema migrations). A connection that receives nothing for this plus
+    /// [`RESPONSE_MARGIN`] while an answer is owed is taken for lost (`crate::pg_link`).
+    pub statement_timeout: Duration,
 }
+
+/// How much longer than `statement_timeout` a connection waits for an answer before it
+/// takes the database for out of reach: a statement that runs too long is cancelled by the
+/// server first, and answered.
+pub const RESPONSE_MARGIN: Duration = Duration::from_secs(1);
 
 impl Default for PgOptions {
     fn default() -> Self {
@@ -92,6 +101,7 @@ impl Default for PgOptions {
             max_connections: 16,
             connect_timeout: Duration::from_secs(5),
             wait_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -117,32 +127,29 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("groove-server");
         }
+        // Migrations may run long statements: they run on connections of their own, without
+        // the statement and response timeouts, closed when they are done.
+        let setup = PostgresStore {
+            pool: pool(config.clone(), &options, false)?,
+            anchors: std::sync::Arc::default(),
+        };
+        migrations::apply(&setup).await?;
+        setup.pool.close();
         // Every statement is prepared once a connection and bound to a user (or a few keys) by
         // its parameters; its best plan does not depend on their values. PostgreSQL's default
         // plans each of the first five executions afresh and then only keeps the generic plan
         // if it looks no worse: planning the pipelined write statements and the pages again
         // and again cost a quarter of the steady workload and half of the browse workload
-        // (bench/run.sh --postgres). The generic plans are what the plan tests check.
-        // Options the connection string gives come after, so that they win.
-        let given = config.get_options().map(|o| format!(" {o}")).unwrap_or_default();
-        config.options(format!("-c plan_cache_mode=force_generic_plan{given}"));
-        // `Fast`: a pooled connection is reused without a round trip to check it (that check
-        // was one more round trip a call); a connection the server has closed is dropped when
-        // its socket says so, and a call that meets a broken one before its `COMMIT` runs
-        // again on a fresh connection (`Fail::retry_after`).
-        let manager =
-            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(options.max_connections.max(1))
-            .wait_timeout(Some(options.wait_timeout))
-            .create_timeout(Some(options.connect_timeout))
-            .recycle_timeout(Some(options.connect_timeout))
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
-        let store = PostgresStore { pool, anchors: std::sync::Arc::default() };
-        migrations::apply(&store).await?;
-        Ok(store)
+        // (bench/run.sh --postgres). The generic plans are what the plan tests check. Options
+        // the connection string gives come after it, and the statement timeout last.
+        let timeout = format!("-c statement_timeout={}", options.statement_timeout.as_millis().max(1));
+        let plans = "-c plan_cache_mode=force_generic_plan";
+        let with_timeout = match config.get_options() {
+            Some(given) => format!("{plans} {given} {timeout}"),
+            None => format!("{plans} {timeout}"),
+        };
+        config.options(with_timeout);
+        Ok(PostgresStore { pool: pool(config, &options, true)?, anchors: std::sync::Arc::default() })
     }
 
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client, Fail> {
@@ -158,6 +165,30 @@ impl PostgresStore {
         })
         .await
     }
+}
+
+/// The connection pool. `Fast`: a pooled connection is reused without a round trip to check
+/// it (that check was one more round trip a call); a connection the server has closed is
+/// dropped when its socket says so, and a call that meets a broken one before its `COMMIT`
+/// runs again on a fresh connection (`Fail::retry_after`). `guarded`: connections notice a
+/// database that stops answering (`crate::pg_link`).
+fn pool(config: tokio_postgres::Config, options: &PgOptions, guarded: bool) -> StoreResult<Pool> {
+    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+    let manager = if guarded {
+        let response_timeout = options.statement_timeout + RESPONSE_MARGIN;
+        let connect = crate::pg_link::LinkConnect::new(options.connect_timeout, response_timeout);
+        Manager::from_connect(config, connect, manager_config)
+    } else {
+        Manager::from_config(config, NoTls, manager_config)
+    };
+    Pool::builder(manager)
+        .max_size(options.max_connections.max(1))
+        .wait_timeout(Some(options.wait_timeout))
+        .create_timeout(Some(options.connect_timeout))
+        .recycle_timeout(Some(options.connect_timeout))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))
 }
 
 /// Runs `attempt` until it succeeds, or fails in a way that another attempt would not mend

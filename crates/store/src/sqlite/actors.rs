@@ -360,6 +360,7 @@ fn commit(conn: &Connection) -> StoreResult<()> {
 fn clone_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Internal(m) => StoreError::Internal(m.clone()),
+        StoreError::OutOfSpace(m) => StoreError::OutOfSpace(m.clone()),
         other => StoreError::Unavailable(other.to_string()),
     }
 }

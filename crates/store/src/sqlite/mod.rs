@@ -81,6 +81,9 @@ pub struct SqliteStore {
 }
 
 pub(crate) fn unavailable(e: &rusqlite::Error) -> StoreError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        return StoreError::OutOfSpace(e.to_string());
+    }
     StoreError::Unavailable(e.to_string())
 }
 

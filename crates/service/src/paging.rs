@@ -153,10 +153,8 @@ pub fn next_token(
     })
 }
 
-/// A store error of a page request: a position that does not fit the list came from a token.
+/// A store error of a page request (a position that does not fit the list came from a
+/// token: [`crate::state::store_error`] says so).
 pub fn page_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Invalid(_) => invalid_continuation(),
-        other => ApiError::from(other),
-    }
+    ApiError::from(e)
 }

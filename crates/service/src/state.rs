@@ -122,7 +122,6 @@ pub const OUT_OF_SPACE_RETRY_SECS: u64 = 60;
 /// the detail logged, never sent) for a defect. A store out of space is `507` with
 /// `Retry-After`.
 pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
-    // Before the variants: the SQLite writer reports a full disk as `Unavailable` too.
     if e.is_out_of_space() {
         tracing::error!(error = %e, "the store is out of space");
         return ApiError {
@@ -141,6 +140,21 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
             ApiError::with(ErrorCode::CollectionInvalidPlaylistReorder, m.clone())
         }
         StoreError::Invalid(m) => ApiError::with(ErrorCode::InvalidInputParameter, m.clone()),
+        StoreError::CatalogTrackInvalid { why, .. } => {
+            ApiError::with(ErrorCode::InvalidInputParameter, why.clone())
+        }
+        StoreError::PlaylistNotFound => ApiError::with(
+            ErrorCode::CollectionInvalidId,
+            "No playlist with this ID in the user's collection",
+        ),
+        StoreError::PlaylistNameInvalid | StoreError::PlaylistNameMissing => {
+            ApiError::with(ErrorCode::CollectionInvalidPlaylistInfo, e.to_string())
+        }
+        // A position comes from a continuation token; an order is checked before the store
+        // is asked, so a list without it means a token of another list.
+        StoreError::PositionUnknown | StoreError::OrderUnsupported(_) => {
+            ApiError::new(ErrorCode::ContinuationTokenInvalidError)
+        }
         StoreError::Unavailable(m) => {
             tracing::warn!(error = %m, "store unavailable");
             ApiError::new(unavailable)
@@ -149,6 +163,7 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
         StoreError::OutOfSpace(_)
         | StoreError::AlreadyExists(_)
         | StoreError::NotFound(_)
+        | StoreError::UserNotFound(_)
         | StoreError::Internal(_) => {
             tracing::error!(error = %e, "store failure");
             ApiError::new(ErrorCode::InternalServerError)

@@ -75,8 +75,14 @@ impl CatalogRows {
         let mut rows = CatalogRows { artists: Vec::new(), albums: Vec::new(), tracks: Vec::new() };
         let mut artist_index: HashMap<[u8; 16], usize> = HashMap::new();
         let mut album_index: HashMap<[u8; 16], usize> = HashMap::new();
-        for track in tracks {
-            let track_row = rows.add_track(track, &mut artist_index, &mut album_index)?;
+        for (index, track) in tracks.iter().enumerate() {
+            let track_row =
+                rows.add_track(track, &mut artist_index, &mut album_index).map_err(|e| match e {
+                    StoreError::CatalogTrackInvalid { why, .. } => {
+                        StoreError::CatalogTrackInvalid { index, why }
+                    }
+                    other => other,
+                })?;
             rows.tracks.push(track_row);
         }
         Ok(rows)
@@ -231,7 +237,7 @@ fn upsert<T>(rows: &mut Vec<T>, index: &mut HashMap<[u8; 16], usize>, key: [u8; 
 }
 
 fn invalid(owner: &str, problem: &str) -> StoreError {
-    StoreError::Invalid(format!("{owner} {problem}"))
+    StoreError::CatalogTrackInvalid { index: 0, why: format!("{owner} {problem}") }
 }
 
 fn required<'a>(owner: &str, what: &str, value: Option<&'a str>) -> StoreResult<&'a str> {

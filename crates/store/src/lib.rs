@@ -48,9 +48,30 @@ pub enum StoreError {
     /// A named user or application does not exist.
     #[error("{0} does not exist")]
     NotFound(String),
-    /// Input the store cannot accept (for example a catalog line without an album).
+    /// Input the store cannot accept (for example a database URL that does not parse).
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The user a write names does not exist.
+    #[error("user {0} does not exist")]
+    UserNotFound(UserId),
+    /// The user has no playlist of that ID.
+    #[error("no such playlist")]
+    PlaylistNotFound,
+    /// A playlist name of more than 256 characters, or of none but white space.
+    #[error("a playlist name must be 1 to 256 characters")]
+    PlaylistNameInvalid,
+    /// A new playlist without a name.
+    #[error("a new playlist needs a name")]
+    PlaylistNameMissing,
+    /// A position in a list (from a continuation token) that does not fit the list.
+    #[error("the position does not fit this list")]
+    PositionUnknown,
+    /// A list asked for in an order it does not have.
+    #[error("{0:?} does not order this list")]
+    OrderUnsupported(SortOrder),
+    /// A catalog track that cannot be imported: its place in the call, and why.
+    #[error("{why}")]
+    CatalogTrackInvalid { index: usize, why: String },
     /// The database cannot be reached or refused the operation; nothing was changed.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -165,7 +186,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<Option<Page<CollectionTrack>>>;
     /// Creates or updates a playlist and its tracks, in one transaction.
     async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome>;
-    /// Deletes a playlist; [`StoreError::NotFound`] if the user has no such playlist.
+    /// Deletes a playlist; [`StoreError::PlaylistNotFound`] if the user has no such playlist.
     async fn delete_playlist(
         &self,
         user: UserId,

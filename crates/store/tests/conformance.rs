@@ -540,7 +540,7 @@ pub async fn concurrent_writes_of_many_users_all_land(store: Arc<dyn Store>) {
     }
     // A write that fails (unknown user) does not fail its neighbours.
     let failing = store.add_tracks(add(UserId::MAX, &[1])).await;
-    assert!(matches!(failing, Err(StoreError::NotFound(_))), "{failing:?}");
+    assert!(matches!(failing, Err(StoreError::UserNotFound(_))), "{failing:?}");
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap().state.track_count, 3);
     }
@@ -582,7 +582,7 @@ pub async fn albums_and_artists_browse_in_every_order(store: &dyn Store) {
     assert_eq!(album_names(&recent), ["Beta", "Alpha"], "most recently added first");
     assert!(matches!(
         store.browse_albums(alice, page(SortOrder::TrackTitle)).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::OrderUnsupported(SortOrder::TrackTitle))
     ));
 
     // Main artists only: the featured guest of track 7 is not listed.
@@ -735,6 +735,39 @@ pub async fn search_folds_case_and_accents_and_ranks_exact_first(store: &dyn Sto
     assert_eq!(store.search(req("--", SearchKind::Tracks, None)).await.unwrap().total, 0);
 }
 
+/// Every refusal names what went wrong, so that the service maps each to its documented
+/// error in one place.
+pub async fn refusals_are_typed(store: &dyn Store) {
+    let (alice, _) = setup(store).await;
+    // A position of another list's shape (a continuation token of another list).
+    let wrong = PageRequest {
+        after: Some(groove_store::SortKey(vec![groove_store::KeyPart::Int(1)])),
+        ..first_page(SortOrder::TrackTitle, 5)
+    };
+    let r = store.browse_tracks(alice, wrong).await;
+    assert!(matches!(r, Err(StoreError::PositionUnknown)), "{r:?}");
+    // Playlist names.
+    let mut create = playlist_write(alice, PlaylistId::new_random(), TrackEdits::None);
+    create.create = true;
+    let r = store.write_playlist(create.clone()).await;
+    assert!(matches!(r, Err(StoreError::PlaylistNameMissing)), "{r:?}");
+    create.name = Some("x".repeat(257));
+    let r = store.write_playlist(create.clone()).await;
+    assert!(matches!(r, Err(StoreError::PlaylistNameInvalid)), "{r:?}");
+    create.name = Some("   ".into());
+    assert!(matches!(store.write_playlist(create).await, Err(StoreError::PlaylistNameInvalid)));
+    // A catalog track without an album, third in its call: nothing of the call is imported.
+    let mut tracks = catalog();
+    tracks[2].album = None;
+    let before = store.catalog_track_count().await.unwrap();
+    let r = store.import_catalog(tracks).await;
+    assert!(
+        matches!(&r, Err(StoreError::CatalogTrackInvalid { index: 2, why }) if why.contains("Album")),
+        "{r:?}"
+    );
+    assert_eq!(store.catalog_track_count().await.unwrap(), before);
+}
+
 fn playlist_write(user: UserId, playlist: PlaylistId, tracks: TrackEdits) -> PlaylistWrite {
     PlaylistWrite {
         user,
@@ -841,8 +874,8 @@ pub async fn playlists_create_update_move_delete(store: &dyn Store) {
     // Another user sees nothing and changes nothing.
     assert!(store.playlist(bob, list).await.unwrap().is_none());
     let r = store.write_playlist(playlist_write(bob, list, TrackEdits::None)).await;
-    assert!(matches!(r, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.delete_playlist(bob, list, None).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(r, Err(StoreError::PlaylistNotFound)));
+    assert!(matches!(store.delete_playlist(bob, list, None).await, Err(StoreError::PlaylistNotFound)));
 
     // Removing a track from the collection does not touch playlists.
     let out = store.add_tracks(add(alice, &[3])).await.unwrap();
@@ -1001,6 +1034,10 @@ macro_rules! suite {
                 f(store).await;
             }
 
+            #[tokio::test]
+            async fn refusals_are_typed() {
+                with_store(|s| async move { super::refusals_are_typed(&*s).await }).await;
+            }
             #[tokio::test]
             async fn add_browse_delete() {
                 with_store(|s| async move { super::add_browse_delete(&*s).await }).await;

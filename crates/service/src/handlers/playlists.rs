@@ -152,16 +152,8 @@ fn playlist_id(action: &PlaylistAction) -> Result<PlaylistId, ApiError> {
     PlaylistId::parse(id).ok_or_else(|| ApiError::with(ErrorCode::CollectionInvalidId, "Not a playlist ID"))
 }
 
-fn unknown_playlist() -> ApiError {
-    ApiError::with(ErrorCode::CollectionInvalidId, "No playlist with this ID in the user's collection")
-}
-
 fn write_error(e: &StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound(_) => unknown_playlist(),
-        StoreError::Invalid(m) => ApiError::with(ErrorCode::CollectionInvalidPlaylistInfo, m.clone()),
-        other => store_error(other, ErrorCode::CollectionOperationUnknownError),
-    }
+    store_error(e, ErrorCode::CollectionOperationUnknownError)
 }
 
 fn respond(ctx: &Ctx, result: PlaylistActionResult) -> Response {

@@ -577,7 +577,7 @@ impl Store for PostgresStore {
                 &[&user],
             )
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+            .ok_or(StoreError::UserNotFound(user))?;
         write::state_from_row(&row)
     }
 

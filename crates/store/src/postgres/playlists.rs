@@ -38,7 +38,7 @@ pub(crate) async fn browse_playlists(
     page: &PageRequest,
 ) -> Result<Page<PlaylistInfo>, Fail> {
     if page.order != SortOrder::CollectionDate {
-        return Err(StoreError::Invalid(format!("{:?} does not order playlists", page.order)).into());
+        return Err(StoreError::OrderUnsupported(page.order).into());
     }
     let q = pg(crate::lists::playlists(user));
     let (rows, next) = page_rows(tx, q, page, None).await?;

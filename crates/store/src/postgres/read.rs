@@ -71,7 +71,7 @@ fn key_part(row: &Row, i: usize) -> Result<KeyPart, Fail> {
 }
 
 fn bad_position() -> Fail {
-    StoreError::Invalid("the position does not fit this list".into()).into()
+    StoreError::PositionUnknown.into()
 }
 
 /// A page of `q`: the rows (the selected columns, then the key columns), and the position
@@ -639,7 +639,7 @@ async fn collection_artists(
 }
 
 fn unsupported(order: SortOrder) -> Fail {
-    StoreError::Invalid(format!("{order:?} does not order this list")).into()
+    StoreError::OrderUnsupported(order).into()
 }
 
 pub(crate) async fn browse_tracks(

@@ -155,7 +155,7 @@ impl WriteTx for PgTx {
                 &[&user],
             )
             .await?;
-        let row = rows.first().ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+        let row = rows.first().ok_or(StoreError::UserNotFound(user))?;
         user_from_row(row)
     }
 

@@ -226,11 +226,10 @@ pub(crate) async fn write_playlist<T: PlaylistTx>(
     let mut user: UserRow = tx.lock_user(req.user).await?;
     check_version(&user, req.expected_version)?;
     if req.name.as_deref().is_some_and(|n| !valid_name(n)) {
-        return Err(StoreError::Invalid("a playlist name must be 1 to 256 characters".into()).into());
+        return Err(StoreError::PlaylistNameInvalid.into());
     }
     let mut info = if req.create {
-        let name =
-            req.name.clone().ok_or_else(|| StoreError::Invalid("a new playlist needs a name".into()))?;
+        let name = req.name.clone().ok_or(StoreError::PlaylistNameMissing)?;
         if user.state.playlist_count >= req.max_playlists {
             return Err(StoreError::Refused(Refusal::CollectionFull).into());
         }
@@ -246,10 +245,7 @@ pub(crate) async fn write_playlist<T: PlaylistTx>(
         user.state.playlist_count += 1;
         info
     } else {
-        let info = tx
-            .playlist(req.user, req.playlist)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("playlist {}", req.playlist)))?;
+        let info = tx.playlist(req.user, req.playlist).await?.ok_or(StoreError::PlaylistNotFound)?;
         // A read-only playlist accepts only being made writable again.
         let only_unlocking = req.name.is_none()
             && req.is_published.is_none()
@@ -299,8 +295,7 @@ pub(crate) async fn delete_playlist<T: PlaylistTx>(
 ) -> Result<CollectionState, T::Error> {
     let mut user = tx.lock_user(user_id).await?;
     check_version(&user, expected)?;
-    let info =
-        tx.playlist(user_id, id).await?.ok_or_else(|| StoreError::NotFound(format!("playlist {id}")))?;
+    let info = tx.playlist(user_id, id).await?.ok_or(StoreError::PlaylistNotFound)?;
     if info.is_read_only {
         return Err(StoreError::Refused(Refusal::ReadOnly).into());
     }

@@ -102,7 +102,7 @@ pub(crate) fn user_row(conn: &Connection, user: UserId) -> StoreResult<UserRow> 
                 .optional()
         })
         .map_err(|e| unavailable(&e))?
-        .ok_or_else(|| StoreError::NotFound(format!("user {user}")))
+        .ok_or(StoreError::UserNotFound(user))
 }
 
 pub(crate) fn state(conn: &Connection, user: UserId) -> StoreResult<CollectionState> {

@@ -227,7 +227,7 @@ pub(crate) fn browse_playlists(
     page: &PageRequest,
 ) -> StoreResult<Page<PlaylistInfo>> {
     if page.order != SortOrder::CollectionDate {
-        return Err(StoreError::Invalid(format!("{:?} does not order playlists", page.order)));
+        return Err(StoreError::OrderUnsupported(page.order));
     }
     let q = lite(crate::lists::playlists(user));
     let (rows, next) = page_rows(conn, q, page, None)?;

@@ -54,7 +54,7 @@ fn after_filter(q: &ListQuery<'_>, args: &mut Vec<Value>, after: Option<&SortKey
         return Ok(q.filter.to_string());
     };
     if after.0.len() != q.keys.len() {
-        return Err(StoreError::Invalid("the position does not fit this list".into()));
+        return Err(StoreError::PositionUnknown);
     }
     let first = args.len() + 1;
     let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("?{}", first + i)).collect();
@@ -550,7 +550,7 @@ fn collection_artist(
 }
 
 fn unsupported(order: SortOrder) -> StoreError {
-    StoreError::Invalid(format!("{order:?} does not order this list"))
+    StoreError::OrderUnsupported(order)
 }
 
 pub(crate) fn browse_tracks(

@@ -64,6 +64,9 @@ impl PgTx {
         if !self.begun {
             sent.push(Box::pin(client.batch_execute("BEGIN")));
         }
+        // From here on the transaction may be open on the server, whatever this round trip
+        // answers: a failure must roll it back before the connection goes back to the pool.
+        let begun = &mut self.begun;
         for (statement, d) in statements.iter().zip(&deferred) {
             sent.push(Box::pin(async move {
                 let params: Vec<&(dyn ToSql + Sync)> =
@@ -81,8 +84,8 @@ impl PgTx {
                 None => Ok(Vec::new()),
             }
         };
+        *begun = true;
         let (_, rows) = try_join(try_join_all(sent), rows).await?;
-        self.begun = true;
         Ok(rows)
     }
 

@@ -9,11 +9,12 @@
 # (fuzz/corpus/TARGET, left unchanged) and from what earlier runs found
 # (fuzz/target/corpus/TARGET). Prints, per target, the executions, executions a second and
 # crashes; a crashing input is kept in fuzz/artifacts/TARGET/. Exits 1 if any target
-# crashed. Every process it starts is stopped by its PID on exit.
+# crashed. Logs are in fuzz/target/run-logs/. Every process it starts is stopped by its
+# PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
     usage >&2
     exit 2
@@ -32,10 +33,10 @@ JOBS=${FUZZ_JOBS:-1}
 
 nice -n 10 cargo +nightly fuzz build
 BIN=target/$(rustc +nightly -vV | sed -n 's/^host: //p')/release
-LOGS=target/run-logs
+# One directory of logs a run, so that runs side by side do not mix.
+LOGS=target/run-logs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$LOGS"
 
-rm -f "$LOGS"/*.pid
 # Stops the fuzzers this script started (their PIDs are in target/run-logs/TARGET.pid while
 # they run).
 cleanup() {
@@ -84,15 +85,20 @@ for t in "${TARGETS[@]}"; do
         execs=$(sed -E 's/^#([0-9]+).*/\1/' <<<"$done_line")
         rate=$(sed -nE 's/.*exec\/s: ([0-9]+).*/\1/p' <<<"$done_line")
     fi
+    # A run that a crash ended gives no time: executions over their rate.
+    secs=$SECONDS_EACH
+    if [ -z "$done_line" ] && [ -n "${execs:-}" ] && [ "${rate:-0}" -gt 0 ]; then
+        secs="~$((execs / rate))"
+    fi
     crashes=$(cat "$LOGS/$t.crashes")
     if [ "$crashes" -gt 0 ] || { [ -z "$done_line" ] && grep -q 'ERROR: libFuzzer\|panicked' "$log"; }; then
         FAILED=1
         [ "$crashes" -gt 0 ] || crashes=1
     fi
-    printf '| %s | %s | %s | %s | %s |\n' "$t" "$SECONDS_EACH" "${execs:-?}" "${rate:-?}" "$crashes"
+    printf '| %s | %s | %s | %s | %s |\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" "$crashes"
 done
 if [ "$FAILED" -ne 0 ]; then
     echo
-    echo "crashes: see fuzz/target/run-logs/TARGET.log; inputs in fuzz/artifacts/TARGET/" >&2
+    echo "crashes: see fuzz/$LOGS/TARGET.log; inputs in fuzz/artifacts/TARGET/" >&2
     exit 1
 fi

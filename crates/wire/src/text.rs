@@ -15,13 +15,15 @@ pub fn forbidden_char(s: &str) -> Option<char> {
 }
 
 /// The first character a JSON or XML document would decode to that XML 1.0 cannot carry:
-/// written as is, as a JSON escape (`\u0000`), or as an XML character reference (`&#0;`,
-/// `&#x1F;`). A body that is not UTF-8 is left to its parser to refuse.
+/// written as is, as a JSON escape (`\u0000`, `\b`, `\f`), or as an XML character reference
+/// (`&#0;`, `&#x1F;`). A body that is not UTF-8 is left to its parser to refuse.
 pub fn forbidden_char_in_document(body: &[u8]) -> Option<char> {
     let text = std::str::from_utf8(body).ok()?;
     if let Some(c) = forbidden_char(text) {
         return Some(c);
     }
+    // An XML document starts with `<`; a JSON one never does. A backslash is text in XML.
+    let json = !text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').starts_with('<');
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -34,6 +36,9 @@ pub fn forbidden_char_in_document(body: &[u8]) -> Option<char> {
                 }
                 i += 2;
             }
+            // The short escapes of characters XML cannot carry: backspace and form feed.
+            b'\\' if json && bytes.get(i + 1) == Some(&b'b') => return Some('\u{8}'),
+            b'\\' if json && bytes.get(i + 1) == Some(&b'f') => return Some('\u{C}'),
             b'\\' => i += 2,
             b'&' if bytes.get(i + 1) == Some(&b'#') => {
                 let rest = &text[i + 2..];
@@ -100,5 +105,23 @@ mod tests {
         assert_eq!(found("<Name>a\u{1}b</Name>"), Some('\u{1}'));
         assert_eq!(found("a&#"), None);
         assert_eq!(found("a\\"), None);
+    }
+
+    /// Found by the `track_action_body` and `playlist_action_body` fuzz targets: JSON's
+    /// short escapes `\b` (U+0008) and `\f` (U+000C) passed the check, so such a character
+    /// reached the store in an ID or a playlist name.
+    #[test]
+    fn short_json_escapes_of_control_characters_are_found() {
+        let found = |s: &str| forbidden_char_in_document(s.as_bytes());
+        assert_eq!(found(r#"{"Name":"a\fb"}"#), Some('\u{C}'));
+        assert_eq!(found(r#"{"TrackIds":["music.A83EB907\b"]}"#), Some('\u{8}'));
+        assert_eq!(found(r#"{"Id":"music.playlist.8\\\\\fe"}"#), Some('\u{C}'));
+        assert_eq!(found(r#"{"Name":"a\\fb \\b"}"#), None);
+        assert_eq!(found(r#"{"Name":"\t\n\r\/\"\\"}"#), None);
+        // In XML a backslash is text.
+        assert_eq!(found(r"<PlaylistAction><Name>AC\bDC \files</Name></PlaylistAction>"), None);
+        assert_eq!(found(" \u{FEFF}<Name>a\\fb</Name>"), None);
+        let decoded: serde_json::Value = serde_json::from_str(r#"{"Name":"a\fb\b"}"#).unwrap();
+        assert_eq!(forbidden_char(decoded["Name"].as_str().unwrap()), Some('\u{C}'));
     }
 }

@@ -18,8 +18,10 @@ use http::{HeaderMap, StatusCode};
 /// The item error of an add whose input is not a catalog track (`uri-add-track-collection.md`).
 const ADD_INVALID_ID_MESSAGE: &str = "Collection ErrorCode=ArgumentInvalid, Details=ContentId";
 
-/// Reads a TrackActionRequest in JSON or XML and checks the documented limits.
-fn track_ids(headers: &HeaderMap, body: &[u8]) -> Result<(Vec<String>, Option<u64>), ApiError> {
+/// Reads a TrackActionRequest in JSON or XML and checks the documented limits: the body of
+/// `collection/add` and `collection/delete`, as the handlers read it (public for the fuzz
+/// targets under `fuzz/`).
+pub fn track_ids(headers: &HeaderMap, body: &[u8]) -> Result<(Vec<String>, Option<u64>), ApiError> {
     let req = if body.iter().all(u8::is_ascii_whitespace) {
         TrackActionRequest::default()
     } else if request_is_xml(headers, body) {

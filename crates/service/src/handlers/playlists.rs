@@ -22,7 +22,9 @@ use http::{HeaderMap, StatusCode};
 /// The item error of an add whose input is not a catalog track (`uri-create-playlist.md`).
 const ADD_INVALID_ID_MESSAGE: &str = "Collection ErrorCode=ArgumentInvalid, Details=ContentId";
 
-fn decode(headers: &HeaderMap, body: &[u8]) -> Result<PlaylistAction, ApiError> {
+/// Reads a PlaylistAction in JSON or XML: the body of playlist create, update and delete, as
+/// the handlers read it (public for the fuzz targets under `fuzz/`).
+pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<PlaylistAction, ApiError> {
     let invalid = |e: String| {
         ApiError::with(
             ErrorCode::InvalidInputParameter,

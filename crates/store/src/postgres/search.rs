@@ -42,18 +42,24 @@ fn target(kind: SearchKind) -> (&'static str, String, &'static str) {
     (table, member.replace('?', "$"), relevance)
 }
 
+/// `$1` the query, then the user if the search is in a collection; and the condition that
+/// keeps it there.
+fn scoped<'a>(
+    q: &'a SearchQuery<'_>,
+    query: &'a String,
+    member: &str,
+) -> (Vec<&'a (dyn ToSql + Sync)>, String) {
+    match &q.req.collection_of {
+        Some(user) => (vec![query, user], format!(" AND EXISTS ({member})")),
+        None => (vec![query], String::new()),
+    }
+}
+
 impl SearchTx for Sequential<'_, '_> {
     async fn search_total(&mut self, q: &SearchQuery<'_>) -> Result<u64, Fail> {
         let (table, member, _) = target(q.req.kind);
         let query = tsquery(&q.words);
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&query];
-        let scope = match &q.req.collection_of {
-            Some(user) => {
-                params.push(user);
-                format!(" AND EXISTS ({member})")
-            }
-            None => String::new(),
-        };
+        let (params, scope) = scoped(q, &query, &member);
         let sql = format!("SELECT count(*) FROM {table} x WHERE x.search @@ to_tsquery('simple', $1){scope}");
         let st = self.0.prepare_cached(&sql).await?;
         let total: i64 = self.0.query_one(&st, &params).await?.try_get(0)?;
@@ -65,15 +71,7 @@ impl SearchTx for Sequential<'_, '_> {
         let query = tsquery(&q.words);
         let limit = i64::from(q.req.limit);
         let offset = i64::try_from(q.req.offset).map_err(super::internal)?;
-        // $1 the query, then the user if the search is in a collection, then the rest.
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&query];
-        let scope = match &q.req.collection_of {
-            Some(user) => {
-                params.push(user);
-                format!(" AND EXISTS ({member})")
-            }
-            None => String::new(),
-        };
+        let (mut params, scope) = scoped(q, &query, &member);
         let n = params.len();
         let sql = format!(
             "SELECT x.id FROM {table} x

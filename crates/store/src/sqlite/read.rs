@@ -409,7 +409,9 @@ pub(crate) fn catalog_album_tracks(
     let q = lite(crate::lists::catalog_album_tracks(album_id));
     let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
-    let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
+    let ids = rows.iter().map(|r| int(&r[0])).collect::<StoreResult<Vec<_>>>()?;
+    let items =
+        super::now(reader.tracks(&mut SqliteRead(conn), &ids))?.into_iter().map(|t| t.track).collect();
     let total = count(conn, "SELECT count(*) FROM catalog_tracks WHERE album_id = ?1", &[&album_id])?;
     Ok(Some(Page { items, next, total: Some(total) }))
 }
@@ -424,7 +426,9 @@ pub(crate) fn catalog_artist_albums(
     let q = lite(crate::lists::catalog_artist_albums(artist_id));
     let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
-    let items = rows.iter().map(|r| reader.album(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
+    let ids = rows.iter().map(|r| int(&r[0])).collect::<StoreResult<Vec<_>>>()?;
+    let items =
+        super::now(reader.albums(&mut SqliteRead(conn), &ids))?.into_iter().map(|a| a.album).collect();
     let total = count(
         conn,
         "SELECT count(DISTINCT album_id) FROM catalog_album_artists WHERE artist_id = ?1",
@@ -451,7 +455,9 @@ pub(crate) fn catalog_artist_tracks(
         lite(crate::lists::catalog_artist_tracks(artist_id, &[TRACK_HOLDER_COUNT, "t.release_date", "t.id"]));
     let (rows, next) = page_rows(conn, q, page, None)?;
     let mut reader = CatalogReader::default();
-    let items = rows.iter().map(|r| reader.track(conn, int(&r[0])?)).collect::<StoreResult<_>>()?;
+    let ids = rows.iter().map(|r| int(&r[0])).collect::<StoreResult<Vec<_>>>()?;
+    let items =
+        super::now(reader.tracks(&mut SqliteRead(conn), &ids))?.into_iter().map(|t| t.track).collect();
     let total = count(
         conn,
         "SELECT count(DISTINCT track_id) FROM catalog_track_artists WHERE artist_id = ?1",

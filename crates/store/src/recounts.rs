@@ -21,6 +21,15 @@ pub(crate) fn artists_of<'a>(credits: impl IntoIterator<Item = &'a Credits>) -> 
     credits.into_iter().flatten().map(|(_, artist)| *artist).collect()
 }
 
+/// One user's album or artist row: the user, the album's or artist's catalog row ID, and
+/// which of the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub user: UserId,
+    pub id: i64,
+    pub kind: CollectionKind,
+}
+
 /// The (user, album) and (user, artist) rows to recount, each once.
 #[derive(Default)]
 pub(crate) struct Recounts {
@@ -29,10 +38,10 @@ pub(crate) struct Recounts {
 }
 
 impl Recounts {
-    /// Every noted row: its user, its album's or artist's row ID, and which of the two.
-    pub fn rows(&self) -> impl Iterator<Item = (UserId, i64, CollectionKind)> + '_ {
-        let albums = self.albums.iter().map(|&(user, id)| (user, id, CollectionKind::Album));
-        albums.chain(self.artists.iter().map(|&(user, id)| (user, id, CollectionKind::Artist)))
+    /// Every noted row.
+    pub fn rows(&self) -> impl Iterator<Item = Held> + '_ {
+        let albums = self.albums.iter().map(|&(user, id)| Held { user, id, kind: CollectionKind::Album });
+        albums.chain(self.artists.iter().map(|&(user, id)| Held { user, id, kind: CollectionKind::Artist }))
     }
 
     /// Notes that, for each of `holders`, the counts of `albums` and `artists` may be stale.

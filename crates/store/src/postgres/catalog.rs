@@ -10,7 +10,7 @@ use super::{Fail, internal};
 use crate::UserId;
 use crate::catalog_rows::{AlbumRow, ArtistRow, TrackRow, merge_artist};
 use crate::reads::CreditsOf;
-use crate::recounts::Credits;
+use crate::recounts::{Credits, Held};
 use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys, sql as shared};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
 use groove_wire::model::Artist;
@@ -308,61 +308,37 @@ impl ImportTx for Sequential<'_, '_> {
         rows_to(&self.0.query(&st, &[&item]).await?, |r| Ok(r.try_get(0)?))
     }
 
-    async fn counted(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-    ) -> Result<(i64, i64, Option<i64>), Fail> {
-        let count_artist;
-        let statement = if kind == CollectionKind::Album {
-            sql::COUNT_ALBUM
-        } else {
-            count_artist = sql::count_artist();
-            &count_artist
-        };
-        let st = self.0.prepare_cached(statement).await?;
-        let row = self.0.query_one(&st, &[&user, &id]).await?;
-        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    async fn counted(&mut self, row: Held) -> Result<(i64, i64, Option<i64>), Fail> {
+        let statement = shared::count_of(row.kind, sql::COUNT_ALBUM, sql::count_artist);
+        let st = self.0.prepare_cached(&statement).await?;
+        let r = self.0.query_one(&st, &[&row.user, &row.id]).await?;
+        Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
     }
 
-    async fn counts(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-    ) -> Result<Option<(i64, i64)>, Fail> {
-        let statement =
-            if kind == CollectionKind::Album { shared::ALBUM_COUNTS } else { shared::ARTIST_COUNTS };
-        let st = self.0.prepare_cached(statement).await?;
-        Ok(match self.0.query_opt(&st, &[&user, &id]).await? {
+    async fn counts(&mut self, row: Held) -> Result<Option<(i64, i64)>, Fail> {
+        let st = self.0.prepare_cached(shared::counts_of(row.kind)).await?;
+        Ok(match self.0.query_opt(&st, &[&row.user, &row.id]).await? {
             Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
             None => None,
         })
     }
 
-    async fn set_counts(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-        (tracks, main, first): (i64, i64, i64),
-    ) -> Result<(), Fail> {
-        let cid = CollectionId::new(kind);
-        if kind == CollectionKind::Album {
+    async fn set_counts(&mut self, row: Held, (tracks, main, first): (i64, i64, i64)) -> Result<(), Fail> {
+        let cid = CollectionId::new(row.kind);
+        let (user, id, cid) = (&row.user, &row.id, &cid.key().as_slice());
+        if row.kind == CollectionKind::Album {
             let st = self.0.prepare_cached(shared::SET_ALBUM).await?;
-            self.0.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &first]).await?;
+            self.0.execute(&st, &[user, id, cid, &tracks, &first]).await?;
         } else {
             let st = self.0.prepare_cached(shared::SET_ARTIST).await?;
-            self.0.execute(&st, &[&user, &id, &cid.key().as_slice(), &tracks, &main, &first]).await?;
+            self.0.execute(&st, &[user, id, cid, &tracks, &main, &first]).await?;
         }
         Ok(())
     }
 
-    async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> Result<(), Fail> {
-        let statement = if kind == CollectionKind::Album { shared::DROP_ALBUM } else { shared::DROP_ARTIST };
-        let st = self.0.prepare_cached(statement).await?;
-        self.0.execute(&st, &[&user, &id]).await?;
+    async fn drop_counts(&mut self, row: Held) -> Result<(), Fail> {
+        let st = self.0.prepare_cached(shared::drop_of(row.kind)).await?;
+        self.0.execute(&st, &[&row.user, &row.id]).await?;
         Ok(())
     }
 

@@ -10,13 +10,15 @@ use crate::StoreError;
 use crate::UserId;
 use crate::catalog_rows::{AlbumRow, ArtistRow, CatalogRows, TrackRow};
 use crate::reads::CreditsOf;
-use crate::recounts::{Credits, Recounts, RowChange, artists_of, change};
+use crate::recounts::{Credits, Held, Recounts, RowChange, artists_of, change};
 use groove_wire::ids::{CollectionKind, ExternalNamespace};
 
 /// The statements of a recount that both backends run as they are: written with `$1` ..
 /// `$n`, which SQLite reads as named parameters numbered in order of first appearance
 /// (`shared_statements_number_their_parameters_in_order` checks that the order is `$1` ..).
 pub(crate) mod sql {
+    use groove_wire::ids::CollectionKind;
+
     pub(crate) const ALBUM_COUNTS: &str =
         "SELECT track_count, CAST(0 AS BIGINT) FROM collection_albums WHERE user_id = $1 AND album_id = $2";
     pub(crate) const ARTIST_COUNTS: &str =
@@ -35,6 +37,23 @@ pub(crate) mod sql {
     pub(crate) const DROP_ARTIST: &str =
         "DELETE FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
     pub(crate) const NEXT_VERSION: &str = "UPDATE users SET state_version = state_version + 1 WHERE id = $1";
+    /// The counts of a user's album or artist row.
+    pub(crate) fn counts_of(kind: CollectionKind) -> &'static str {
+        if kind == CollectionKind::Album { ALBUM_COUNTS } else { ARTIST_COUNTS }
+    }
+    /// Counts what a user's tracks imply for an album or artist row, with the backend's own
+    /// statements.
+    pub(crate) fn count_of(
+        kind: CollectionKind,
+        album: &'static str,
+        artist: fn() -> String,
+    ) -> std::borrow::Cow<'static, str> {
+        if kind == CollectionKind::Album { album.into() } else { artist().into() }
+    }
+    /// Deletes a user's album or artist row.
+    pub(crate) fn drop_of(kind: CollectionKind) -> &'static str {
+        if kind == CollectionKind::Album { DROP_ALBUM } else { DROP_ARTIST }
+    }
     /// Every one of them.
     #[cfg(test)]
     pub(crate) const ALL: [&str; 7] =
@@ -119,29 +138,14 @@ pub(crate) trait ImportTx {
     async fn holders(&mut self, of: CreditsOf, item: i64) -> Result<Vec<UserId>, Self::Error>;
     /// What the user's tracks imply for one of the user's albums or artists: how many tracks,
     /// how many with the artist as a main artist, the first added.
-    async fn counted(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-    ) -> Result<(i64, i64, Option<i64>), Self::Error>;
+    async fn counted(&mut self, row: Held) -> Result<(i64, i64, Option<i64>), Self::Error>;
     /// The counts of the user's row for an album or an artist, if there is one.
-    async fn counts(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-    ) -> Result<Option<(i64, i64)>, Self::Error>;
+    async fn counts(&mut self, row: Held) -> Result<Option<(i64, i64)>, Self::Error>;
     /// Sets the counts of a row, inserting it (with a new collection ID, ordered at `first`)
     /// if there is none.
-    async fn set_counts(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-        counts: (i64, i64, i64),
-    ) -> Result<(), Self::Error>;
-    async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> Result<(), Self::Error>;
+    async fn set_counts(&mut self, row: Held, counts: (i64, i64, i64)) -> Result<(), Self::Error>;
+    /// Deletes a row.
+    async fn drop_counts(&mut self, row: Held) -> Result<(), Self::Error>;
     /// Gives a user's collection a new state version.
     async fn next_version(&mut self, user: UserId) -> Result<(), Self::Error>;
     /// Marks a new generation of the catalog: positions in lists computed before it may have
@@ -241,17 +245,15 @@ async fn note_track_change<T: ImportTx>(
 /// A user any of whose rows changed gets a new state version.
 async fn recount<T: ImportTx>(tx: &mut T, recounts: &Recounts) -> Result<(), T::Error> {
     let mut changed = std::collections::BTreeSet::new();
-    for (user, id, kind) in recounts.rows() {
-        let counted = tx.counted(user, id, kind).await?;
-        let now = tx.counts(user, id, kind).await?;
+    for row in recounts.rows() {
+        let counted = tx.counted(row).await?;
+        let now = tx.counts(row).await?;
         match change(now, counted) {
             RowChange::Keep => continue,
-            RowChange::Delete => tx.drop_counts(user, id, kind).await?,
-            RowChange::Set { tracks, main, first } => {
-                tx.set_counts(user, id, kind, (tracks, main, first)).await?;
-            }
+            RowChange::Delete => tx.drop_counts(row).await?,
+            RowChange::Set { tracks, main, first } => tx.set_counts(row, (tracks, main, first)).await?,
         }
-        changed.insert(user);
+        changed.insert(row.user);
     }
     for user in changed {
         tx.next_version(user).await?;

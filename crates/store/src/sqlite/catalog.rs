@@ -5,7 +5,7 @@ use super::collection::SqliteTx;
 use super::read::{CreditsOf, credit_rows, credit_table};
 use super::{internal, unavailable};
 use crate::catalog_rows::{AlbumRow, ArtistRow, TrackRow, merge_artist};
-use crate::recounts::Credits;
+use crate::recounts::{Credits, Held};
 use crate::rules::catalog::{AlbumKeys, ImportTx, Rename, TrackKeys, sql as shared};
 use crate::{StoreError, StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind, ExternalNamespace};
@@ -294,65 +294,41 @@ impl ImportTx for SqliteTx<'_> {
         unavail(rows.collect())
     }
 
-    async fn counted(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-    ) -> StoreResult<(i64, i64, Option<i64>)> {
-        let count_artist;
-        let statement = if kind == CollectionKind::Album {
-            sql::COUNT_ALBUM
-        } else {
-            count_artist = sql::count_artist();
-            &count_artist
-        };
-        unavail(
-            self.conn.prepare_cached(statement).and_then(|mut st| {
-                st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            }),
-        )
+    async fn counted(&mut self, row: Held) -> StoreResult<(i64, i64, Option<i64>)> {
+        let statement = shared::count_of(row.kind, sql::COUNT_ALBUM, sql::count_artist);
+        unavail(self.conn.prepare_cached(&statement).and_then(|mut st| {
+            st.query_row(params![row.user, row.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        }))
     }
 
-    async fn counts(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-    ) -> StoreResult<Option<(i64, i64)>> {
-        let statement =
-            if kind == CollectionKind::Album { shared::ALBUM_COUNTS } else { shared::ARTIST_COUNTS };
-        unavail(
-            self.conn.prepare_cached(statement).and_then(|mut st| {
-                st.query_row(params![user, id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
-            }),
-        )
+    async fn counts(&mut self, row: Held) -> StoreResult<Option<(i64, i64)>> {
+        unavail(self.conn.prepare_cached(shared::counts_of(row.kind)).and_then(|mut st| {
+            st.query_row(params![row.user, row.id], |r| Ok((r.get(0)?, r.get(1)?))).optional()
+        }))
     }
 
-    async fn set_counts(
-        &mut self,
-        user: UserId,
-        id: i64,
-        kind: CollectionKind,
-        (tracks, main, first): (i64, i64, i64),
-    ) -> StoreResult<()> {
-        let cid = CollectionId::new(kind);
-        unavail(if kind == CollectionKind::Album {
+    async fn set_counts(&mut self, row: Held, (tracks, main, first): (i64, i64, i64)) -> StoreResult<()> {
+        let cid = CollectionId::new(row.kind);
+        let (user, id, cid) = (row.user, row.id, &cid.key()[..]);
+        unavail(if row.kind == CollectionKind::Album {
             self.conn
                 .prepare_cached(shared::SET_ALBUM)
-                .and_then(|mut st| st.execute(params![user, id, &cid.key()[..], tracks, first]))
+                .and_then(|mut st| st.execute(params![user, id, cid, tracks, first]))
         } else {
             self.conn
                 .prepare_cached(shared::SET_ARTIST)
-                .and_then(|mut st| st.execute(params![user, id, &cid.key()[..], tracks, main, first]))
+                .and_then(|mut st| st.execute(params![user, id, cid, tracks, main, first]))
         })
         .map(|_| ())
     }
 
-    async fn drop_counts(&mut self, user: UserId, id: i64, kind: CollectionKind) -> StoreResult<()> {
-        let statement = if kind == CollectionKind::Album { shared::DROP_ALBUM } else { shared::DROP_ARTIST };
-        unavail(self.conn.prepare_cached(statement).and_then(|mut st| st.execute(params![user, id])))
-            .map(|_| ())
+    async fn drop_counts(&mut self, row: Held) -> StoreResult<()> {
+        unavail(
+            self.conn
+                .prepare_cached(shared::drop_of(row.kind))
+                .and_then(|mut st| st.execute(params![row.user, row.id])),
+        )
+        .map(|_| ())
     }
 
     async fn next_version(&mut self, user: UserId) -> StoreResult<()> {

@@ -16,6 +16,7 @@
 
 mod anchors;
 mod catalog_rows;
+mod collection_reads;
 mod lists;
 mod order;
 #[cfg(feature = "postgres")]

@@ -72,7 +72,6 @@ pub(crate) struct LoadedAlbum {
 /// A track as read, with the catalog rows of its album and of every artist credited on the
 /// track or on its album (each once, in row order).
 #[derive(Clone, Debug)]
-#[cfg_attr(not(feature = "postgres"), allow(dead_code, reason = "SQLite reads collection IDs row by row"))]
 pub(crate) struct LoadedTrack {
     pub track: CatalogTrack,
     pub album_row: i64,
@@ -207,10 +206,6 @@ impl CatalogReader {
 
     /// The catalog IDs and the user's collection IDs of the artists among `rows` that the
     /// user has.
-    #[cfg_attr(
-        not(feature = "postgres"),
-        allow(dead_code, reason = "SQLite reads collection IDs row by row")
-    )]
     pub(crate) fn credited(
         &self,
         rows: &[i64],

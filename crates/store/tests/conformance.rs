@@ -692,6 +692,8 @@ pub async fn sub_lists_of_albums_and_artists(store: &dyn Store) {
         .unwrap();
     assert_eq!(their.items.len(), 1);
     assert_eq!(their.items[0].id, beta);
+    assert_eq!(their.items[0].track_count, 2, "an artist's album counts the user's tracks of it");
+    assert_eq!(their.items[0], page.items[1], "an album reads alike in every list");
 }
 
 fn hit_names(page: &SearchPage) -> Vec<String> {

@@ -5,11 +5,11 @@
 //! like SQLite's BLOB, so that both backends order entries alike and a move rewrites only
 //! the moved entries.
 
-use super::read::{key16, page_rows, pg, user_tracks};
+use super::read::{Sequential, heads, key16, page_rows, pg};
 use super::{Fail, Tx};
-use crate::reads::CatalogReader;
+use crate::collection_reads;
 use crate::{Page, PageRequest, PlaylistEntry, PlaylistInfo, SortOrder, StoreError, UserId};
-use groove_wire::ids::{CollectionId, CollectionKind, PlaylistId};
+use groove_wire::ids::PlaylistId;
 use tokio_postgres::Row;
 
 /// A playlist from `SELECT name, is_published, is_read_only, track_count`.
@@ -67,22 +67,6 @@ pub(crate) async fn playlist_entries(
     let Some(info) = read_info(tx, user, id).await? else { return Ok(None) };
     let q = pg(crate::lists::playlist_entries(user, id.uuid().as_bytes().to_vec()));
     let (rows, next) = page_rows(tx, q, page, None).await?;
-    let mut entries = Vec::with_capacity(rows.len());
-    let mut track_rows = Vec::with_capacity(rows.len());
-    for row in &rows {
-        entries.push(key16(row.try_get::<_, &[u8]>(0)?)?);
-        track_rows.push(row.try_get::<_, i64>(1)?);
-    }
-    let tracks = user_tracks(tx, &mut CatalogReader::default(), user, &track_rows).await?;
-    let items = entries
-        .into_iter()
-        .zip(tracks)
-        .map(|(entry, t)| PlaylistEntry {
-            id: CollectionId::from_key(CollectionKind::PlaylistEntry, entry),
-            track: t.track,
-            album_id: t.album_id,
-            artist_ids: t.artist_ids,
-        })
-        .collect();
+    let items = collection_reads::playlist_entries(&mut Sequential(tx), user, &heads(&rows, false)?).await?;
     Ok(Some(Page { items, next, total: Some(u64::from(info.track_count)) }))
 }

@@ -6,14 +6,14 @@
 
 use super::{Fail, Tx, internal};
 use crate::anchors::{AnchorKey, Anchors};
+use crate::collection_reads::{self, CatalogRow, CollectionReadTx, Head, Key};
 use crate::lists::Arg;
-use crate::reads::{CatalogReader, CatalogTx, CreditRow, CreditsOf, DocRow, distinct};
+use crate::reads::{CatalogReader, CatalogTx, CreditRow, CreditsOf, DocRow};
 use crate::{
     CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionItem,
     CollectionTrack, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder, StoreError, UserId,
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
-use std::collections::HashMap;
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
@@ -308,70 +308,80 @@ impl CatalogTx for Sequential<'_, '_> {
     }
 }
 
-/// Which catalog table holds a GUID, and the row's number there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CatalogRow {
-    Track(i64),
-    Album(i64),
-    Artist(i64),
+impl CollectionReadTx for Sequential<'_, '_> {
+    async fn held(
+        &mut self,
+        user: UserId,
+        kind: CollectionKind,
+        rows: &[i64],
+    ) -> Result<Vec<(i64, [u8; 16])>, Fail> {
+        let sql = match kind {
+            CollectionKind::Album => {
+                "SELECT album_id, cid FROM collection_albums WHERE user_id = $1 AND album_id = ANY($2)"
+            }
+            _ => "SELECT artist_id, cid FROM collection_artists WHERE user_id = $1 AND artist_id = ANY($2)",
+        };
+        let st = self.0.prepare_cached(sql).await?;
+        let rows = self.0.query(&st, &[&user, &rows]).await?;
+        rows.iter().map(|row| Ok((row.try_get(0)?, key16(row.try_get(1)?)?))).collect()
+    }
+
+    async fn head(
+        &mut self,
+        statement: &'static str,
+        user: UserId,
+        key: Key<'_>,
+    ) -> Result<Option<Head>, Fail> {
+        let st = self.0.prepare_cached(statement).await?;
+        let row = match key {
+            Key::Cid(cid) => self.0.query_opt(&st, &[&user, &cid]).await?,
+            Key::Row(n) => self.0.query_opt(&st, &[&user, &n]).await?,
+        };
+        row.map(|row| head(&row)).transpose()
+    }
+
+    async fn catalog_row(&mut self, id: CatalogId) -> Result<Option<CatalogRow>, Fail> {
+        let st = self
+            .0
+            .prepare_cached(
+                "SELECT 0::BIGINT, id FROM catalog_tracks WHERE gid = $1
+                 UNION ALL SELECT 1::BIGINT, id FROM catalog_albums WHERE gid = $1
+                 UNION ALL SELECT 2::BIGINT, id FROM catalog_artists WHERE gid = $1",
+            )
+            .await?;
+        let mut found = None;
+        for row in self.0.query(&st, &[&id.as_bytes().as_slice()]).await? {
+            let (kind, n): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            // A GUID in more than one table is found in the order the trait gives.
+            if found.is_none_or(|(k, _)| kind < k) {
+                found = Some((kind, n));
+            }
+        }
+        Ok(found.map(|(kind, n)| match kind {
+            0 => CatalogRow::Track(n),
+            1 => CatalogRow::Album(n),
+            _ => CatalogRow::Artist(n),
+        }))
+    }
 }
 
-async fn find_catalog_row(tx: &Tx<'_>, id: CatalogId) -> Result<Option<CatalogRow>, Fail> {
-    let st = tx
-        .prepare_cached(
-            "SELECT 0::BIGINT, id FROM catalog_tracks WHERE gid = $1
-             UNION ALL SELECT 1::BIGINT, id FROM catalog_albums WHERE gid = $1
-             UNION ALL SELECT 2::BIGINT, id FROM catalog_artists WHERE gid = $1",
-        )
-        .await?;
-    let mut found = None;
-    for row in tx.query(&st, &[&id.as_bytes().as_slice()]).await? {
-        let (kind, n): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        // A GUID in more than one table is found as the SQLite backend finds it: track first.
-        if found.is_none_or(|(k, _)| kind < k) {
-            found = Some((kind, n));
-        }
-    }
-    Ok(found.map(|(kind, n)| match kind {
-        0 => CatalogRow::Track(n),
-        1 => CatalogRow::Album(n),
-        _ => CatalogRow::Artist(n),
-    }))
+/// A collection record's head from a lookup's row of `(cid, catalog row, count)`.
+fn head(row: &Row) -> Result<Head, Fail> {
+    Ok(Head { key: key16(row.try_get(0)?)?, row: row.try_get(1)?, count: row.try_get(2)? })
+}
+
+/// The heads of a page's rows of `(cid, catalog row, [count,] sort keys...)`.
+pub(crate) fn heads(rows: &[Row], counted: bool) -> Result<Vec<Head>, Fail> {
+    rows.iter()
+        .map(|row| {
+            let count = if counted { row.try_get(2)? } else { 0 };
+            Ok(Head { key: key16(row.try_get(0)?)?, row: row.try_get(1)?, count })
+        })
+        .collect()
 }
 
 pub(crate) async fn catalog_items(tx: &Tx<'_>, ids: &[CatalogId]) -> Result<Vec<Option<CatalogItem>>, Fail> {
-    let mut reader = CatalogReader::default();
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        out.push(match find_catalog_row(tx, id).await? {
-            Some(CatalogRow::Track(n)) => {
-                let t = reader
-                    .tracks(&mut Sequential(tx), &[n])
-                    .await?
-                    .pop()
-                    .ok_or_else(|| internal("no track read"))?;
-                Some(CatalogItem::Track(Box::new(t.track)))
-            }
-            Some(CatalogRow::Album(n)) => {
-                let a = reader
-                    .albums(&mut Sequential(tx), &[n])
-                    .await?
-                    .pop()
-                    .ok_or_else(|| internal("no album read"))?;
-                Some(CatalogItem::Album(a.album))
-            }
-            Some(CatalogRow::Artist(n)) => {
-                let a = reader
-                    .artists(&mut Sequential(tx), &[n])
-                    .await?
-                    .pop()
-                    .ok_or_else(|| internal("no artist read"))?;
-                Some(CatalogItem::Artist(a))
-            }
-            None => None,
-        });
-    }
-    Ok(out)
+    collection_reads::catalog_items(&mut Sequential(tx), ids).await
 }
 
 pub(crate) async fn resolve_external_ids(
@@ -487,157 +497,6 @@ pub(crate) async fn catalog_artist_tracks(
 // ---------------------------------------------------------------------------------------
 // The collection
 
-/// The user's collection IDs of catalog artists, by catalog row.
-async fn artist_cids(tx: &Tx<'_>, user: UserId, rows: &[i64]) -> Result<HashMap<i64, CollectionId>, Fail> {
-    let rows = distinct(rows.iter().copied());
-    let mut out = HashMap::with_capacity(rows.len());
-    if rows.is_empty() {
-        return Ok(out);
-    }
-    let st = tx
-        .prepare_cached(
-            "SELECT artist_id, cid FROM collection_artists WHERE user_id = $1 AND artist_id = ANY($2)",
-        )
-        .await?;
-    for row in tx.query(&st, &[&user, &rows]).await? {
-        let cid: Vec<u8> = row.try_get(1)?;
-        out.insert(row.try_get(0)?, CollectionId::from_key(CollectionKind::Artist, key16(&cid)?));
-    }
-    Ok(out)
-}
-
-/// The user's collection IDs of catalog albums, by catalog row.
-async fn album_cids(tx: &Tx<'_>, user: UserId, rows: &[i64]) -> Result<HashMap<i64, CollectionId>, Fail> {
-    let rows = distinct(rows.iter().copied());
-    let mut out = HashMap::with_capacity(rows.len());
-    if rows.is_empty() {
-        return Ok(out);
-    }
-    let st = tx
-        .prepare_cached(
-            "SELECT album_id, cid FROM collection_albums WHERE user_id = $1 AND album_id = ANY($2)",
-        )
-        .await?;
-    for row in tx.query(&st, &[&user, &rows]).await? {
-        let cid: Vec<u8> = row.try_get(1)?;
-        out.insert(row.try_get(0)?, CollectionId::from_key(CollectionKind::Album, key16(&cid)?));
-    }
-    Ok(out)
-}
-
-/// Catalog tracks as one user sees them: with the user's collection IDs of their album
-/// (if the user has it) and of their artists.
-pub(crate) struct UserTrack {
-    pub track: CatalogTrack,
-    pub album_id: Option<CollectionId>,
-    pub artist_ids: Vec<(CatalogId, CollectionId)>,
-}
-
-pub(crate) async fn user_tracks(
-    tx: &Tx<'_>,
-    reader: &mut CatalogReader,
-    user: UserId,
-    track_rows: &[i64],
-) -> Result<Vec<UserTrack>, Fail> {
-    let tracks = reader.tracks(&mut Sequential(tx), track_rows).await?;
-    let album_rows: Vec<i64> = tracks.iter().map(|t| t.album_row).collect();
-    let albums = album_cids(tx, user, &album_rows).await?;
-    let artist_rows: Vec<i64> = tracks.iter().flat_map(|t| t.artist_rows.iter().copied()).collect();
-    let artists = artist_cids(tx, user, &artist_rows).await?;
-    tracks
-        .into_iter()
-        .map(|t| {
-            Ok(UserTrack {
-                artist_ids: reader.credited(&t.artist_rows, &artists)?,
-                album_id: albums.get(&t.album_row).copied(),
-                track: t.track,
-            })
-        })
-        .collect()
-}
-
-/// Collection tracks from rows of `(cid, track_id)`.
-async fn collection_tracks(
-    tx: &Tx<'_>,
-    reader: &mut CatalogReader,
-    user: UserId,
-    rows: &[Row],
-) -> Result<Vec<CollectionTrack>, Fail> {
-    let mut cids = Vec::with_capacity(rows.len());
-    let mut track_rows = Vec::with_capacity(rows.len());
-    for row in rows {
-        cids.push(key16(row.try_get::<_, &[u8]>(0)?)?);
-        track_rows.push(row.try_get::<_, i64>(1)?);
-    }
-    let tracks = user_tracks(tx, reader, user, &track_rows).await?;
-    cids.into_iter()
-        .zip(tracks)
-        .map(|(cid, t)| {
-            Ok(CollectionTrack {
-                id: CollectionId::from_key(CollectionKind::Track, cid),
-                album_id: t
-                    .album_id
-                    .ok_or_else(|| internal("a collection track's album is not in the collection"))?,
-                artist_ids: t.artist_ids,
-                track: t.track,
-            })
-        })
-        .collect()
-}
-
-/// Collection albums from rows of `(cid, album_id, track_count)`.
-async fn collection_albums(
-    tx: &Tx<'_>,
-    reader: &mut CatalogReader,
-    user: UserId,
-    rows: &[Row],
-) -> Result<Vec<CollectionAlbum>, Fail> {
-    let mut heads = Vec::with_capacity(rows.len());
-    let mut album_rows = Vec::with_capacity(rows.len());
-    for row in rows {
-        heads.push((key16(row.try_get::<_, &[u8]>(0)?)?, row.try_get::<_, i64>(2)?));
-        album_rows.push(row.try_get::<_, i64>(1)?);
-    }
-    let albums = reader.albums(&mut Sequential(tx), &album_rows).await?;
-    let artist_rows: Vec<i64> = albums.iter().flat_map(|a| a.artist_rows.iter().copied()).collect();
-    let artists = artist_cids(tx, user, &artist_rows).await?;
-    heads
-        .into_iter()
-        .zip(albums)
-        .map(|((cid, track_count), a)| {
-            Ok(CollectionAlbum {
-                id: CollectionId::from_key(CollectionKind::Album, cid),
-                artist_ids: reader.credited(&a.artist_rows, &artists)?,
-                album: a.album,
-                track_count: u32::try_from(track_count).unwrap_or(0),
-            })
-        })
-        .collect()
-}
-
-/// Collection artists from rows of `(cid, artist_id)`.
-async fn collection_artists(
-    tx: &Tx<'_>,
-    reader: &mut CatalogReader,
-    rows: &[Row],
-) -> Result<Vec<CollectionArtist>, Fail> {
-    let mut cids = Vec::with_capacity(rows.len());
-    let mut artist_rows = Vec::with_capacity(rows.len());
-    for row in rows {
-        cids.push(key16(row.try_get::<_, &[u8]>(0)?)?);
-        artist_rows.push(row.try_get::<_, i64>(1)?);
-    }
-    let artists = reader.artists(&mut Sequential(tx), &artist_rows).await?;
-    Ok(cids
-        .into_iter()
-        .zip(artists)
-        .map(|(cid, artist)| CollectionArtist {
-            id: CollectionId::from_key(CollectionKind::Artist, cid),
-            artist,
-        })
-        .collect())
-}
-
 fn unsupported(order: SortOrder) -> Fail {
     StoreError::OrderUnsupported(order).into()
 }
@@ -651,7 +510,13 @@ pub(crate) async fn browse_tracks(
     let (keys, desc) = crate::lists::tracks(page.order);
     let q = pg(crate::lists::collection_tracks(user, (keys, desc)));
     let (rows, next) = page_rows(tx, q, page, Some((anchors, user))).await?;
-    let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
+    let items = collection_reads::tracks(
+        &mut Sequential(tx),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, false)?,
+    )
+    .await?;
     Ok(Page { items, next, total: None })
 }
 
@@ -664,7 +529,13 @@ pub(crate) async fn browse_albums(
     let (keys, desc) = crate::lists::albums(page.order).ok_or_else(|| unsupported(page.order))?;
     let q = pg(crate::lists::collection_albums(user, (keys, desc)));
     let (rows, next) = page_rows(tx, q, page, Some((anchors, user))).await?;
-    let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
+    let items = collection_reads::albums(
+        &mut Sequential(tx),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, true)?,
+    )
+    .await?;
     Ok(Page { items, next, total: None })
 }
 
@@ -677,76 +548,10 @@ pub(crate) async fn browse_artists(
     let (keys, desc) = crate::lists::artists(page.order).ok_or_else(|| unsupported(page.order))?;
     let q = pg(crate::lists::collection_artists(user, (keys, desc)));
     let (rows, next) = page_rows(tx, q, page, Some((anchors, user))).await?;
-    let items = collection_artists(tx, &mut CatalogReader::default(), &rows).await?;
+    let items =
+        collection_reads::artists(&mut Sequential(tx), &mut CatalogReader::default(), &heads(&rows, false)?)
+            .await?;
     Ok(Page { items, next, total: None })
-}
-
-/// What kind of collection record a lookup found.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Found {
-    Track,
-    Album,
-    Artist,
-}
-
-/// The collection's record named by `r`, if the user has it.
-async fn find_collection_item(
-    tx: &Tx<'_>,
-    reader: &mut CatalogReader,
-    user: UserId,
-    r: ItemRef,
-) -> Result<Option<CollectionItem>, Fail> {
-    // Each query returns the row in the shape the builders above take.
-    let (found, sql, key): (Found, &str, Param) = match r {
-        ItemRef::Collection(cid) => {
-            let (found, sql) = match cid.kind() {
-                CollectionKind::Track => (
-                    Found::Track,
-                    "SELECT cid, track_id FROM collection_tracks WHERE user_id = $1 AND cid = $2",
-                ),
-                CollectionKind::Album => (
-                    Found::Album,
-                    "SELECT cid, album_id, track_count FROM collection_albums WHERE user_id = $1 AND cid = $2",
-                ),
-                CollectionKind::Artist => (
-                    Found::Artist,
-                    "SELECT cid, artist_id FROM collection_artists WHERE user_id = $1 AND cid = $2",
-                ),
-                CollectionKind::PlaylistEntry => return Ok(None),
-            };
-            (found, sql, Box::new(cid.key().to_vec()))
-        }
-        ItemRef::Catalog(id) => match find_catalog_row(tx, id).await? {
-            Some(CatalogRow::Track(t)) => (
-                Found::Track,
-                "SELECT cid, track_id FROM collection_tracks WHERE user_id = $1 AND track_id = $2",
-                Box::new(t),
-            ),
-            Some(CatalogRow::Album(a)) => (
-                Found::Album,
-                "SELECT cid, album_id, track_count FROM collection_albums WHERE user_id = $1 AND album_id = $2",
-                Box::new(a),
-            ),
-            Some(CatalogRow::Artist(a)) => (
-                Found::Artist,
-                "SELECT cid, artist_id FROM collection_artists WHERE user_id = $1 AND artist_id = $2",
-                Box::new(a),
-            ),
-            None => return Ok(None),
-        },
-    };
-    let st = tx.prepare_cached(sql).await?;
-    let Some(row) = tx.query_opt(&st, &[&user, &*key]).await? else { return Ok(None) };
-    let rows = [row];
-    let item = match found {
-        Found::Track => collection_tracks(tx, reader, user, &rows)
-            .await?
-            .pop()
-            .map(|t| CollectionItem::Track(Box::new(t))),
-        Found::Album => collection_albums(tx, reader, user, &rows).await?.pop().map(CollectionItem::Album),
-        Found::Artist => collection_artists(tx, reader, &rows).await?.pop().map(CollectionItem::Artist),
-    };
-    item.map(Some).ok_or_else(|| internal("a collection record could not be read"))
 }
 
 pub(crate) async fn collection_items(
@@ -754,12 +559,7 @@ pub(crate) async fn collection_items(
     user: UserId,
     refs: &[ItemRef],
 ) -> Result<Vec<Option<CollectionItem>>, Fail> {
-    let mut reader = CatalogReader::default();
-    let mut out = Vec::with_capacity(refs.len());
-    for &r in refs {
-        out.push(find_collection_item(tx, &mut reader, user, r).await?);
-    }
-    Ok(out)
+    collection_reads::collection_items(&mut Sequential(tx), user, refs).await
 }
 
 /// The user's tracks of one of the user's albums, by track number.
@@ -775,7 +575,13 @@ pub(crate) async fn collection_album_tracks(
     let album_id: i64 = row.try_get(0)?;
     let q = pg(crate::lists::collection_album_tracks(user, album_id));
     let (rows, next) = page_rows(tx, q, page, None).await?;
-    let items = collection_tracks(tx, &mut CatalogReader::default(), user, &rows).await?;
+    let items = collection_reads::tracks(
+        &mut Sequential(tx),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, false)?,
+    )
+    .await?;
     let total = count(
         tx,
         "SELECT count(*) FROM collection_tracks WHERE user_id = $1 AND album_id = $2",
@@ -798,7 +604,13 @@ pub(crate) async fn collection_artist_albums(
     let artist_id: i64 = row.try_get(0)?;
     let q = pg(crate::lists::collection_artist_albums(user, artist_id));
     let (rows, next) = page_rows(tx, q, page, None).await?;
-    let items = collection_albums(tx, &mut CatalogReader::default(), user, &rows).await?;
+    let items = collection_reads::albums(
+        &mut Sequential(tx),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, true)?,
+    )
+    .await?;
     let total = count(
         tx,
         "SELECT count(*) FROM collection_albums WHERE user_id = $1

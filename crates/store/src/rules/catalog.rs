@@ -275,10 +275,11 @@ mod tests {
              CREATE TABLE collection_artists (user_id, artist_id, cid, track_count, main_count, added_seq, name_key,
                  PRIMARY KEY (user_id, artist_id));
              CREATE TABLE catalog_albums (id, name_key, artist_key, genre_key, release_date);
-             CREATE TABLE catalog_artists (id, name_key);",
+             CREATE TABLE catalog_artists (id, name_key);
+             CREATE TABLE collection_tracks (user_id, cid, track_id);",
         )
         .unwrap();
-        for statement in super::sql::ALL {
+        for statement in super::sql::ALL.into_iter().chain(crate::collection_reads::sql::ALL) {
             let st = conn.prepare(statement).unwrap();
             for i in 1..=st.parameter_count() {
                 assert_eq!(st.parameter_name(i), Some(format!("${i}").as_str()), "{statement}");

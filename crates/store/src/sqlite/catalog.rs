@@ -375,7 +375,8 @@ mod tests {
         let conn = super::super::tests::schema();
         let count_artist = sql::count_artist();
         let own = [sql::TRACK_HOLDERS, sql::ALBUM_HOLDERS, sql::COUNT_ALBUM, &count_artist];
-        for statement in own.into_iter().chain(shared::ALL) {
+        let lookups = crate::collection_reads::sql::ALL;
+        for statement in own.into_iter().chain(shared::ALL).chain(lookups) {
             let plan = super::super::tests::query_plan(&conn, statement);
             assert!(!plan.is_empty(), "{statement}");
             for step in &plan {

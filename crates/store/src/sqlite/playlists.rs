@@ -1,8 +1,10 @@
 //! Playlists: create, update (metadata, adds, deletes, moves), delete, and reading.
 
 use super::collection::SqliteTx;
-use super::read::{CatalogReader, ReadOne, artist_cids, key16, lite, page_rows};
+use super::now;
+use super::read::{SqliteRead, heads, key16, lite, page_rows};
 use super::{internal, unavailable};
+use crate::collection_reads;
 use crate::rules::playlists::{NewEntry, Placed, PlaylistTx};
 use crate::{
     ItemRef, Page, PageRequest, PlaylistEntry, PlaylistInfo, SortOrder, StoreError, StoreResult, UserId,
@@ -269,37 +271,6 @@ pub(crate) fn playlist_entries(
     let Some(info) = read_info(conn, user, id)? else { return Ok(None) };
     let q = lite(crate::lists::playlist_entries(user, id.uuid().as_bytes().to_vec()));
     let (rows, next) = page_rows(conn, q, page, None)?;
-    let mut reader = CatalogReader::default();
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let (Value::Blob(entry), Value::Integer(track_id)) = (&r[0], &r[1]) else {
-            return Err(internal("unexpected playlist entry row"));
-        };
-        let track = reader.track(conn, *track_id)?;
-        let album_id: Option<Vec<u8>> = conn
-            .prepare_cached(
-                "SELECT ca.cid FROM collection_albums ca JOIN catalog_tracks t ON t.album_id = ca.album_id
-                 WHERE ca.user_id = ?1 AND t.id = ?2",
-            )
-            .and_then(|mut st| st.query_row(params![user, track_id], |r| r.get(0)).optional())
-            .map_err(|e| unavailable(&e))?;
-        let artist_ids = artist_cids(
-            conn,
-            user,
-            "SELECT artist_id FROM catalog_track_artists WHERE track_id = ?2
-             UNION
-             SELECT aa.artist_id FROM catalog_album_artists aa JOIN catalog_tracks t ON t.album_id = aa.album_id
-             WHERE t.id = ?2",
-            *track_id,
-        )?;
-        items.push(PlaylistEntry {
-            id: CollectionId::from_key(CollectionKind::PlaylistEntry, key16(entry)?),
-            track,
-            album_id: album_id
-                .map(|b| key16(&b).map(|k| CollectionId::from_key(CollectionKind::Album, k)))
-                .transpose()?,
-            artist_ids,
-        });
-    }
+    let items = now(collection_reads::playlist_entries(&mut SqliteRead(conn), user, &heads(&rows, false)?))?;
     Ok(Some(Page { items, next, total: Some(u64::from(info.track_count)) }))
 }

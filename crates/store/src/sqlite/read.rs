@@ -1,14 +1,16 @@
 //! Reading: catalog records, the collection's lists (keyset pagination) and lookups.
 
+use super::now;
 use super::{internal, unavailable};
 use crate::anchors::{self, AnchorKey, Anchors};
+use crate::collection_reads::{self, CatalogRow, CollectionReadTx, Head, Key};
 use crate::lists::Arg;
 pub(crate) use crate::reads::CatalogReader;
 use crate::reads::{CatalogTx, CreditRow, DocRow};
 use crate::{
-    CatalogAlbum, CatalogArtist, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
-    CollectionItem, CollectionTrack, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder, StoreError,
-    StoreResult, UserId,
+    CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionItem,
+    CollectionTrack, ItemRef, KeyPart, Page, PageRequest, SortKey, SortOrder, StoreError, StoreResult,
+    UserId,
 };
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId};
 use rusqlite::types::Value;
@@ -313,67 +315,78 @@ impl CatalogTx for SqliteRead<'_> {
     }
 }
 
-/// The catalog reader's calls for one record, on a reader's connection.
-pub(crate) trait ReadOne {
-    fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack>;
-    fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum>;
-    fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist>;
+impl CollectionReadTx for SqliteRead<'_> {
+    async fn held(
+        &mut self,
+        user: UserId,
+        kind: CollectionKind,
+        rows: &[i64],
+    ) -> StoreResult<Vec<(i64, [u8; 16])>> {
+        let sql = match kind {
+            CollectionKind::Album => "SELECT cid FROM collection_albums WHERE user_id = ?1 AND album_id = ?2",
+            _ => "SELECT cid FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2",
+        };
+        let mut st = self.0.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for &row in rows {
+            let cid: Option<Vec<u8>> =
+                st.query_row(params![user, row], |r| r.get(0)).optional().map_err(|e| unavailable(&e))?;
+            if let Some(cid) = cid {
+                out.push((row, key16(&cid)?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn head(
+        &mut self,
+        statement: &'static str,
+        user: UserId,
+        key: Key<'_>,
+    ) -> StoreResult<Option<Head>> {
+        let mut st = self.0.prepare_cached(statement).map_err(|e| unavailable(&e))?;
+        let found = match key {
+            Key::Cid(cid) => st.query_row(params![user, cid], head_of),
+            Key::Row(n) => st.query_row(params![user, n], head_of),
+        };
+        let Some((cid, row, count)) = found.optional().map_err(|e| unavailable(&e))? else { return Ok(None) };
+        Ok(Some(Head { key: key16(&cid)?, row, count }))
+    }
+
+    async fn catalog_row(&mut self, id: CatalogId) -> StoreResult<Option<CatalogRow>> {
+        let gid = &id.as_bytes()[..];
+        let find = |sql: &str| {
+            self.0
+                .prepare_cached(sql)
+                .and_then(|mut st| st.query_row([gid], |r| r.get::<_, i64>(0)).optional())
+                .map_err(|e| unavailable(&e))
+        };
+        if let Some(n) = find("SELECT id FROM catalog_tracks WHERE gid = ?1")? {
+            return Ok(Some(CatalogRow::Track(n)));
+        }
+        if let Some(n) = find("SELECT id FROM catalog_albums WHERE gid = ?1")? {
+            return Ok(Some(CatalogRow::Album(n)));
+        }
+        Ok(find("SELECT id FROM catalog_artists WHERE gid = ?1")?.map(CatalogRow::Artist))
+    }
 }
 
-fn one<T>(mut v: Vec<T>) -> StoreResult<T> {
-    v.pop().ok_or_else(|| internal("a catalog record was not read"))
+fn head_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, i64, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
 }
 
-impl ReadOne for CatalogReader {
-    fn track(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogTrack> {
-        super::now(self.tracks(&mut SqliteRead(conn), &[id])).and_then(one).map(|t| t.track)
-    }
-
-    fn album(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogAlbum> {
-        super::now(self.albums(&mut SqliteRead(conn), &[id])).and_then(one).map(|a| a.album)
-    }
-
-    fn artist(&mut self, conn: &Connection, id: i64) -> StoreResult<CatalogArtist> {
-        super::now(self.artists(&mut SqliteRead(conn), &[id])).and_then(one)
-    }
-}
-
-/// Which catalog table holds a GUID, and the row's number there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CatalogRow {
-    Track(i64),
-    Album(i64),
-    Artist(i64),
-}
-
-fn find_catalog_row(conn: &Connection, id: CatalogId) -> StoreResult<Option<CatalogRow>> {
-    let gid = &id.as_bytes()[..];
-    let find = |sql: &str| {
-        conn.prepare_cached(sql)
-            .and_then(|mut st| st.query_row([gid], |r| r.get::<_, i64>(0)).optional())
-            .map_err(|e| unavailable(&e))
-    };
-    if let Some(n) = find("SELECT id FROM catalog_tracks WHERE gid = ?1")? {
-        return Ok(Some(CatalogRow::Track(n)));
-    }
-    if let Some(n) = find("SELECT id FROM catalog_albums WHERE gid = ?1")? {
-        return Ok(Some(CatalogRow::Album(n)));
-    }
-    Ok(find("SELECT id FROM catalog_artists WHERE gid = ?1")?.map(CatalogRow::Artist))
+/// The heads of a page's rows of `(cid, catalog row, [count,] sort keys...)`.
+pub(crate) fn heads(rows: &[Vec<Value>], counted: bool) -> StoreResult<Vec<Head>> {
+    rows.iter()
+        .map(|r| {
+            let count = if counted { int(&r[2])? } else { 0 };
+            Ok(Head { key: key16(blob(&r[0])?)?, row: int(&r[1])?, count })
+        })
+        .collect()
 }
 
 pub(crate) fn catalog_items(conn: &Connection, ids: &[CatalogId]) -> StoreResult<Vec<Option<CatalogItem>>> {
-    let mut reader = CatalogReader::default();
-    ids.iter()
-        .map(|&id| {
-            Ok(match find_catalog_row(conn, id)? {
-                Some(CatalogRow::Track(n)) => Some(CatalogItem::Track(Box::new(reader.track(conn, n)?))),
-                Some(CatalogRow::Album(n)) => Some(CatalogItem::Album(reader.album(conn, n)?)),
-                Some(CatalogRow::Artist(n)) => Some(CatalogItem::Artist(reader.artist(conn, n)?)),
-                None => None,
-            })
-        })
-        .collect()
+    now(collection_reads::catalog_items(&mut SqliteRead(conn), ids))
 }
 
 pub(crate) fn resolve_external_ids(
@@ -469,92 +482,6 @@ pub(crate) fn catalog_artist_tracks(
 // ---------------------------------------------------------------------------------------
 // The collection
 
-/// Collection IDs of the artists credited on catalog rows, for one user.
-pub(crate) fn artist_cids(
-    conn: &Connection,
-    user: UserId,
-    sql_artists: &str,
-    owner: i64,
-) -> StoreResult<Vec<(CatalogId, CollectionId)>> {
-    let sql = format!(
-        "SELECT a.gid, ca.cid FROM collection_artists ca JOIN catalog_artists a ON a.id = ca.artist_id
-         WHERE ca.user_id = ?1 AND ca.artist_id IN ({sql_artists})"
-    );
-    let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
-    let rows = st
-        .query_map(params![user, owner], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)))
-        .map_err(|e| unavailable(&e))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (gid, cid) = row.map_err(|e| unavailable(&e))?;
-        out.push((catalog_id(&gid)?, CollectionId::from_key(CollectionKind::Artist, key16(&cid)?)));
-    }
-    Ok(out)
-}
-
-fn collection_track(
-    conn: &Connection,
-    reader: &mut CatalogReader,
-    user: UserId,
-    cid: &[u8],
-    track_id: i64,
-) -> StoreResult<CollectionTrack> {
-    let track = reader.track(conn, track_id)?;
-    let album_cid: Vec<u8> = conn
-        .prepare_cached(
-            "SELECT ca.cid FROM collection_albums ca JOIN catalog_tracks t ON t.album_id = ca.album_id
-             WHERE ca.user_id = ?1 AND t.id = ?2",
-        )
-        .and_then(|mut st| st.query_row(params![user, track_id], |r| r.get(0)))
-        .map_err(|e| unavailable(&e))?;
-    let artist_ids = artist_cids(
-        conn,
-        user,
-        "SELECT artist_id FROM catalog_track_artists WHERE track_id = ?2
-         UNION
-         SELECT aa.artist_id FROM catalog_album_artists aa JOIN catalog_tracks t ON t.album_id = aa.album_id
-         WHERE t.id = ?2",
-        track_id,
-    )?;
-    Ok(CollectionTrack {
-        id: CollectionId::from_key(CollectionKind::Track, key16(cid)?),
-        track,
-        album_id: CollectionId::from_key(CollectionKind::Album, key16(&album_cid)?),
-        artist_ids,
-    })
-}
-
-fn collection_album(
-    conn: &Connection,
-    reader: &mut CatalogReader,
-    user: UserId,
-    cid: &[u8],
-    album_id: i64,
-    track_count: i64,
-) -> StoreResult<CollectionAlbum> {
-    let album = reader.album(conn, album_id)?;
-    let artist_ids =
-        artist_cids(conn, user, "SELECT artist_id FROM catalog_album_artists WHERE album_id = ?2", album_id)?;
-    Ok(CollectionAlbum {
-        id: CollectionId::from_key(CollectionKind::Album, key16(cid)?),
-        album,
-        track_count: u32::try_from(track_count).unwrap_or(0),
-        artist_ids,
-    })
-}
-
-fn collection_artist(
-    conn: &Connection,
-    reader: &mut CatalogReader,
-    cid: &[u8],
-    artist_id: i64,
-) -> StoreResult<CollectionArtist> {
-    Ok(CollectionArtist {
-        id: CollectionId::from_key(CollectionKind::Artist, key16(cid)?),
-        artist: reader.artist(conn, artist_id)?,
-    })
-}
-
 fn unsupported(order: SortOrder) -> StoreError {
     StoreError::OrderUnsupported(order)
 }
@@ -568,11 +495,12 @@ pub(crate) fn browse_tracks(
     let (keys, desc) = crate::lists::tracks(page.order);
     let q = lite(crate::lists::collection_tracks(user, (keys, desc)));
     let (rows, next) = page_rows(conn, q, page, Some((anchors, user)))?;
-    let mut reader = CatalogReader::default();
-    let items = rows
-        .iter()
-        .map(|r| collection_track(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?))
-        .collect::<StoreResult<_>>()?;
+    let items = now(collection_reads::tracks(
+        &mut SqliteRead(conn),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, false)?,
+    ))?;
     Ok(Page { items, next, total: None })
 }
 
@@ -585,11 +513,12 @@ pub(crate) fn browse_albums(
     let (keys, desc) = crate::lists::albums(page.order).ok_or_else(|| unsupported(page.order))?;
     let q = lite(crate::lists::collection_albums(user, (keys, desc)));
     let (rows, next) = page_rows(conn, q, page, Some((anchors, user)))?;
-    let mut reader = CatalogReader::default();
-    let items = rows
-        .iter()
-        .map(|r| collection_album(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?, int(&r[2])?))
-        .collect::<StoreResult<_>>()?;
+    let items = now(collection_reads::albums(
+        &mut SqliteRead(conn),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, true)?,
+    ))?;
     Ok(Page { items, next, total: None })
 }
 
@@ -602,89 +531,12 @@ pub(crate) fn browse_artists(
     let (keys, desc) = crate::lists::artists(page.order).ok_or_else(|| unsupported(page.order))?;
     let q = lite(crate::lists::collection_artists(user, (keys, desc)));
     let (rows, next) = page_rows(conn, q, page, Some((anchors, user)))?;
-    let mut reader = CatalogReader::default();
-    let items = rows
-        .iter()
-        .map(|r| collection_artist(conn, &mut reader, blob(&r[0])?, int(&r[1])?))
-        .collect::<StoreResult<_>>()?;
+    let items = now(collection_reads::artists(
+        &mut SqliteRead(conn),
+        &mut CatalogReader::default(),
+        &heads(&rows, false)?,
+    ))?;
     Ok(Page { items, next, total: None })
-}
-
-/// The collection's record named by `r`, if the user has it.
-fn find_collection_item(
-    conn: &Connection,
-    reader: &mut CatalogReader,
-    user: UserId,
-    r: ItemRef,
-) -> StoreResult<Option<CollectionItem>> {
-    let by_cid = |sql: &str, cid: &CollectionId| {
-        conn.prepare_cached(sql)
-            .and_then(|mut st| {
-                st.query_row(params![user, &cid.key()[..]], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                })
-                .optional()
-            })
-            .map_err(|e| unavailable(&e))
-    };
-    match r {
-        ItemRef::Collection(cid) => match cid.kind() {
-            CollectionKind::Track => {
-                by_cid("SELECT track_id, 0 FROM collection_tracks WHERE user_id = ?1 AND cid = ?2", &cid)?
-                    .map(|(t, _)| {
-                        collection_track(conn, reader, user, cid.key(), t)
-                            .map(|t| CollectionItem::Track(Box::new(t)))
-                    })
-                    .transpose()
-            }
-            CollectionKind::Album => by_cid(
-                "SELECT album_id, track_count FROM collection_albums WHERE user_id = ?1 AND cid = ?2",
-                &cid,
-            )?
-            .map(|(a, n)| collection_album(conn, reader, user, cid.key(), a, n).map(CollectionItem::Album))
-            .transpose(),
-            CollectionKind::Artist => {
-                by_cid("SELECT artist_id, 0 FROM collection_artists WHERE user_id = ?1 AND cid = ?2", &cid)?
-                    .map(|(a, _)| collection_artist(conn, reader, cid.key(), a).map(CollectionItem::Artist))
-                    .transpose()
-            }
-            CollectionKind::PlaylistEntry => Ok(None),
-        },
-        ItemRef::Catalog(id) => {
-            let by_row = |sql: &str, row: i64| {
-                conn.prepare_cached(sql)
-                    .and_then(|mut st| {
-                        st.query_row(params![user, row], |r| {
-                            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
-                        })
-                        .optional()
-                    })
-                    .map_err(|e| unavailable(&e))
-            };
-            match find_catalog_row(conn, id)? {
-                Some(CatalogRow::Track(t)) => {
-                    by_row("SELECT cid, 0 FROM collection_tracks WHERE user_id = ?1 AND track_id = ?2", t)?
-                        .map(|(cid, _)| {
-                            collection_track(conn, reader, user, &cid, t)
-                                .map(|t| CollectionItem::Track(Box::new(t)))
-                        })
-                        .transpose()
-                }
-                Some(CatalogRow::Album(a)) => by_row(
-                    "SELECT cid, track_count FROM collection_albums WHERE user_id = ?1 AND album_id = ?2",
-                    a,
-                )?
-                .map(|(cid, n)| collection_album(conn, reader, user, &cid, a, n).map(CollectionItem::Album))
-                .transpose(),
-                Some(CatalogRow::Artist(a)) => {
-                    by_row("SELECT cid, 0 FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2", a)?
-                        .map(|(cid, _)| collection_artist(conn, reader, &cid, a).map(CollectionItem::Artist))
-                        .transpose()
-                }
-                None => Ok(None),
-            }
-        }
-    }
 }
 
 pub(crate) fn collection_items(
@@ -692,8 +544,7 @@ pub(crate) fn collection_items(
     user: UserId,
     refs: &[ItemRef],
 ) -> StoreResult<Vec<Option<CollectionItem>>> {
-    let mut reader = CatalogReader::default();
-    refs.iter().map(|&r| find_collection_item(conn, &mut reader, user, r)).collect()
+    now(collection_reads::collection_items(&mut SqliteRead(conn), user, refs))
 }
 
 fn own_album(conn: &Connection, user: UserId, album: CollectionId) -> StoreResult<Option<i64>> {
@@ -712,11 +563,12 @@ pub(crate) fn collection_album_tracks(
     let Some(album_id) = own_album(conn, user, album)? else { return Ok(None) };
     let q = lite(crate::lists::collection_album_tracks(user, album_id));
     let (rows, next) = page_rows(conn, q, page, None)?;
-    let mut reader = CatalogReader::default();
-    let items = rows
-        .iter()
-        .map(|r| collection_track(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?))
-        .collect::<StoreResult<_>>()?;
+    let items = now(collection_reads::tracks(
+        &mut SqliteRead(conn),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, false)?,
+    ))?;
     let total = count(
         conn,
         "SELECT count(*) FROM collection_tracks WHERE user_id = ?1 AND album_id = ?2",
@@ -739,11 +591,12 @@ pub(crate) fn collection_artist_albums(
     let Some(artist_id) = artist_id else { return Ok(None) };
     let q = lite(crate::lists::collection_artist_albums(user, artist_id));
     let (rows, next) = page_rows(conn, q, page, None)?;
-    let mut reader = CatalogReader::default();
-    let items = rows
-        .iter()
-        .map(|r| collection_album(conn, &mut reader, user, blob(&r[0])?, int(&r[1])?, int(&r[2])?))
-        .collect::<StoreResult<_>>()?;
+    let items = now(collection_reads::albums(
+        &mut SqliteRead(conn),
+        &mut CatalogReader::default(),
+        user,
+        &heads(&rows, true)?,
+    ))?;
     let total = count(
         conn,
         "SELECT count(*) FROM collection_albums WHERE user_id = ?1

@@ -17,7 +17,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 LOW=${1:-10} HIGH=${2:-40}
 cargo build --release -p groove-store --example read_cycles --quiet
-BIN=target/release/examples/read_cycles
+BIN=${CARGO_TARGET_DIR:-target}/release/examples/read_cycles
 count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

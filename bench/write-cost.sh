@@ -15,7 +15,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 LOW=${1:-10} HIGH=${2:-40} USERS=32
 cargo build --release -p groove-store --example write_cycles --quiet
-BIN=target/release/examples/write_cycles
+BIN=${CARGO_TARGET_DIR:-target}/release/examples/write_cycles
 count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" "$1" "$USERS" 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

@@ -38,7 +38,7 @@ use async_trait::async_trait;
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
 
 /// Why a store call failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// The caller's `CollectionStateToken` is not the current one; nothing was changed.
     #[error("the collection changed since the given state token")]

@@ -299,7 +299,7 @@ fn run_batch(conn: &Connection, mut batch: Vec<BoxedJob>) {
     if batch.iter_mut().all(|job| job.run(conn)) {
         let outcome = commit(conn);
         for job in batch {
-            job.deliver(outcome.as_ref().copied().map_err(clone_error));
+            job.deliver(outcome.clone());
         }
         return;
     }
@@ -346,7 +346,7 @@ fn run_batch_in_savepoints(conn: &Connection, batch: Vec<BoxedJob>) {
         None => commit(conn),
     };
     for job in ran {
-        job.deliver(outcome.as_ref().copied().map_err(clone_error));
+        job.deliver(outcome.clone());
     }
 }
 
@@ -355,14 +355,6 @@ fn commit(conn: &Connection) -> StoreResult<()> {
         let _ = conn.execute_batch("ROLLBACK");
         super::unavailable(&e)
     })
-}
-
-fn clone_error(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Internal(m) => StoreError::Internal(m.clone()),
-        StoreError::OutOfSpace(m) => StoreError::OutOfSpace(m.clone()),
-        other => StoreError::Unavailable(other.to_string()),
-    }
 }
 
 #[cfg(test)]

@@ -441,3 +441,29 @@ async fn an_add_or_a_delete_of_ten_tracks_is_three_round_trips() {
     drop(store);
     drop(db);
 }
+
+/// A write whose first round trip fails (here `BEGIN` and the user's lock, cancelled by the
+/// statement timeout while another session holds that lock) rolls back its transaction
+/// before the connection goes back to the pool: with one connection, the next write runs on
+/// the same one and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_fails_at_its_first_round_trip_leaves_its_connection_clean() {
+    let db = TestDatabase::create().await;
+    let opts = PgOptions { max_connections: 1, statement_timeout: Duration::from_millis(300), ..options() };
+    let store = PostgresStore::connect(&db.url(), opts).await.unwrap();
+    store.import_catalog(catalog(3)).await.unwrap();
+    let user = store.create_user("alice").await.unwrap().id;
+    let add = |n| AddTracks { user, tracks: vec![gid(n)], expected_version: None, max_tracks: 100 };
+
+    let holder = db.client().await;
+    holder.batch_execute("BEGIN").await.unwrap();
+    holder.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&user]).await.unwrap();
+    let blocked = store.add_tracks(add(1)).await;
+    assert!(blocked.is_err(), "the user's row was locked: {blocked:?}");
+    holder.batch_execute("ROLLBACK").await.unwrap();
+
+    let out = store.add_tracks(add(2)).await.unwrap();
+    assert!(matches!(out.items[0], AddOutcome::Added(_)), "{out:?}");
+    assert_eq!(store.browse_tracks(user, first_page()).await.unwrap().items.len(), 1);
+    assert_eq!(store.collection_state(user).await.unwrap().track_count, 1);
+}

@@ -19,6 +19,7 @@ mod catalog_rows;
 mod collection_reads;
 mod lists;
 mod order;
+mod pages;
 #[cfg(feature = "postgres")]
 mod pg_link;
 #[cfg(feature = "postgres")]

@@ -42,12 +42,8 @@ pub(crate) fn artists(order: SortOrder) -> Option<Keys> {
     }
 }
 
-/// A value a list's condition compares with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Arg {
-    Int(i64),
-    Bytes(Vec<u8>),
-}
+/// A value a list's condition compares with: of the same kinds as a position's.
+pub(crate) use crate::KeyPart as Arg;
 
 /// One ordered list of rows, the same on every backend: the columns returned (`n_select` of
 /// them), the rows, and the key columns that order them. The condition numbers its

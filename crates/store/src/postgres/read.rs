@@ -5,9 +5,10 @@
 //! them are a handful of `= ANY($1)` queries whatever the page's length.
 
 use super::{Fail, Tx, internal};
-use crate::anchors::{AnchorKey, Anchors};
+use crate::anchors::Anchors;
 use crate::collection_reads::{self, CatalogRow, CollectionReadTx, Head, Key};
 use crate::lists::Arg;
+use crate::pages::{ListState, PageTx};
 use crate::reads::{CatalogReader, CatalogTx, CreditRow, CreditsOf, DocRow};
 use crate::{
     CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist, CollectionItem,
@@ -32,20 +33,7 @@ pub(crate) type ListQuery<'a> = crate::lists::ListQuery<'a, Param>;
 
 /// A list of [`crate::lists`] as PostgreSQL runs it.
 pub(crate) fn pg(q: crate::lists::ListQuery<'_, Arg>) -> ListQuery<'_> {
-    q.with_placeholders('$', |a| -> Param {
-        match a {
-            Arg::Int(i) => Box::new(i),
-            Arg::Bytes(b) => Box::new(b),
-        }
-    })
-}
-
-fn key_param(part: &KeyPart) -> Param {
-    match part {
-        KeyPart::Int(i) => Box::new(*i),
-        KeyPart::Text(t) => Box::new(t.clone()),
-        KeyPart::Bytes(b) => Box::new(b.clone()),
-    }
+    q.with_placeholders('$', PgPages::arg)
 }
 
 /// Whether a position's component can stand for a key column of type `ty`.
@@ -70,174 +58,81 @@ fn key_part(row: &Row, i: usize) -> Result<KeyPart, Fail> {
     }
 }
 
-fn bad_position() -> Fail {
-    StoreError::PositionUnknown.into()
+fn params<'a>(args: &[&'a Param]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|a| &***a as &(dyn ToSql + Sync)).collect()
 }
 
-/// A page of `q`: the rows (the selected columns, then the key columns), and the position
-/// after the last row if more follow. Positions compare as row values
-/// (`(a, b) > ($1, $2)`), which the list's index answers as a range scan.
+/// A transaction's pages ([`crate::pages`]).
+struct PgPages<'a, 't>(&'a Tx<'t>);
+
+impl PageTx for PgPages<'_, '_> {
+    type Error = Fail;
+    type Arg = Param;
+    type Row = Row;
+    const MARK: char = '$';
+
+    fn arg(value: KeyPart) -> Param {
+        match value {
+            KeyPart::Int(i) => Box::new(i),
+            KeyPart::Text(t) => Box::new(t),
+            KeyPart::Bytes(b) => Box::new(b),
+        }
+    }
+
+    fn sort_key(row: &Row, first: usize, n: usize) -> Result<SortKey, Fail> {
+        Ok(SortKey((first..first + n).map(|i| key_part(row, i)).collect::<Result<_, _>>()?))
+    }
+
+    async fn rows(
+        &mut self,
+        sql: &str,
+        args: &[&Param],
+        after: Option<(usize, &SortKey)>,
+    ) -> Result<Vec<Row>, Fail> {
+        let st = self.0.prepare_cached(sql).await?;
+        if let Some((first, after)) = after {
+            let types = st.params().get(first..first + after.0.len()).unwrap_or_default();
+            if types.len() != after.0.len() || after.0.iter().zip(types).any(|(p, t)| !fits(p, t)) {
+                return Err(StoreError::PositionUnknown.into());
+            }
+        }
+        Ok(self.0.query(&st, &params(args)).await?)
+    }
+
+    async fn keys(
+        &mut self,
+        sql: &str,
+        args: &[&Param],
+        n: usize,
+        keep: fn(u64) -> bool,
+    ) -> Result<Vec<SortKey>, Fail> {
+        let st = self.0.prepare_cached(sql).await?;
+        let rows = self.0.query(&st, &params(args)).await?;
+        (1..)
+            .zip(&rows)
+            .filter(|(number, _)| keep(*number))
+            .map(|(_, row)| Self::sort_key(row, 0, n))
+            .collect()
+    }
+
+    async fn list_state(&mut self, user: UserId) -> Result<Option<ListState>, Fail> {
+        let st = self.0.prepare_cached(crate::pages::LIST_STATE).await?;
+        match self.0.query_opt(&st, &[&user]).await? {
+            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A page of `q` ([`crate::pages::page`]): the rows (the selected columns, then the key
+/// columns), and the position after the last row if more follow.
 pub(crate) async fn page_rows(
     tx: &Tx<'_>,
     q: ListQuery<'_>,
     page: &PageRequest,
     anchors: Option<(&Anchors, UserId)>,
 ) -> Result<(Vec<Row>, Option<SortKey>), Fail> {
-    let n_select = q.n_select();
-    let dir = if q.desc { "DESC" } else { "ASC" };
-    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
-    // `page=N`: find the position just before the page by reading the key columns alone (an
-    // index-only scan of the list's index, from the nearest anchor), then read the page as a
-    // keyset page from there.
-    let anchor;
-    let after = match (&page.after, page.skip) {
-        (Some(a), _) => Some(a),
-        (None, 0) => None,
-        (None, skip) => {
-            let (start, skip) = match anchors {
-                Some((anchors, user)) => nearest_anchor(tx, anchors, &q, &order_by, user, skip).await?,
-                None => (None, skip),
-            };
-            anchor =
-                if skip == 0 { start } else { position_at(tx, &q, &order_by, start.as_ref(), skip).await? };
-            if anchor.is_none() && skip > 0 {
-                return Ok((Vec::new(), None));
-            }
-            anchor.as_ref()
-        }
-    };
-    let first_key_param = q.args.len();
-    let (filter, after_params) = after_filter(&q, after)?;
-    let mut args = q.args;
-    args.extend(after_params);
-    let limit = usize::try_from(page.limit).map_err(internal)?;
-    args.push(Box::new(i64::from(page.limit) + 1));
-    let sql = format!(
-        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {} LIMIT ${}",
-        q.select,
-        q.keys.join(", "),
-        q.from,
-        order_by.join(", "),
-        args.len()
-    );
-    let st = tx.prepare_cached(&sql).await?;
-    if let Some(after) = after {
-        let types = st.params().get(first_key_param..first_key_param + after.0.len()).unwrap_or_default();
-        if types.len() != after.0.len() || after.0.iter().zip(types).any(|(p, t)| !fits(p, t)) {
-            return Err(bad_position());
-        }
-    }
-    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
-    let mut rows = tx.query(&st, &params).await?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = match rows.last() {
-        Some(last) if more => {
-            Some(SortKey((0..q.keys.len()).map(|i| key_part(last, n_select + i)).collect::<Result<_, _>>()?))
-        }
-        _ => None,
-    };
-    Ok((rows, next))
-}
-
-/// `filter AND (keys) > (after)` (`<` for a descending list), and the position's values as
-/// the parameters that follow the list's own.
-fn after_filter(q: &ListQuery<'_>, after: Option<&SortKey>) -> Result<(String, Vec<Param>), Fail> {
-    let Some(after) = after else {
-        return Ok((q.filter.to_string(), Vec::new()));
-    };
-    if after.0.len() != q.keys.len() {
-        return Err(bad_position());
-    }
-    let first = q.args.len() + 1;
-    let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("${}", first + i)).collect();
-    let filter = format!(
-        "{} AND ({}) {} ({})",
-        q.filter,
-        q.keys.join(", "),
-        if q.desc { "<" } else { ">" },
-        placeholders.join(", ")
-    );
-    Ok((filter, after.0.iter().map(key_param).collect()))
-}
-
-/// The position of the `skip`-th item after `start` (or after the list's start), if the list
-/// has that many.
-async fn position_at(
-    tx: &Tx<'_>,
-    q: &ListQuery<'_>,
-    order_by: &[String],
-    start: Option<&SortKey>,
-    skip: u64,
-) -> Result<Option<SortKey>, Fail> {
-    let offset = i64::try_from(skip - 1).map_err(|_| bad_position())?;
-    let (filter, start_params) = after_filter(q, start)?;
-    let mut params: Vec<&(dyn ToSql + Sync)> =
-        q.args.iter().chain(&start_params).map(|a| &**a as &(dyn ToSql + Sync)).collect();
-    params.push(&offset);
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {filter} ORDER BY {} LIMIT 1 OFFSET ${}",
-        q.keys.join(", "),
-        q.from,
-        order_by.join(", "),
-        params.len()
-    );
-    let st = tx.prepare_cached(&sql).await?;
-    match tx.query_opt(&st, &params).await? {
-        None => Ok(None),
-        Some(row) => {
-            Ok(Some(SortKey((0..q.keys.len()).map(|i| key_part(&row, i)).collect::<Result<_, _>>()?)))
-        }
-    }
-}
-
-/// The anchor to start the walk to item `skip` of `q` from (see [`crate::anchors`]), and the
-/// items left to skip after it. The version and the generation are read in the page's
-/// transaction (`REPEATABLE READ`), so the anchors fit the state the page is read in.
-async fn nearest_anchor(
-    tx: &Tx<'_>,
-    anchors: &Anchors,
-    q: &ListQuery<'_>,
-    order_by: &[String],
-    user: UserId,
-    skip: u64,
-) -> Result<(Option<SortKey>, u64), Fail> {
-    if skip < crate::anchors::EVERY {
-        return Ok((None, skip));
-    }
-    let st = tx
-        .prepare_cached(
-            "SELECT state_version, (SELECT value FROM meta WHERE key = 'catalog_generation')
-             FROM users WHERE id = $1",
-        )
-        .await?;
-    let Some(state) = tx.query_opt(&st, &[&user]).await? else {
-        return Ok((None, skip));
-    };
-    let (version, catalog): (i64, Option<Vec<u8>>) = (state.try_get(0)?, state.try_get(1)?);
-    let walk = format!(
-        "SELECT {} FROM {} WHERE {} ORDER BY {}",
-        q.keys.join(", "),
-        q.from,
-        q.filter,
-        order_by.join(", ")
-    );
-    let key = AnchorKey { walk, user, version, catalog };
-    let list = if let Some(list) = anchors.get(&key) {
-        list
-    } else {
-        let st = tx.prepare_cached(&key.walk).await?;
-        let params: Vec<&(dyn ToSql + Sync)> = q.args.iter().map(|a| &**a as &(dyn ToSql + Sync)).collect();
-        let rows = tx.query(&st, &params).await?;
-        let mut list = Vec::new();
-        for (n, row) in (1..).zip(&rows) {
-            if crate::anchors::is_anchor(n) {
-                list.push(SortKey((0..q.keys.len()).map(|i| key_part(row, i)).collect::<Result<_, _>>()?));
-            }
-        }
-        anchors.insert(key, list)
-    };
-    Ok(crate::anchors::start(&list, skip))
+    crate::pages::page(&mut PgPages(tx), q, page, anchors).await
 }
 
 async fn count(tx: &Tx<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, Fail> {

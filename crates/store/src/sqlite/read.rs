@@ -2,9 +2,10 @@
 
 use super::now;
 use super::{internal, unavailable};
-use crate::anchors::{self, AnchorKey, Anchors};
+use crate::anchors::Anchors;
 use crate::collection_reads::{self, CatalogRow, CollectionReadTx, Head, Key};
 use crate::lists::Arg;
+use crate::pages::{ListState, PageTx};
 pub(crate) use crate::reads::CatalogReader;
 use crate::reads::{CatalogTx, CreditRow, DocRow};
 use crate::{
@@ -22,14 +23,11 @@ pub(crate) use crate::reads::{catalog_id, key16};
 // Keyset pages
 
 /// One ordered list ([`crate::lists`]) with SQLite's values.
-pub(crate) type ListQuery<'a> = crate::lists::ListQuery<'a, Value>;
+pub(crate) type ListQuery<'a> = crate::lists::ListQuery<'a, Arg>;
 
 /// A list of [`crate::lists`] as SQLite runs it.
 pub(crate) fn lite(q: crate::lists::ListQuery<'_, Arg>) -> ListQuery<'_> {
-    q.with_placeholders('?', |a| match a {
-        Arg::Int(i) => Value::Integer(i),
-        Arg::Bytes(b) => Value::Blob(b),
-    })
+    q.with_placeholders('?', |a| a)
 }
 
 fn key_part(value: Value) -> StoreResult<KeyPart> {
@@ -41,176 +39,96 @@ fn key_part(value: Value) -> StoreResult<KeyPart> {
     }
 }
 
-fn key_value(part: &KeyPart) -> Value {
-    match part {
-        KeyPart::Int(i) => Value::Integer(*i),
-        KeyPart::Text(t) => Value::Text(t.clone()),
-        KeyPart::Bytes(b) => Value::Blob(b.clone()),
+/// Values of lists and positions bind as what they hold.
+impl rusqlite::ToSql for KeyPart {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(match self {
+            KeyPart::Int(i) => (*i).into(),
+            KeyPart::Text(t) => t.as_str().into(),
+            KeyPart::Bytes(b) => b.as_slice().into(),
+        })
     }
 }
 
-/// `filter AND (keys) > (after)` (`<` for a descending list), with the position's values
-/// appended to `args`.
-fn after_filter(q: &ListQuery<'_>, args: &mut Vec<Value>, after: Option<&SortKey>) -> StoreResult<String> {
-    let Some(after) = after else {
-        return Ok(q.filter.to_string());
-    };
-    if after.0.len() != q.keys.len() {
-        return Err(StoreError::PositionUnknown);
+/// A connection's pages ([`crate::pages`]), each statement a cached one.
+struct SqlitePages<'c>(&'c Connection);
+
+impl PageTx for SqlitePages<'_> {
+    type Error = StoreError;
+    type Arg = KeyPart;
+    type Row = Vec<Value>;
+    const MARK: char = '?';
+
+    fn arg(value: KeyPart) -> KeyPart {
+        value
     }
-    let first = args.len() + 1;
-    let placeholders: Vec<String> = (0..q.keys.len()).map(|i| format!("?{}", first + i)).collect();
-    args.extend(after.0.iter().map(key_value));
-    Ok(format!(
-        "{} AND ({}) {} ({})",
-        q.filter,
-        q.keys.join(", "),
-        if q.desc { "<" } else { ">" },
-        placeholders.join(", ")
-    ))
+
+    fn sort_key(row: &Vec<Value>, first: usize, n: usize) -> StoreResult<SortKey> {
+        let parts = row.get(first..first + n).ok_or_else(|| internal("a row without its sort key"))?;
+        Ok(SortKey(parts.iter().cloned().map(key_part).collect::<StoreResult<_>>()?))
+    }
+
+    async fn rows(
+        &mut self,
+        sql: &str,
+        args: &[&KeyPart],
+        _: Option<(usize, &SortKey)>,
+    ) -> StoreResult<Vec<Vec<Value>>> {
+        let mut st = self.0.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+        let n = st.column_count();
+        let mut rows = st.query(params_from_iter(args)).map_err(|e| unavailable(&e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
+            out.push(
+                (0..n)
+                    .map(|i| row.get::<_, Value>(i))
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(|e| unavailable(&e))?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn keys(
+        &mut self,
+        sql: &str,
+        args: &[&KeyPart],
+        n: usize,
+        keep: fn(u64) -> bool,
+    ) -> StoreResult<Vec<SortKey>> {
+        let mut st = self.0.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+        let mut rows = st.query(params_from_iter(args)).map_err(|e| unavailable(&e))?;
+        let mut out = Vec::new();
+        let mut number: u64 = 0;
+        while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
+            number += 1;
+            if keep(number) {
+                let key = (0..n)
+                    .map(|i| row.get::<_, Value>(i).map_err(|e| unavailable(&e)).and_then(key_part))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                out.push(SortKey(key));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn list_state(&mut self, user: UserId) -> StoreResult<Option<ListState>> {
+        self.0
+            .prepare_cached(crate::pages::LIST_STATE)
+            .and_then(|mut st| st.query_row([user], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(|e| unavailable(&e))
+    }
 }
 
-/// A page of `q`: the selected columns of each row, and the position after the last row if
-/// more follow. With `anchors`, a deep `page=N` of a user's list starts its walk at the
-/// nearest anchor (see [`crate::anchors`]).
+/// A page of `q` ([`crate::pages::page`]): the selected columns of each row, then its key
+/// columns, and the position after the last row if more follow.
 pub(crate) fn page_rows(
     conn: &Connection,
-    mut q: ListQuery<'_>,
+    q: ListQuery<'_>,
     page: &PageRequest,
     anchors: Option<(&Anchors, UserId)>,
 ) -> StoreResult<(Vec<Vec<Value>>, Option<SortKey>)> {
-    let (limit, after, skip) = (page.limit, page.after.as_ref(), page.skip);
-    let n_select = q.n_select();
-    let dir = if q.desc { "DESC" } else { "ASC" };
-    let order_by: Vec<String> = q.keys.iter().map(|k| format!("{k} {dir}")).collect();
-    let order_by = order_by.join(", ");
-    // `page=N`: find the position just before the page by walking the index alone (its
-    // entries hold the key columns), then read the page as a keyset page from there. The
-    // walk is the only part whose cost grows with N, and it touches no table row; anchors
-    // bound it.
-    let anchor;
-    let after = match (after, skip) {
-        (Some(a), _) => Some(a),
-        (None, 0) => None,
-        (None, skip) => {
-            let (start, skip) = match anchors {
-                Some((anchors, user)) => nearest_anchor(conn, anchors, &q, &order_by, user, skip)?,
-                None => (None, skip),
-            };
-            let position = if skip == 0 {
-                start
-            } else {
-                let mut args = q.args.clone();
-                let filter = after_filter(&q, &mut args, start.as_ref())?;
-                args.push(Value::Integer(i64::try_from(skip - 1).map_err(internal)?));
-                let sql = format!(
-                    "SELECT {} FROM {} WHERE {filter} ORDER BY {order_by} LIMIT 1 OFFSET ?{}",
-                    q.keys.join(", "),
-                    q.from,
-                    args.len()
-                );
-                let key: Option<Vec<Value>> = conn
-                    .prepare_cached(&sql)
-                    .and_then(|mut st| {
-                        st.query_row(params_from_iter(args), |r| {
-                            (0..q.keys.len())
-                                .map(|i| r.get::<_, Value>(i))
-                                .collect::<rusqlite::Result<Vec<_>>>()
-                        })
-                        .optional()
-                    })
-                    .map_err(|e| unavailable(&e))?;
-                match key {
-                    None => return Ok((Vec::new(), None)),
-                    Some(values) => {
-                        Some(SortKey(values.into_iter().map(key_part).collect::<StoreResult<_>>()?))
-                    }
-                }
-            };
-            anchor = position;
-            anchor.as_ref()
-        }
-    };
-    let mut args = std::mem::take(&mut q.args);
-    let filter = after_filter(&q, &mut args, after)?;
-    args.push(Value::Integer(i64::from(limit) + 1));
-    let sql = format!(
-        "SELECT {}, {} FROM {} WHERE {filter} ORDER BY {order_by} LIMIT ?{}",
-        q.select,
-        q.keys.join(", "),
-        q.from,
-        args.len()
-    );
-    let mut st = conn.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
-    let mut rows = st.query(params_from_iter(args)).map_err(|e| unavailable(&e))?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
-        let mut values = Vec::with_capacity(n_select);
-        for i in 0..n_select {
-            values.push(row.get::<_, Value>(i).map_err(|e| unavailable(&e))?);
-        }
-        let mut key = Vec::with_capacity(q.keys.len());
-        for i in 0..q.keys.len() {
-            key.push(key_part(row.get::<_, Value>(n_select + i).map_err(|e| unavailable(&e))?)?);
-        }
-        out.push((values, SortKey(key)));
-    }
-    let more = out.len() > limit as usize;
-    out.truncate(limit as usize);
-    let next = if more { out.last().map(|(_, k)| k.clone()) } else { None };
-    Ok((out.into_iter().map(|(v, _)| v).collect(), next))
-}
-
-/// The anchor to start the walk to item `skip` of `q` from (see [`crate::anchors`]), and the
-/// items left to skip after it.
-fn nearest_anchor(
-    conn: &Connection,
-    anchors: &Anchors,
-    q: &ListQuery<'_>,
-    order_by: &str,
-    user: UserId,
-    skip: u64,
-) -> StoreResult<(Option<SortKey>, u64)> {
-    if skip < anchors::EVERY {
-        return Ok((None, skip));
-    }
-    let Some((version, catalog)) = conn
-        .prepare_cached(
-            "SELECT state_version, (SELECT value FROM meta WHERE key = 'catalog_generation')
-             FROM users WHERE id = ?1",
-        )
-        .and_then(|mut st| st.query_row([user], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?))).optional())
-        .map_err(|e| unavailable(&e))?
-    else {
-        return Ok((None, skip));
-    };
-    let walk = format!("SELECT {} FROM {} WHERE {} ORDER BY {order_by}", q.keys.join(", "), q.from, q.filter);
-    let key = AnchorKey { walk, user, version, catalog };
-    let list = if let Some(list) = anchors.get(&key) {
-        list
-    } else {
-        let list = walk_anchors(conn, q, &key.walk)?;
-        anchors.insert(key, list)
-    };
-    Ok(anchors::start(&list, skip))
-}
-
-/// The positions of every `anchors::EVERY`-th item of the list.
-fn walk_anchors(conn: &Connection, q: &ListQuery<'_>, walk: &str) -> StoreResult<Vec<SortKey>> {
-    let mut st = conn.prepare_cached(walk).map_err(|e| unavailable(&e))?;
-    let mut rows = st.query(params_from_iter(q.args.iter())).map_err(|e| unavailable(&e))?;
-    let mut anchors = Vec::new();
-    let mut n: u64 = 0;
-    while let Some(row) = rows.next().map_err(|e| unavailable(&e))? {
-        n += 1;
-        if anchors::is_anchor(n) {
-            let key = (0..q.keys.len())
-                .map(|i| row.get::<_, Value>(i).map_err(|e| unavailable(&e)).and_then(key_part))
-                .collect::<StoreResult<Vec<_>>>()?;
-            anchors.push(SortKey(key));
-        }
-    }
-    Ok(anchors)
+    now(crate::pages::page(&mut SqlitePages(conn), q, page, anchors))
 }
 
 fn blob(v: &Value) -> StoreResult<&[u8]> {

@@ -4,9 +4,9 @@
 import { tokens, refresh } from './auth.js';
 
 const MESSAGES = {
-  'COLLECTION-TRACK-LIMIT-REACHED': 'Your collection is full: delete some tracks before adding more.',
-  'COLLECTION-PLAYLIST-LIMIT-REACHED': 'You have as many playlists as you can have: delete one first.',
-  'COLLECTION-PLAYLIST-TRACK-LIMIT-REACHED': 'This playlist is full.',
+  'COLLECTION-FULL': 'Your collection is full: delete some tracks or playlists before adding more.',
+  'COLLECTION-PLAYLIST-FULL': 'This playlist is full: remove some tracks before adding more.',
+  'COLLECTION-INVALID-PLAYLIST-REORDER': 'The playlist changed; reload it and try again.',
   'COLLECTION-CONCURRENT-UPDATE': 'Your collection changed elsewhere; the list was reloaded.',
   'COLLECTION-INVALID-ID': 'That item is no longer in your collection.',
   'CATALOG-INVALID-ID': 'That item is not in the catalog.',

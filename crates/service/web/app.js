@@ -45,22 +45,25 @@ function status(text, { done = false } = {}) {
 }
 
 function showError(message) {
-  const box = $('error');
-  box.textContent = message;
-  box.hidden = !message;
+  $('error-text').textContent = message;
+  $('error').hidden = !message;
 }
 
-/** Runs an action with progress shown and the control disabled; errors become messages. */
-async function act(control, progress, fn) {
-  showError('');
-  status(progress);
+/**
+ * Runs an action with progress shown and the control disabled; errors become messages.
+ * A `quiet` action (loading a list) does not replace the message of another action.
+ */
+async function act(control, progress, fn, { quiet = false } = {}) {
+  if (!quiet) showError('');
+  const mine = () => !quiet || $('status').textContent === '' || $('status').textContent === progress;
+  if (mine()) status(progress);
   if (control) { control.disabled = true; control.setAttribute('aria-busy', 'true'); }
   document.body.classList.add('busy');
   try {
     const message = await fn();
-    status(message || 'Done.', { done: true });
+    if (mine()) status(message || 'Done.', { done: true });
   } catch (e) {
-    status('');
+    if (mine()) status('');
     if (e instanceof api.SessionEnded) { await showSignedOut(e.message); return; }
     showError(e.message || String(e));
   } finally {
@@ -127,7 +130,6 @@ function setView(view) {
     tab.setAttribute('aria-selected', String(on));
     tab.tabIndex = on ? 0 : -1;
   }
-  $('main').setAttribute('aria-labelledby', 'view-title');
   $('view-title').textContent = TITLES[view];
   if (view === 'search') renderSearch();
   else startList();
@@ -225,7 +227,7 @@ async function loadMore(first = false) {
     if (first && !items.length) list.append(el('li', { class: 'empty', text: ui.playlist ? 'This playlist is empty.' : 'Nothing here yet. Use Search to add music.' }));
     $('more').hidden = !ui.continuation;
     return `${list.querySelectorAll('li[data-id]').length} shown${ui.continuation ? ', more below' : ''}.`;
-  });
+  }, { quiet: true });
   ui.loading = false;
 }
 
@@ -311,8 +313,7 @@ async function renamePlaylist(item, li) {
       const r = await api.updatePlaylist({ Id: item.Id, Name: input.value.trim() });
       if (r.Error) throw new Error(r.Error.Description || 'The playlist could not be renamed.');
       item.Name = input.value.trim();
-      text.querySelector('.title').textContent = item.Name;
-      form.replaceWith(text);
+      startList();
       return 'Playlist renamed.';
     });
   });
@@ -489,7 +490,7 @@ function renderResults(r, source) {
       const li = el('li', { class: 'item', 'data-result': a.Id },
         el('div', { class: 'text' }, el('span', { class: 'title', text: title }), el('span', { class: 'sub', text: sub })));
       if (catalog) {
-        const add = el('button', { type: 'button', class: 'small', text: 'Add album', 'aria-label': `Add the tracks of ${title} to my collection` });
+        const add = el('button', { type: 'button', class: 'small', text: 'Add album', 'aria-label': `Add album ${title} to my collection` });
         add.addEventListener('click', () => act(add, `Adding the tracks of ${title}…`, async () => {
           const tr = await api.albumTracks(a.Id, 'catalog');
           const album = (tr.Albums && tr.Albums.Items[0]) || {};
@@ -566,6 +567,7 @@ function wire() {
     });
   }
   $('load-more').addEventListener('click', () => loadMore());
+  $('dismiss-error').addEventListener('click', () => showError(''));
   // Continuation paging as the user scrolls: the "Load more" button doubles as the sentinel.
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();

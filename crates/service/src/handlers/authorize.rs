@@ -89,7 +89,7 @@ fn problem_page(status: StatusCode, message: &str) -> Response {
     let body = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Sign-in problem – Groove</title>\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
+         <title>Sign-in problem – Groove</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
          <body>\n<main class=\"signin\">\n<h1>Sign-in problem</h1>\n<p role=\"alert\">{}</p>\n</main>\n</body>\n</html>\n",
         html_escape(message)
     );
@@ -121,7 +121,7 @@ fn form_page(
     let body = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Sign in – Groove</title>\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
+         <title>Sign in – Groove</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
          <body>\n<main class=\"signin\">\n<h1>Sign in</h1>\n<p>{who}</p>\n{alert}\
          <form method=\"post\" action=\"/oauth/authorize\">\n{hidden}\
          <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\n\
@@ -150,7 +150,7 @@ fn provider_page(issuer: &str) -> Response {
     let body = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Sign in – Groove</title>\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
+         <title>Sign in – Groove</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
          <body>\n<main class=\"signin\">\n<h1>Sign in</h1>\n\
          <p>This server's users sign in with their identity provider: \
          <a href=\"{0}\">{0}</a>. Applications obtain a user's token from the provider.</p>\n\

@@ -34,7 +34,7 @@ from playwright.sync_api import expect, sync_playwright
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHROMIUM = os.environ.get("GROOVE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery"
-MAX_TRACKS = 20
+MAX_TRACKS = 40
 
 
 class Server:
@@ -259,9 +259,13 @@ def scenario_page(server, browser, out):
     wait_status(page, r"Playlist renamed")
     expect(page.get_by_role("button", name="Open Long road trip")).to_be_visible()
 
-    # A readable error: the collection is full.
+    # Many tracks, then a readable error: the collection is full.
     page.get_by_role("tab", name="Search").click()
     page.get_by_label("Search for").fill("a")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="Add all these tracks").click()
+    wait_status(page, r"Added \d+ tracks")
+    page.get_by_label("Search for").fill("e")
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="Add all these tracks").click()
     expect(page.get_by_role("alert")).to_contain_text("Your collection is full")
@@ -269,6 +273,15 @@ def scenario_page(server, browser, out):
     page.screenshot(path=os.path.join(out, "error.png"))
     page.get_by_role("button", name="Dismiss").click()
     expect(page.locator("#error")).to_be_hidden()
+
+    # Continuation paging as the list scrolls: 25 a page.
+    page.get_by_role("tab", name="Tracks").click()
+    expect(page.locator("#list li[data-id]")).to_have_count(25)
+    page.locator("#more").scroll_into_view_if_needed()
+    expect(page.locator("#list li[data-id]")).to_have_count(MAX_TRACKS)
+    titles = list_titles(page)
+    check(len(set(titles)) == MAX_TRACKS and titles == sorted(titles, key=fold), "the next page came on scrolling, in order")
+    expect(page.locator("#more")).to_be_hidden()
 
     # Phone size.
     page.set_viewport_size({"width": 390, "height": 844})

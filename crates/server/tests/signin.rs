@@ -582,7 +582,43 @@ async fn web_page_headers(b: Backend) {
     assert_eq!(r.status, 400, "{}", r.body);
 }
 
+/// With an OpenID Connect provider, users sign in there: the page says so and takes no
+/// password (the server's own user tokens would be refused anyway).
+async fn oidc_sends_users_to_the_provider(b: Backend) {
+    let jwks = format!("{}/tests/fixtures/oidc-jwks.json", env!("CARGO_MANIFEST_DIR"));
+    let issuer = "https://id.example.test/";
+    let server = Server::start_with(
+        b,
+        &["--oidc-issuer", issuer, "--oidc-audience", "groove-clients", "--oidc-jwks", &jwks],
+    );
+    user_with_password(&server, "alice");
+    let (client_id, _) = app(&server);
+    let c = client(&server);
+    let r = c
+        .send(c.get(&format!(
+            "/oauth/authorize?{}",
+            authorize_query(&client_id, REDIRECT, &challenge(VERIFIER))
+        )))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(&format!("<a href=\"{issuer}\">")), "{}", r.body);
+    assert!(!r.body.contains("<form"), "{}", r.body);
+    let mut form: Vec<(String, String)> =
+        form_urlencoded::parse(authorize_query(&client_id, REDIRECT, &challenge(VERIFIER)).as_bytes())
+            .into_owned()
+            .collect();
+    form.extend([
+        ("username".into(), "alice".into()),
+        ("password".into(), PASSWORD.into()),
+        ("decision".into(), "allow".into()),
+    ]);
+    let r = c.send(c.post("/oauth/authorize").form(&form)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("location").is_none(), "no code is issued");
+}
+
 backend_tests!(
+    oidc_sends_users_to_the_provider,
     authorization_code_flow,
     refresh_reuse_revokes_family,
     code_exchange_is_checked,

@@ -31,7 +31,7 @@ pub mod sqlite;
 pub mod text;
 mod types;
 
-pub use accounts::{Grant, GrantKind, UserSummary};
+pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
 pub use types::*;
 
@@ -100,7 +100,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the service needs from storage.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     /// Answers when the store can serve requests.
     async fn health(&self) -> StoreResult<()>;
 
@@ -212,35 +212,4 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         artist: CollectionId,
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionAlbum>>>;
-
-    // --- sign-in: passwords, redirect URIs, OAuth grants, revoked tokens ----------------
-
-    /// Sets a user's password hash (a PHC string), or with `None` removes it;
-    /// [`StoreError::NotFound`] if there is no such user.
-    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()>;
-    /// The user of that name and its password hash (`None` inside: no password).
-    async fn password_hash(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>>;
-    /// Every user, by name.
-    async fn list_users(&self) -> StoreResult<Vec<UserSummary>>;
-    /// Deletes a user with everything of theirs (collection, playlists, grants), in one
-    /// transaction; [`StoreError::NotFound`] if there is no such user.
-    async fn delete_user(&self, name: &str) -> StoreResult<()>;
-    /// Replaces an application's redirect URIs; [`StoreError::NotFound`] if there is no such
-    /// application.
-    async fn set_redirect_uris(&self, client_id: &str, uris: Vec<String>) -> StoreResult<()>;
-    /// An application's redirect URIs; `None` if there is no such application.
-    async fn redirect_uris(&self, client_id: &str) -> StoreResult<Option<Vec<String>>>;
-    /// Stores a new grant (its `used_at_ms` is ignored), dropping expired ones.
-    async fn put_grant(&self, grant: Grant) -> StoreResult<()>;
-    /// The grant of that key, without using it.
-    async fn grant(&self, key_sha256: [u8; 32]) -> StoreResult<Option<Grant>>;
-    /// Marks the grant used at `now_ms` and returns it as it was before: a `used_at_ms`
-    /// that is `Some` means it had been used already (and stays marked with its first use).
-    /// Of two concurrent calls, exactly one sees it unused.
-    async fn use_grant(&self, key_sha256: [u8; 32], now_ms: i64) -> StoreResult<Option<Grant>>;
-    /// Records token IDs or grant families as revoked until `expires_at_ms` (when every
-    /// token they name has expired anyway), dropping revocations past their time.
-    async fn revoke_ids(&self, ids: Vec<String>, expires_at_ms: i64) -> StoreResult<()>;
-    /// Whether any of these token IDs or grant families is revoked.
-    async fn any_revoked(&self, ids: Vec<String>) -> StoreResult<bool>;
 }

@@ -26,8 +26,9 @@ async fn grant_in(tx: &Tx<'_>, key: [u8; 32]) -> Result<Option<Grant>, super::Fa
     Ok(row.map(|r| grant_from(&r, key)).transpose()?)
 }
 
-impl PostgresStore {
-    pub(super) async fn accounts_set_password(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
+#[async_trait::async_trait]
+impl crate::Accounts for PostgresStore {
+    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
         let n: u64 = run!(self, Mode::Write, |tx| tx.execute(sql::SET_PASSWORD, &[&hash, &name]).await?)?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("user {name:?}")));
@@ -35,12 +36,12 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(super) async fn accounts_password(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>> {
+    async fn password_hash(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>> {
         let Some(row) = self.query_opt(sql::PASSWORD, &[&name]).await? else { return Ok(None) };
         Ok(Some((User { id: column(&row, 0)?, name: name.to_owned() }, column(&row, 1)?)))
     }
 
-    pub(super) async fn accounts_list_users(&self) -> StoreResult<Vec<UserSummary>> {
+    async fn list_users(&self) -> StoreResult<Vec<UserSummary>> {
         let rows: Vec<Row> = run!(self, Mode::Read, |tx| tx.query(sql::LIST_USERS, &[]).await?)?;
         rows.iter()
             .map(|r| {
@@ -56,7 +57,7 @@ impl PostgresStore {
             .collect()
     }
 
-    pub(super) async fn accounts_delete_user(&self, name: &str) -> StoreResult<()> {
+    async fn delete_user(&self, name: &str) -> StoreResult<()> {
         let found: bool = run!(self, Mode::Write, |tx| {
             // The user's row lock orders this after any write to the collection under way.
             match tx.query_opt("SELECT id FROM users WHERE name = $1 FOR UPDATE", &[&name]).await? {
@@ -76,11 +77,7 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(super) async fn accounts_set_redirect_uris(
-        &self,
-        client_id: &str,
-        uris: Vec<String>,
-    ) -> StoreResult<()> {
+    async fn set_redirect_uris(&self, client_id: &str, uris: Vec<String>) -> StoreResult<()> {
         let joined = sql::join_uris(&uris);
         let n: u64 =
             run!(self, Mode::Write, |tx| tx.execute(sql::SET_REDIRECT_URIS, &[&joined, &client_id]).await?)?;
@@ -90,13 +87,13 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(super) async fn accounts_redirect_uris(&self, client_id: &str) -> StoreResult<Option<Vec<String>>> {
+    async fn redirect_uris(&self, client_id: &str) -> StoreResult<Option<Vec<String>>> {
         let Some(row) = self.query_opt(sql::REDIRECT_URIS, &[&client_id]).await? else { return Ok(None) };
         let stored: String = column(&row, 0)?;
         Ok(Some(sql::split_uris(&stored)))
     }
 
-    pub(super) async fn accounts_put_grant(&self, grant: Grant) -> StoreResult<()> {
+    async fn put_grant(&self, grant: Grant) -> StoreResult<()> {
         let now = now_millis();
         run!(self, Mode::Write, |tx| {
             tx.execute(sql::PURGE_GRANTS, &[&now]).await?;
@@ -117,12 +114,12 @@ impl PostgresStore {
         })
     }
 
-    pub(super) async fn accounts_grant(&self, key: [u8; 32]) -> StoreResult<Option<Grant>> {
+    async fn grant(&self, key: [u8; 32]) -> StoreResult<Option<Grant>> {
         let Some(row) = self.query_opt(sql::GRANT, &[&key.as_slice()]).await? else { return Ok(None) };
         Ok(Some(grant_from(&row, key)?))
     }
 
-    pub(super) async fn accounts_use_grant(&self, key: [u8; 32], now: i64) -> StoreResult<Option<Grant>> {
+    async fn use_grant(&self, key: [u8; 32], now: i64) -> StoreResult<Option<Grant>> {
         run!(self, Mode::Write, |tx| {
             // Of two concurrent marks, the second waits on the first's row lock, then finds
             // `used_at` set and marks nothing.
@@ -131,7 +128,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) async fn accounts_revoke(&self, ids: Vec<String>, expires_at: i64) -> StoreResult<()> {
+    async fn revoke_ids(&self, ids: Vec<String>, expires_at: i64) -> StoreResult<()> {
         let now = now_millis();
         run!(self, Mode::Write, |tx| {
             tx.execute(sql::PURGE_REVOCATIONS, &[&now]).await?;
@@ -141,7 +138,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) async fn accounts_any_revoked(&self, ids: Vec<String>) -> StoreResult<bool> {
+    async fn any_revoked(&self, ids: Vec<String>) -> StoreResult<bool> {
         for id in &ids {
             if self.query_opt(sql::REVOKED, &[id]).await?.is_some() {
                 return Ok(true);

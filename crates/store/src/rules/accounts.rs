@@ -16,8 +16,6 @@ pub(crate) const DELETE_USER: &[&str] = &[
     "DELETE FROM users WHERE id = $1",
 ];
 
-pub(crate) const USER_ID: &str = "SELECT id FROM users WHERE name = $1";
-
 pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE name = $2";
 
 pub(crate) const PASSWORD: &str = "SELECT id, password_hash FROM users WHERE name = $1";

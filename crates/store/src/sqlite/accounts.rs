@@ -33,8 +33,9 @@ fn read_grant(conn: &Connection, key: [u8; 32]) -> StoreResult<Option<Grant>> {
     row.map(|c| c.into_grant(key)).transpose()
 }
 
-impl SqliteStore {
-    pub(super) async fn accounts_set_password(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
+#[async_trait::async_trait]
+impl crate::Accounts for SqliteStore {
+    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
         let name = name.to_owned();
         self.writer
             .run(move |conn| {
@@ -47,7 +48,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_password(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>> {
+    async fn password_hash(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>> {
         let name = name.to_owned();
         self.readers
             .run(move |conn| {
@@ -63,7 +64,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_list_users(&self) -> StoreResult<Vec<UserSummary>> {
+    async fn list_users(&self) -> StoreResult<Vec<UserSummary>> {
         self.readers
             .run(|conn| {
                 let mut st = conn.prepare(sql::LIST_USERS).map_err(|e| unavailable(&e))?;
@@ -78,12 +79,13 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_delete_user(&self, name: &str) -> StoreResult<()> {
+    async fn delete_user(&self, name: &str) -> StoreResult<()> {
         let name = name.to_owned();
         self.writer
             .run(move |conn| {
                 let id: Option<i64> = conn
-                    .query_row(sql::USER_ID, [&name], |r| r.get(0))
+                    // The writer runs one write at a time: no lock to take (PostgreSQL locks the row).
+                    .query_row("SELECT id FROM users WHERE name = ?1", [&name], |r| r.get(0))
                     .optional()
                     .map_err(|e| unavailable(&e))?;
                 let Some(id) = id else { return Err(StoreError::NotFound(format!("user {name:?}"))) };
@@ -95,11 +97,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_set_redirect_uris(
-        &self,
-        client_id: &str,
-        uris: Vec<String>,
-    ) -> StoreResult<()> {
+    async fn set_redirect_uris(&self, client_id: &str, uris: Vec<String>) -> StoreResult<()> {
         let client_id = client_id.to_owned();
         self.writer
             .run(move |conn| {
@@ -114,7 +112,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_redirect_uris(&self, client_id: &str) -> StoreResult<Option<Vec<String>>> {
+    async fn redirect_uris(&self, client_id: &str) -> StoreResult<Option<Vec<String>>> {
         let client_id = client_id.to_owned();
         self.readers
             .run(move |conn| {
@@ -127,7 +125,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_put_grant(&self, grant: Grant) -> StoreResult<()> {
+    async fn put_grant(&self, grant: Grant) -> StoreResult<()> {
         self.writer
             .run(move |conn| {
                 conn.execute(sql::PURGE_GRANTS, [now_ms()]).map_err(|e| unavailable(&e))?;
@@ -150,11 +148,11 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_grant(&self, key: [u8; 32]) -> StoreResult<Option<Grant>> {
+    async fn grant(&self, key: [u8; 32]) -> StoreResult<Option<Grant>> {
         self.readers.run(move |conn| read_grant(conn, key)).await
     }
 
-    pub(super) async fn accounts_use_grant(&self, key: [u8; 32], now: i64) -> StoreResult<Option<Grant>> {
+    async fn use_grant(&self, key: [u8; 32], now: i64) -> StoreResult<Option<Grant>> {
         self.writer
             .run(move |conn| {
                 let first = conn
@@ -165,7 +163,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_revoke(&self, ids: Vec<String>, expires_at: i64) -> StoreResult<()> {
+    async fn revoke_ids(&self, ids: Vec<String>, expires_at: i64) -> StoreResult<()> {
         self.writer
             .run(move |conn| {
                 conn.execute(sql::PURGE_REVOCATIONS, [now_ms()]).map_err(|e| unavailable(&e))?;
@@ -178,7 +176,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn accounts_any_revoked(&self, ids: Vec<String>) -> StoreResult<bool> {
+    async fn any_revoked(&self, ids: Vec<String>) -> StoreResult<bool> {
         self.readers
             .run(move |conn| {
                 let mut st = conn.prepare_cached(sql::REVOKED).map_err(|e| unavailable(&e))?;

@@ -16,9 +16,9 @@ mod search;
 use crate::rules;
 use crate::{
     AddOutcome, AddTracks, App, CatalogAlbum, CatalogItem, CatalogTrack, CollectionAlbum, CollectionArtist,
-    CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, Grant, ImportStats,
-    ItemRef, NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite,
-    SearchPage, SearchRequest, Store, StoreError, StoreResult, User, UserId, UserSummary, WriteOutcome,
+    CollectionItem, CollectionState, CollectionTrack, DeleteOutcome, DeleteTracks, ImportStats, ItemRef,
+    NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
+    SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
 use actors::{Readers, Writer};
 use async_trait::async_trait;
@@ -471,52 +471,6 @@ impl Store for SqliteStore {
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
         self.readers.run(move |conn| now(crate::reads::search(&mut read::SqliteRead(conn), &req))).await
-    }
-
-    // --- sign-in (`accounts.rs`) ---
-
-    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
-        self.accounts_set_password(name, hash).await
-    }
-
-    async fn password_hash(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>> {
-        self.accounts_password(name).await
-    }
-
-    async fn list_users(&self) -> StoreResult<Vec<UserSummary>> {
-        self.accounts_list_users().await
-    }
-
-    async fn delete_user(&self, name: &str) -> StoreResult<()> {
-        self.accounts_delete_user(name).await
-    }
-
-    async fn set_redirect_uris(&self, client_id: &str, uris: Vec<String>) -> StoreResult<()> {
-        self.accounts_set_redirect_uris(client_id, uris).await
-    }
-
-    async fn redirect_uris(&self, client_id: &str) -> StoreResult<Option<Vec<String>>> {
-        self.accounts_redirect_uris(client_id).await
-    }
-
-    async fn put_grant(&self, grant: Grant) -> StoreResult<()> {
-        self.accounts_put_grant(grant).await
-    }
-
-    async fn grant(&self, key_sha256: [u8; 32]) -> StoreResult<Option<Grant>> {
-        self.accounts_grant(key_sha256).await
-    }
-
-    async fn use_grant(&self, key_sha256: [u8; 32], now_ms: i64) -> StoreResult<Option<Grant>> {
-        self.accounts_use_grant(key_sha256, now_ms).await
-    }
-
-    async fn revoke_ids(&self, ids: Vec<String>, expires_at_ms: i64) -> StoreResult<()> {
-        self.accounts_revoke(ids, expires_at_ms).await
-    }
-
-    async fn any_revoked(&self, ids: Vec<String>) -> StoreResult<bool> {
-        self.accounts_any_revoked(ids).await
     }
 }
 

@@ -39,7 +39,7 @@ pub async fn user_command(store: &dyn Store, command: UserCommand) -> anyhow::Re
                 bail!("no user named {name:?}");
             }
             let hash = new_password_hash(&name)?;
-            match store.set_password_hash(&name, Some(hash)).await {
+            match store.set_password_hash(&name, hash).await {
                 Ok(()) => Ok(()),
                 Err(StoreError::NotFound(_)) => bail!("no user named {name:?}"),
                 Err(e) => Err(e.into()),

@@ -36,7 +36,7 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             match store.create_user(&name).await {
                 Ok(user) => {
                     if let Some(hash) = hash {
-                        store.set_password_hash(&name, Some(hash)).await?;
+                        store.set_password_hash(&name, hash).await?;
                     }
                     println!("{}", user.id);
                     Ok(())

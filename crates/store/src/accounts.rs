@@ -62,17 +62,17 @@ pub struct Grant {
 /// grants and revoked tokens. Each backend implements it in its `accounts.rs`.
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync {
-    /// Sets a user's password hash (a PHC string), or with `None` removes it;
-    /// [`StoreError::NotFound`] if there is no such user.
-    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()>;
+    /// Sets a user's password hash (a PHC string); [`crate::StoreError::NotFound`] if there
+    /// is no such user.
+    async fn set_password_hash(&self, name: &str, hash: String) -> StoreResult<()>;
     /// The user of that name and its password hash (`None` inside: no password).
     async fn password_hash(&self, name: &str) -> StoreResult<Option<(User, Option<String>)>>;
     /// Every user, by name.
     async fn list_users(&self) -> StoreResult<Vec<UserSummary>>;
     /// Deletes a user with everything of theirs (collection, playlists, grants), in one
-    /// transaction; [`StoreError::NotFound`] if there is no such user.
+    /// transaction; [`crate::StoreError::NotFound`] if there is no such user.
     async fn delete_user(&self, name: &str) -> StoreResult<()>;
-    /// Replaces an application's redirect URIs; [`StoreError::NotFound`] if there is no such
+    /// Replaces an application's redirect URIs; [`crate::StoreError::NotFound`] if there is no such
     /// application.
     async fn set_redirect_uris(&self, client_id: &str, uris: Vec<String>) -> StoreResult<()>;
     /// An application's redirect URIs; `None` if there is no such application.

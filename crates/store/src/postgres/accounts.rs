@@ -28,7 +28,7 @@ async fn grant_in(tx: &Tx<'_>, key: [u8; 32]) -> Result<Option<Grant>, super::Fa
 
 #[async_trait::async_trait]
 impl crate::Accounts for PostgresStore {
-    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
+    async fn set_password_hash(&self, name: &str, hash: String) -> StoreResult<()> {
         let n: u64 = run!(self, Mode::Write, |tx| tx.execute(sql::SET_PASSWORD, &[&hash, &name]).await?)?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("user {name:?}")));

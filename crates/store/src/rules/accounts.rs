@@ -1,7 +1,6 @@
 //! The statements of sign-in, written once: both backends read `$N` parameters alike (as
 //! long as they appear in the order of their numbers: SQLite numbers `$N` by first
-//! appearance, whatever `N` says), and
-//! every column here has the same type on both (`BIGINT`/`INTEGER` as `i64`, `BYTEA`/`BLOB`
+//! appearance, whatever `N` says), and every column here has the same type on both (`BIGINT`/`INTEGER` as `i64`, `BYTEA`/`BLOB`
 //! as bytes, `TEXT`).
 
 /// Every row of a user, children first (PostgreSQL enforces the references), the user's row
@@ -13,20 +12,30 @@ pub(crate) const DELETE_USER: &[&str] = &[
     "DELETE FROM collection_albums WHERE user_id = $1",
     "DELETE FROM collection_artists WHERE user_id = $1",
     "DELETE FROM oauth_grants WHERE user_id = $1",
+    "DELETE FROM user_passwords WHERE user_id = $1",
     "DELETE FROM users WHERE id = $1",
 ];
 
-pub(crate) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $1 WHERE name = $2";
+/// Sets the password of the user named `$2` (no row: no such user). The `WHERE` keeps
+/// SQLite from reading `ON CONFLICT` as part of the `SELECT`.
+pub(crate) const SET_PASSWORD: &str = "INSERT INTO user_passwords (user_id, password_hash)
+     SELECT id, $1 FROM users WHERE name = $2
+     ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash";
 
-pub(crate) const PASSWORD: &str = "SELECT id, password_hash FROM users WHERE name = $1";
+pub(crate) const PASSWORD: &str = "SELECT u.id, p.password_hash
+     FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id WHERE u.name = $1";
 
-pub(crate) const LIST_USERS: &str =
-    "SELECT id, name, created_at, password_hash IS NOT NULL, track_count, playlist_count
-     FROM users ORDER BY name";
+pub(crate) const LIST_USERS: &str = "SELECT u.id, u.name, u.created_at, p.password_hash IS NOT NULL,
+            u.track_count, u.playlist_count
+     FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id ORDER BY u.name";
 
-pub(crate) const SET_REDIRECT_URIS: &str = "UPDATE apps SET redirect_uris = $1 WHERE client_id = $2";
+/// Sets the redirect URIs of application `$2` (no row: no such application).
+pub(crate) const SET_REDIRECT_URIS: &str = "INSERT INTO app_redirect_uris (client_id, uris)
+     SELECT client_id, $1 FROM apps WHERE client_id = $2
+     ON CONFLICT (client_id) DO UPDATE SET uris = excluded.uris";
 
-pub(crate) const REDIRECT_URIS: &str = "SELECT redirect_uris FROM apps WHERE client_id = $1";
+pub(crate) const REDIRECT_URIS: &str = "SELECT coalesce(r.uris, '')
+     FROM apps a LEFT JOIN app_redirect_uris r ON r.client_id = a.client_id WHERE a.client_id = $1";
 
 /// Expired grants go when a new one comes.
 pub(crate) const PURGE_GRANTS: &str = "DELETE FROM oauth_grants WHERE expires_at < $1";

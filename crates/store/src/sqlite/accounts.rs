@@ -35,7 +35,7 @@ fn read_grant(conn: &Connection, key: [u8; 32]) -> StoreResult<Option<Grant>> {
 
 #[async_trait::async_trait]
 impl crate::Accounts for SqliteStore {
-    async fn set_password_hash(&self, name: &str, hash: Option<String>) -> StoreResult<()> {
+    async fn set_password_hash(&self, name: &str, hash: String) -> StoreResult<()> {
         let name = name.to_owned();
         self.writer
             .run(move |conn| {

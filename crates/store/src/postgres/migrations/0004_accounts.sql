@@ -1,15 +1,23 @@
 -- Sign-in: users' passwords, applications' redirect URIs, OAuth grants (authorization codes
--- and refresh tokens) and revoked token IDs.
+-- and refresh tokens) and revoked token IDs. New tables only (and `IF NOT EXISTS`), so that
+-- the migration can run again over a database that has them.
 
--- An Argon2id PHC string; NULL: the user cannot sign in with a password.
-ALTER TABLE users ADD COLUMN password_hash TEXT;
--- Registered redirect URIs, one a line (exact match).
-ALTER TABLE apps ADD COLUMN redirect_uris TEXT NOT NULL DEFAULT '';
+-- An Argon2id PHC string; a user without a row cannot sign in with a password.
+CREATE TABLE IF NOT EXISTS user_passwords (
+    user_id       BIGINT PRIMARY KEY REFERENCES users (id),
+    password_hash TEXT NOT NULL
+);
+
+-- Registered redirect URIs of an application, one a line (matched exactly).
+CREATE TABLE IF NOT EXISTS app_redirect_uris (
+    client_id TEXT PRIMARY KEY REFERENCES apps (client_id),
+    uris      TEXT NOT NULL
+);
 
 -- An authorization code or a refresh token, by the SHA-256 of its secret (the secret itself
 -- is never stored). `family` groups the code and every refresh token and access token that
 -- descend from one sign-in.
-CREATE TABLE oauth_grants (
+CREATE TABLE IF NOT EXISTS oauth_grants (
     key_sha256     BYTEA PRIMARY KEY,
     kind           TEXT NOT NULL,
     family         TEXT NOT NULL,
@@ -20,13 +28,13 @@ CREATE TABLE oauth_grants (
     expires_at     BIGINT NOT NULL,
     used_at        BIGINT
 );
-CREATE INDEX oauth_grants_by_user ON oauth_grants (user_id);
-CREATE INDEX oauth_grants_by_expiry ON oauth_grants (expires_at);
+CREATE INDEX IF NOT EXISTS oauth_grants_by_user ON oauth_grants (user_id);
+CREATE INDEX IF NOT EXISTS oauth_grants_by_expiry ON oauth_grants (expires_at);
 
 -- Revoked access-token IDs (`jti`) and grant families, kept until the last token they name
 -- has expired.
-CREATE TABLE token_revocations (
+CREATE TABLE IF NOT EXISTS token_revocations (
     id         TEXT PRIMARY KEY,
     expires_at BIGINT NOT NULL
 );
-CREATE INDEX token_revocations_by_expiry ON token_revocations (expires_at);
+CREATE INDEX IF NOT EXISTS token_revocations_by_expiry ON token_revocations (expires_at);

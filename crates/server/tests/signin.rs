@@ -436,6 +436,11 @@ async fn token_revoke_reaches_the_server(b: Backend) {
     let c2 = client(&server);
     let (access, refresh_token) =
         tokens(&exchange(&c2, &client_id, &code_for(&c2, &client_id, "alice").await).await);
+    // An access token alone: the rest of its sign-in keeps working.
+    server.admin(&["token", "revoke", &access]);
+    refused_soon(&c2, &access).await;
+    let (access, refresh_token) = tokens(&refresh(&c2, &client_id, &refresh_token).await);
+    assert_eq!(status_with(&c2, &access).await, 200, "the revoked token's family is not revoked");
     let (ok, _, err) = admin_stdin(&server, &["token", "revoke", "-"], &refresh_token);
     assert!(ok, "{err}");
     refused_soon(&c2, &access).await;

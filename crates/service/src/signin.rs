@@ -239,20 +239,26 @@ async fn is_revoked(state: &AppState, v: &Verified) -> bool {
     if cached.contains(&Some(true)) {
         return true;
     }
-    if cached.iter().all(Option::is_some) {
-        return false;
-    }
-    match state.store.any_revoked(ids.clone()).await {
-        Ok(revoked) => {
-            // Which of the IDs it was does not matter: the token is refused either way.
-            state.signin.remember(&ids, revoked);
-            revoked
+    // Each ID is asked about alone: a revoked access token must not make its family look
+    // revoked in the cache.
+    for (id, known) in ids.iter().zip(cached) {
+        if known.is_some() {
+            continue;
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot check whether a token is revoked; refusing it");
-            true
+        match state.store.any_revoked(vec![id.clone()]).await {
+            Ok(revoked) => {
+                state.signin.remember(std::slice::from_ref(id), revoked);
+                if revoked {
+                    return true;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check whether a token is revoked; refusing it");
+                return true;
+            }
         }
     }
+    false
 }
 
 fn now_ms() -> i64 {

@@ -23,6 +23,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
+/// The version of every migration this build knows, in order (numbers may have gaps).
+pub fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.0).collect()
+}
+
 /// The lock row and the record of applied migrations, created by whichever process comes
 /// first. Both statements are idempotent. `IF NOT EXISTS` on a table that exists raises a
 /// notice, which the client logs at every start: notices are not sent while it runs.

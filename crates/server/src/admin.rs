@@ -2,7 +2,7 @@
 
 use crate::args::{AppCommand, CatalogCommand, Command, Global, TokenCommand, UserCommand};
 use crate::store::{Opener, open_store};
-use crate::{import, keys};
+use crate::{accounts, import, keys};
 use anyhow::bail;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,7 +11,8 @@ use groove_store::{NewApp, Store, StoreError};
 
 /// Runs an administration command (any command but `serve`).
 pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
-    if let Command::User(UserCommand::Create { name }) | Command::App(AppCommand::Create { name }) = &command
+    if let Command::User(UserCommand::Create { name, .. }) | Command::App(AppCommand::Create { name, .. }) =
+        &command
     {
         check_name(name)?;
     }
@@ -29,14 +30,28 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
     match command {
         // `main` runs them.
         Command::Serve(_) | Command::Completions { .. } => Ok(()),
-        Command::User(UserCommand::Create { name }) => match store.create_user(&name).await {
-            Ok(user) => {
-                println!("{}", user.id);
-                Ok(())
+        Command::User(UserCommand::Create { name, password }) => {
+            // The password is asked (and hashed) first: a user is created with it or not at all.
+            let hash = if password { Some(accounts::new_password_hash(&name)?) } else { None };
+            match store.create_user(&name).await {
+                Ok(user) => {
+                    if let Some(hash) = hash {
+                        store.set_password_hash(&name, hash).await?;
+                    }
+                    println!("{}", user.id);
+                    Ok(())
+                }
+                Err(StoreError::AlreadyExists(_)) => bail!("a user named {name:?} already exists"),
+                Err(e) => Err(e.into()),
             }
-            Err(StoreError::AlreadyExists(_)) => bail!("a user named {name:?} already exists"),
-            Err(e) => Err(e.into()),
-        },
+        }
+        Command::User(
+            command @ (UserCommand::Passwd { .. } | UserCommand::Delete { .. } | UserCommand::List),
+        ) => accounts::user_command(store, command).await,
+        Command::Token(TokenCommand::Revoke { token }) => {
+            let authority = keys::token_authority(global, store).await?;
+            accounts::revoke_token(store, &authority, &token).await
+        }
         Command::Token(TokenCommand::User { name, ttl }) => {
             if store.find_user(&name).await?.is_none() {
                 bail!("no user named {name:?}; create it with: groove-server user create {name}");
@@ -45,7 +60,7 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             println!("{}", authority.issue(TokenKind::User, &name, ttl)?);
             Ok(())
         }
-        Command::App(AppCommand::Create { name }) => {
+        Command::App(AppCommand::Create { name, redirect_uris }) => {
             let client_id = uuid::Uuid::new_v4().to_string();
             let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
             store
@@ -55,6 +70,9 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
                     secret_sha256: groove_service::handlers::oauth::hash_secret(&secret),
                 })
                 .await?;
+            if !redirect_uris.is_empty() {
+                store.set_redirect_uris(&client_id, redirect_uris).await?;
+            }
             println!("client_id={client_id}");
             println!("client_secret={secret}");
             Ok(())

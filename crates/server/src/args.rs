@@ -193,7 +193,24 @@ pub enum UserCommand {
     Create {
         /// The user's name (1 to 256 characters): what `token user` takes.
         name: String,
+        /// Also set a password, for signing in (asked on a terminal, else read as one line
+        /// from standard input).
+        #[arg(long)]
+        password: bool,
     },
+    /// Set or change a user's password (asked on a terminal, else read as one line from
+    /// standard input).
+    Passwd {
+        /// The user's name.
+        name: String,
+    },
+    /// Delete a user with the whole collection, playlists and sign-ins.
+    Delete {
+        /// The user's name.
+        name: String,
+    },
+    /// List the users: name, tracks, playlists, whether they have a password, creation time.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +223,13 @@ pub enum TokenCommand {
         #[arg(long, default_value_t = 86_400, value_parser = ttl)]
         ttl: u64,
     },
+    /// Revoke a token before it expires: a user or application token (this one only), or a
+    /// refresh token (with every token of its sign-in). Every server process refuses it
+    /// within seconds.
+    Revoke {
+        /// The token (`-` reads it from standard input).
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +238,10 @@ pub enum AppCommand {
     Create {
         /// A name for the application (1 to 256 characters), for its operator.
         name: String,
+        /// A redirect URI of the application's authorization-code flow (repeat for more);
+        /// matched exactly.
+        #[arg(long = "redirect-uri", value_name = "URI", value_parser = redirect_uri)]
+        redirect_uris: Vec<String>,
     },
 }
 
@@ -233,5 +261,23 @@ fn ttl(s: &str) -> Result<u64, String> {
         Ok(0) => Err("a token must live at least 1 second".to_owned()),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("{s:?} is not a number of seconds")),
+    }
+}
+
+/// A redirect URI: absolute, `https`, or `http` on a loopback host (RFC 8252), or a private
+/// scheme of a native app (`com.example.app:/callback`); no fragment.
+fn redirect_uri(s: &str) -> Result<String, String> {
+    let uri: http::Uri = s.parse().map_err(|e| format!("{s:?} is not a URI: {e}"))?;
+    let Some(scheme) = uri.scheme_str() else { return Err(format!("{s:?} is not an absolute URI")) };
+    if s.contains('#') {
+        return Err("a redirect URI must not have a fragment".to_owned());
+    }
+    let host = uri.host().unwrap_or_default();
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
+    match scheme {
+        "http" if !loopback => Err("an http redirect URI must be on a loopback host; use https".to_owned()),
+        "javascript" | "data" | "file" | "vbscript" => Err(format!("{scheme}: URIs cannot be redirect URIs")),
+        // https, http on a loopback host, or a native application's private scheme.
+        _ => Ok(s.to_owned()),
     }
 }

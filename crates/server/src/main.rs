@@ -2,6 +2,7 @@
 //!
 //! With no arguments it serves on 127.0.0.1:8080 with its data in `./groove-data`.
 
+mod accounts;
 mod admin;
 mod args;
 mod import;

@@ -5,7 +5,7 @@
 use crate::ClientAddr;
 use crate::caller::{self, Caller};
 use crate::culture;
-use crate::handlers::{collection, content, oauth, playlists, profile, search};
+use crate::handlers::{authorize, collection, content, oauth, playlists, profile, search};
 use crate::limits;
 use crate::observe;
 use crate::reply::{self, ApiError, Ctx, Format};
@@ -35,6 +35,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/oauth/token", post(oauth::token))
         .route("/accesstoken.srf", post(oauth::token));
+    // Sign-in (`crate::signin`) and the web page (`crate::web`).
+    routes = routes
+        .route("/oauth/authorize", get(authorize::page).post(authorize::submit))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/", get(crate::web::index))
+        .route("/web/{file}", get(crate::web::asset));
     if state.metrics.is_some() {
         routes = routes.route("/metrics", get(observe::metrics));
     }

@@ -6,8 +6,10 @@
 //! HS256 JWTs with the server's issuer and audience and a `kind` claim. `alg=none`, other
 //! algorithms, another issuer or audience, a bad signature and expiry are all refused.
 
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Issuer of the server's own tokens.
@@ -32,6 +34,33 @@ struct Claims {
     iat: u64,
     exp: u64,
     kind: TokenKind,
+    /// The token's own ID, by which it can be revoked (absent from tokens of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
+    /// The grant family of a token issued by the authorization-code flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fam: Option<String>,
+    /// The application a user token was issued to, through the authorization-code flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cid: Option<String>,
+}
+
+/// A valid token and what it carries besides its principal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub principal: Principal,
+    pub jti: Option<String>,
+    pub family: Option<String>,
+    pub client_id: Option<String>,
+    /// Expiry, in seconds since the Unix epoch.
+    pub exp: u64,
+}
+
+/// What a token is issued with besides its subject.
+#[derive(Clone, Debug, Default)]
+pub struct Issue<'a> {
+    pub family: Option<&'a str>,
+    pub client_id: Option<&'a str>,
 }
 
 /// Who a valid token stands for.
@@ -50,6 +79,8 @@ pub enum TokenError {
     Invalid,
     /// A token of this server, of this kind, past its expiry.
     Expired(TokenKind),
+    /// A token of this server that was revoked (or whose revocation cannot be checked now).
+    Revoked,
 }
 
 fn now_secs() -> u64 {
@@ -63,6 +94,9 @@ pub struct TokenAuthority {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Signs the sign-in form's anti-forgery tokens: derived from the signing key, so that
+    /// every process of one deployment accepts the forms of the others.
+    form_key: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenAuthority {
@@ -87,16 +121,29 @@ impl TokenAuthority {
             encoding: EncodingKey::from_secret(key),
             decoding: DecodingKey::from_secret(key),
             validation,
+            form_key: derive_form_key(key),
         }
     }
 
-    /// A token for `subject`, valid for `ttl_secs` seconds from now.
-    pub fn issue(
+    /// HMAC-SHA256 of `message` under the form key.
+    pub fn sign_form(&self, message: &[u8]) -> [u8; 32] {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.form_key).expect("HMAC takes keys of any length");
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// A token for `subject` with a fresh ID and what `extra` names, valid for `ttl_secs`
+    /// seconds from now; returns the token and its ID.
+    pub fn issue_with(
         &self,
         kind: TokenKind,
         subject: &str,
         ttl_secs: u64,
-    ) -> Result<String, jsonwebtoken::errors::Error> {
+        extra: &Issue<'_>,
+    ) -> Result<(String, String), jsonwebtoken::errors::Error> {
+        use base64::Engine as _;
+        let jti = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
         let iat = now_secs();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -105,22 +152,54 @@ impl TokenAuthority {
             iat,
             exp: iat.saturating_add(ttl_secs),
             kind,
+            jti: Some(jti.clone()),
+            fam: extra.family.map(str::to_owned),
+            cid: extra.client_id.map(str::to_owned),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        Ok((encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?, jti))
     }
 
-    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+    /// [`TokenAuthority::verify`], with the token's ID, family and expiry.
+    pub fn verify_full(&self, token: &str) -> Result<Verified, TokenError> {
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| TokenError::Invalid)?;
         let claims = data.claims;
         if claims.exp <= now_secs() {
             return Err(TokenError::Expired(claims.kind));
         }
-        Ok(match claims.kind {
+        let principal = match claims.kind {
             TokenKind::User => Principal::User(claims.sub),
             TokenKind::App => Principal::App(claims.sub),
+        };
+        Ok(Verified {
+            principal,
+            jti: claims.jti,
+            family: claims.fam,
+            client_id: claims.cid,
+            exp: claims.exp,
         })
     }
+
+    /// A token for `subject`, valid for `ttl_secs` seconds from now, with a fresh ID (so
+    /// that it can be revoked).
+    pub fn issue(
+        &self,
+        kind: TokenKind,
+        subject: &str,
+        ttl_secs: u64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_with(kind, subject, ttl_secs, &Issue::default()).map(|(token, _)| token)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_full(token).map(|v| v.principal)
+    }
+}
+
+fn derive_form_key(key: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(b"groove-server sign-in form");
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

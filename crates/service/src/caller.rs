@@ -60,7 +60,9 @@ fn user_token_error(e: TokenError) -> ApiError {
         TokenError::Expired(TokenKind::User) => ApiError::new(ErrorCode::AuthorizationTokenExpired),
         TokenError::Expired(TokenKind::App) => ApiError::new(ErrorCode::AccessTokenExpired),
         // uri-add-track-collection.md: "missing or invalid" answer alike, message included.
-        TokenError::Invalid => ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER),
+        TokenError::Invalid | TokenError::Revoked => {
+            ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)
+        }
     }
 }
 
@@ -77,13 +79,13 @@ async fn verify_bearer(state: &AppState, token: &str) -> Result<Bearer, ApiError
         Some(oidc) if crate::oidc::OidcVerifier::claims_token(token) => {
             oidc.verify(token).await.map(Bearer::External).map_err(user_token_error)
         }
-        Some(_) => match state.tokens.verify(token).map_err(user_token_error)? {
+        Some(_) => match crate::signin::verify_own(state, token).await.map_err(user_token_error)? {
             // With an identity provider, users are the provider's: the server's own user
             // tokens are no longer accepted.
             Principal::User(_) => Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)),
             app @ Principal::App(_) => Ok(Bearer::Own(app)),
         },
-        None => state.tokens.verify(token).map(Bearer::Own).map_err(user_token_error),
+        None => crate::signin::verify_own(state, token).await.map(Bearer::Own).map_err(user_token_error),
     }
 }
 
@@ -95,7 +97,7 @@ pub async fn authenticate(
 ) -> Result<Caller, ApiError> {
     // A developer token, when present, must be valid, whatever else the request carries.
     let app = match access_token(query) {
-        Some(token) => match state.tokens.verify(token) {
+        Some(token) => match crate::signin::verify_own(state, token).await {
             Ok(Principal::App(client)) => Some(client),
             Ok(Principal::User(_)) => return Err(app_token_error(TokenError::Invalid)),
             Err(e) => return Err(app_token_error(e)),

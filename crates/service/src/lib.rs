@@ -11,7 +11,9 @@
 //! - [`paging`]: paging parameters and continuation tokens, shared by every list;
 //! - [`writes`]: the documented limits and the state token the write handlers share;
 //! - [`text`]: the characters text a client sends may hold;
-//! - [`views`]: how catalog records look in responses.
+//! - [`views`]: how catalog records look in responses;
+//! - [`signin`]: passwords, the OAuth authorization-code flow and token revocation;
+//! - [`web`]: the web page at `/`, its assets embedded in the binary.
 
 pub mod app;
 pub mod auth;
@@ -24,9 +26,11 @@ pub mod observe;
 pub mod oidc;
 pub mod paging;
 pub mod reply;
+pub mod signin;
 pub mod state;
 pub mod text;
 pub mod views;
+pub mod web;
 pub mod writes;
 
 pub use app::router;

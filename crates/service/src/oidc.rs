@@ -90,6 +90,11 @@ impl OidcVerifier {
         Ok(OidcVerifier { config, keys: RwLock::new(Keys { set, fetched: Instant::now() }) })
     }
 
+    /// The provider's issuer URL (the sign-in page points users there).
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
     /// Whether `token` is meant for this verifier (signed with an asymmetric algorithm).
     pub fn claims_token(token: &str) -> bool {
         decode_header(token).is_ok_and(|h| matches!(h.alg, Algorithm::RS256 | Algorithm::ES256))

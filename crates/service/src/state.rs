@@ -72,7 +72,9 @@ pub struct Inner {
     /// Request metrics, when `config.metrics` is on.
     pub metrics: Option<Metrics>,
     pub config: ServiceConfig,
-    users: RwLock<HashMap<String, User>>,
+    users: RwLock<HashMap<String, (User, std::time::Instant)>>,
+    /// Sign-in: the revocation cache and the count of wrong passwords.
+    pub signin: crate::signin::SigninState,
 }
 
 impl std::ops::Deref for AppState {
@@ -99,20 +101,33 @@ impl AppState {
             metrics: config.metrics.then(Metrics::default),
             config,
             users: RwLock::new(HashMap::new()),
+            signin: crate::signin::SigninState::default(),
         }))
     }
 
-    /// Users are never renamed or removed, so a name once resolved stays valid.
+    /// A user resolved less than [`USER_CACHE_TTL`] ago. Users are never renamed, but
+    /// `user delete` (in another process) removes them: a process learns of it within that
+    /// time.
     pub fn cached_user(&self, name: &str) -> Option<User> {
-        self.users.read().ok()?.get(name).cloned()
+        let users = self.users.read().ok()?;
+        let (user, at) = users.get(name)?;
+        (at.elapsed() < USER_CACHE_TTL).then(|| user.clone())
     }
 
     pub fn cache_user(&self, user: &User) {
         if let Ok(mut users) = self.users.write() {
-            users.insert(user.name.clone(), user.clone());
+            if users.len() >= USER_CACHE_MAX {
+                users.retain(|_, (_, at)| at.elapsed() < USER_CACHE_TTL);
+            }
+            users.insert(user.name.clone(), (user.clone(), std::time::Instant::now()));
         }
     }
 }
+
+/// How long a resolved user is trusted without asking the store again.
+pub const USER_CACHE_TTL: Duration = Duration::from_secs(2);
+/// Users kept in that cache before expired entries are swept.
+const USER_CACHE_MAX: usize = 100_000;
 
 /// What `Retry-After` says when the store is out of space: an operator must free space.
 pub const OUT_OF_SPACE_RETRY_SECS: u64 = 60;
@@ -159,11 +174,14 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
             tracing::warn!(error = %m, "store unavailable");
             ApiError::new(unavailable)
         }
+        // The user of a token was deleted since the token was checked.
+        StoreError::UserNotFound(_) => {
+            ApiError::with(ErrorCode::InvalidAuthorizationHeader, "The token names an unknown user")
+        }
         // `OutOfSpace` was answered above.
         StoreError::OutOfSpace(_)
         | StoreError::AlreadyExists(_)
         | StoreError::NotFound(_)
-        | StoreError::UserNotFound(_)
         | StoreError::Internal(_) => {
             tracing::error!(error = %e, "store failure");
             ApiError::new(ErrorCode::InternalServerError)

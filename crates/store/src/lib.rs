@@ -14,6 +14,7 @@
 //!   nothing in another's collection;
 //! - `CollectionState` (`state_version`, counts) changes exactly when the collection does.
 
+mod accounts;
 mod anchors;
 mod catalog_rows;
 mod collection_reads;
@@ -32,6 +33,7 @@ pub mod sqlite;
 pub mod text;
 mod types;
 
+pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
 pub use types::*;
 
@@ -100,7 +102,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the service needs from storage.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     /// Answers when the store can serve requests.
     async fn health(&self) -> StoreResult<()>;
 

@@ -90,11 +90,12 @@ async fn processes_starting_together_apply_the_migrations_once() {
     assert_eq!(version, SCHEMA_VERSION);
     let row =
         client.query_one("SELECT count(*), max(version) FROM groove_schema_history", &[]).await.unwrap();
-    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (SCHEMA_VERSION, SCHEMA_VERSION), "each once");
+    let known = i64::try_from(groove_store::postgres::migration_versions().len()).unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (known, SCHEMA_VERSION), "each once");
     // And a later start finds nothing to do.
     PostgresStore::connect(&url, options()).await.unwrap();
     let n: i64 = client.query_one("SELECT count(*) FROM groove_schema_history", &[]).await.unwrap().get(0);
-    assert_eq!(n, SCHEMA_VERSION);
+    assert_eq!(n, known);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The OAuth 2.0 token endpoint for applications (`obtaining-a-developer-access-token.md`):
 //! `grant_type=client_credentials` with `client_id` and `client_secret` in the form body or
 //! in HTTP Basic authentication (RFC 6749 section 2.3.1). Errors follow RFC 6749 section 5.2.
+//! The grants of sign-in (`authorization_code`, `refresh_token`) are [`crate::signin`]'s.
 
 use crate::ClientAddr;
 use crate::app::read_limited;
@@ -22,7 +23,7 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
+pub(crate) fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_default();
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
@@ -32,12 +33,12 @@ fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     r
 }
 
-fn error(status: StatusCode, error: &'static str, description: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, error: &'static str, description: impl Into<String>) -> Response {
     json(status, &OAuthError { error, error_description: description.into() })
 }
 
 /// Client credentials from `Authorization: Basic`, if present.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -89,11 +90,17 @@ pub async fn token(
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     match field("grant_type").as_deref() {
         Some("client_credentials") => {}
+        // Sign-in (`crate::signin`): the authorization-code flow and its refresh tokens.
+        Some(grant @ ("authorization_code" | "refresh_token")) => {
+            return crate::signin::token_grant(&state, grant, &form, &headers).await;
+        }
         Some(other) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                format!("grant_type {other:?} is not supported; use client_credentials"),
+                format!(
+                    "grant_type {other:?} is not supported; use client_credentials, authorization_code or refresh_token"
+                ),
             );
         }
         None => return error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
@@ -138,4 +145,24 @@ pub async fn token(
             error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "cannot issue a token")
         }
     }
+}
+
+/// `POST /oauth/revoke` (RFC 7009), [`crate::signin::revoke`]. The body is held to the same
+/// limits as every other.
+pub async fn revoke(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let body = match read_limited(body, &headers, state.config.max_body_bytes, state.config.body_timeout)
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => {
+            let description = e.message.as_deref().unwrap_or("The request body could not be read").to_owned();
+            return error(e.status(), "invalid_request", description);
+        }
+    };
+    crate::signin::revoke(&state, client.map(|Extension(c)| c), &headers, &body).await
 }

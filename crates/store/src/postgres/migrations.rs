@@ -17,10 +17,16 @@ use std::time::Duration;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "external_ids", include_str!("migrations/0002_external_ids.sql")),
+    (4, "accounts", include_str!("migrations/0004_accounts.sql")),
 ];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// The version of every migration this build knows, in order (numbers may have gaps).
+pub fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.0).collect()
+}
 
 /// The lock row and the record of applied migrations, created by whichever process comes
 /// first. Both statements are idempotent. `IF NOT EXISTS` on a table that exists raises a

@@ -44,6 +44,7 @@ macro_rules! run {
     }};
 }
 
+mod accounts;
 mod catalog;
 mod migrations;
 mod playlists;
@@ -51,7 +52,7 @@ mod read;
 mod search;
 mod write;
 
-pub use migrations::SCHEMA_VERSION;
+pub use migrations::{SCHEMA_VERSION, versions as migration_versions};
 
 use crate::catalog_rows::CatalogRows;
 use crate::rules;

@@ -17,6 +17,7 @@
 //! The operations are `async fn`s of traits with static dispatch: each backend's rules are
 //! compiled for its own transaction type, with nothing boxed.
 
+pub(crate) mod accounts;
 pub(crate) mod catalog;
 pub(crate) mod collection;
 pub(crate) mod playlists;

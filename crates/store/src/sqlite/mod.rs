@@ -4,6 +4,7 @@
 //! the fsynced write-ahead log before the writer answers; it survives a crash of the
 //! process or of the machine.
 
+mod accounts;
 mod actors;
 mod catalog;
 mod collection;

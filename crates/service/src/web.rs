@@ -1,0 +1,121 @@
+//! The web page at `/`: static files embedded in the binary (`crates/service/web/`), plain
+//! JavaScript modules with no build step. The page is an OAuth client of this server like
+//! any application (client ID [`crate::signin::WEB_CLIENT_ID`], authorization code with PKCE)
+//! and uses the public API with the user's token.
+//!
+//! Every page is sent with a strict Content-Security-Policy: scripts and styles from this
+//! server only (no inline script), no framing, forms posted to this server only (and, for
+//! the sign-in form, the redirect that follows it to the application).
+
+use axum::extract::Path;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+/// The embedded files: name, content type, content.
+const FILES: &[(&str, &str, &str)] = &[
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../web/app.js")),
+    ("api.js", "text/javascript; charset=utf-8", include_str!("../web/api.js")),
+    ("auth.js", "text/javascript; charset=utf-8", include_str!("../web/auth.js")),
+    ("app.css", "text/css; charset=utf-8", include_str!("../web/app.css")),
+    ("signin.css", "text/css; charset=utf-8", include_str!("../web/signin.css")),
+];
+
+const INDEX: &str = include_str!("../web/index.html");
+
+/// HTML-escapes text for an element or a quoted attribute.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute URI, if it has one.
+fn origin(uri: &str) -> Option<String> {
+    let parsed: http::Uri = uri.parse().ok()?;
+    let scheme = parsed.scheme_str()?;
+    let authority = parsed.authority()?;
+    (scheme == "http" || scheme == "https").then(|| format!("{scheme}://{authority}"))
+}
+
+/// The Content-Security-Policy of the server's pages; `redirect` is where a form of the page
+/// may end up after the server's redirect (the sign-in form's application).
+pub fn content_security_policy(redirect: Option<&str>) -> String {
+    let form_action = match redirect.and_then(origin) {
+        Some(o) => format!("'self' {o}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+fn security_headers(r: &mut Response, redirect: Option<&str>) {
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(redirect)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // The page's address may carry an authorization code for a moment: never sent on.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
+
+/// An HTML page with the security headers, never cached.
+pub fn with_page_headers(status: StatusCode, body: String, redirect: Option<&str>) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    security_headers(&mut r, redirect);
+    r
+}
+
+/// `GET /`: the page.
+pub async fn index() -> Response {
+    with_page_headers(StatusCode::OK, INDEX.to_owned(), None)
+}
+
+/// `GET /web/{file}`: a script or a style sheet of the page.
+pub async fn asset(Path(name): Path<String>) -> Response {
+    let Some((_, content_type, body)) = FILES.iter().find(|(n, _, _)| *n == name) else {
+        let mut r = (StatusCode::NOT_FOUND, "no such file\n").into_response();
+        security_headers(&mut r, None);
+        return r;
+    };
+    let mut r = (StatusCode::OK, *body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The files change with the binary: a restart may bring new ones.
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    security_headers(&mut r, None);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            html_escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn policy_allows_the_redirect_origin_only() {
+        let p = content_security_policy(Some("https://app.example:8443/cb?x=1"));
+        assert!(p.contains("form-action 'self' https://app.example:8443;"), "{p}");
+        assert!(p.contains("frame-ancestors 'none'"));
+        assert!(!content_security_policy(Some("javascript:alert(1)")).contains("javascript"));
+    }
+}

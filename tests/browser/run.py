@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the web page and the sign-in flow in Debian's Chromium (headless),
+driven by Playwright for Python, against the real groove-server binary.
+
+Usage: python3 tests/browser/run.py BINARY [--out DIR]
+
+Starts the server on an ephemeral port with a fresh data directory, creates a user with a
+password, then runs the scenarios one after the other; exits non-zero at the first failure.
+Screenshots go to DIR (default tests/browser/out). The accessibility check injects the
+vendored axe-core (tests/browser/vendor/axe.min.js, MPL-2.0) and fails on any serious or
+critical violation.
+"""
+
+import base64
+import hashlib
+import http.server
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHROMIUM = os.environ.get("GROOVE_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+MAX_TRACKS = 40
+
+
+class Server:
+    """The groove-server binary on an ephemeral port, stopped by its PID."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.tmp = tempfile.mkdtemp(prefix="groove-browser-")
+        self.data = os.path.join(self.tmp, "data")
+        env = dict(os.environ, RUST_LOG="info", GROOVE_RATE_LIMIT_ADDRESS="0",
+                   GROOVE_RATE_LIMIT_CALLER="0", GROOVE_RATE_LIMIT_TOKEN="0")
+        self.proc = subprocess.Popen(
+            [binary, "--data-dir", self.data, "serve", "--listen", "127.0.0.1:0",
+             "--log-format", "json", "--max-tracks", str(MAX_TRACKS)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.time() + 60
+        self.base = None
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            try:
+                fields = json.loads(line).get("fields", {})
+            except json.JSONDecodeError:
+                continue
+            if fields.get("message") == "serving":
+                self.base = "http://" + fields["address"]
+                break
+        if not self.base:
+            self.stop()
+            raise RuntimeError("the server did not start")
+        # Keep reading the log so that the pipe never fills.
+        threading.Thread(target=lambda: [None for _ in self.proc.stderr], daemon=True).start()
+
+    def admin(self, *args, stdin=None):
+        out = subprocess.run([self.binary, "--data-dir", self.data, *args], input=stdin,
+                             capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            raise RuntimeError(f"{args}: {out.stderr}")
+        return out.stdout
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def api(server, method, path, token=None, body=None, form=None):
+    headers = {"Accept": "application/json"}
+    data = None
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(body).encode()
+    if form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        data = urllib.parse.urlencode(form).encode()
+    req = urllib.request.Request(server.base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            return e.code, {"raw": raw.decode(errors="replace")}
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print(f"  ok: {what}")
+
+
+def axe_check(page, label):
+    """No serious or critical violation of axe-core's rules on the page as it is."""
+    with open(os.path.join(HERE, "vendor", "axe.min.js"), encoding="utf-8") as f:
+        source = f.read()
+    # Evaluated through the DevTools protocol: the page's own policy forbids inline script.
+    page.evaluate(source)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))")
+    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+    for v in violations:
+        print(f"    axe ({label}): {v['impact']}: {v['id']}: {v['help']} {v['nodes'][:3]}")
+    check(not bad, f"axe-core: no serious or critical violation ({label})")
+
+
+def sign_in_page(page, user, password=PASSWORD):
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in and allow").click()
+
+
+def fold(s):
+    """The server's sort key of a title: lower case, without accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c))
+
+
+def list_titles(page):
+    return page.locator("#list li[data-id] .title").all_text_contents()
+
+
+def wait_status(page, pattern):
+    expect(page.locator("#status")).to_have_text(re.compile(pattern))
+
+
+def scenario_page(server, browser, out):
+    """Sign in, add from search, browse in two orders, delete one and several, make and
+    reorder a playlist by keyboard and by drag and drop, see a readable error, sign out."""
+    print("web page")
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(server.base + "/")
+    expect(page.get_by_role("heading", name="Your music collection")).to_be_visible()
+    axe_check(page, "signed out")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/oauth/authorize\?"))
+    axe_check(page, "sign-in form")
+    page.screenshot(path=os.path.join(out, "sign-in.png"))
+    sign_in_page(page, "alice")
+    expect(page.get_by_text("Signed in as alice")).to_be_visible()
+    check("code=" not in page.url, "the code does not stay in the address")
+    expect(page.locator("#counts")).to_have_text("0 tracks · 0 playlists")
+    stored = page.evaluate("() => [sessionStorage.getItem('groove.tokens') !== null, localStorage.getItem('groove.tokens')]")
+    check(stored == [True, None], "the tokens live in sessionStorage, not localStorage")
+
+    # Add from search.
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_label("Search for").fill("lucky")
+    page.get_by_role("button", name="Search", exact=True).click()
+    add = page.get_by_role("button", name=re.compile(r"^Add Get Lucky")).first
+    add.click()
+    wait_status(page, r"Added 1 track")
+    expect(page.locator("#counts")).to_have_text("1 tracks · 0 playlists")
+    # An album's tracks.
+    page.get_by_label("Search for").fill("random access memories")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Add album ")).first.click()
+    wait_status(page, r"Added \d+ tracks?")
+    counts = page.locator("#counts").text_content()
+    n = int(counts.split()[0])
+    check(n > 3, f"an album's tracks were added ({counts})")
+    axe_check(page, "search results")
+
+    # Browse in two orders.
+    page.get_by_role("tab", name="Tracks").click()
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    by_title = list_titles(page)
+    check(by_title == sorted(by_title, key=fold), f"tracks by title: {by_title[:4]}...")
+    page.get_by_label("Order by").select_option("CollectionDate")
+    expect(page.locator("#list li[data-id] .title").first).not_to_have_text(by_title[0])
+    by_date = list_titles(page)
+    check(sorted(by_date) == sorted(by_title) and by_date != by_title, "tracks by date added: another order")
+    check(by_date[-1].startswith("Get Lucky"), f"the first track added comes last by date added: {by_date}")
+    page.screenshot(path=os.path.join(out, "collection.png"))
+
+    # Delete one, then several with a selection.
+    page.get_by_label("Order by").select_option("TrackTitle")
+    expect(page.locator("#list li[data-id] .title").first).to_have_text(by_title[0])
+    page.get_by_role("button", name=f"Delete {by_title[0]}", exact=True).click()
+    wait_status(page, r"Deleted 1 track")
+    expect(page.locator("#counts")).to_have_text(f"{n - 1} tracks · 0 playlists")
+    page.get_by_label(f"Select {by_title[1]}").check()
+    page.get_by_label(f"Select {by_title[2]}").check()
+    page.get_by_role("button", name="Delete selected (2)").click()
+    wait_status(page, r"Deleted 2 tracks")
+    expect(page.locator("#counts")).to_have_text(f"{n - 3} tracks · 0 playlists")
+    left = list_titles(page)
+    check(not set(by_title[:3]) & set(left), "the deleted tracks are gone from the list")
+
+    # A playlist: create, add tracks, reorder by keyboard and by drag and drop, rename, remove.
+    page.get_by_role("tab", name="Playlists").click()
+    page.get_by_label("New playlist").fill("Road trip")
+    page.get_by_role("button", name="Create").click()
+    wait_status(page, r"Playlist created")
+    expect(page.locator("#counts")).to_have_text(f"{n - 3} tracks · 1 playlists")
+    page.get_by_role("tab", name="Tracks").click()
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    chosen = list_titles(page)[:3]
+    for t in chosen:
+        page.get_by_label(f"Select {t}").check()
+    expect(page.locator("#playlist-target")).to_have_value(re.compile(r"\S"))
+    page.get_by_role("button", name="Add selected to playlist").click()
+    wait_status(page, r"Added 3 tracks to the playlist")
+    page.get_by_role("tab", name="Playlists").click()
+    page.get_by_role("button", name="Open Road trip").click()
+    expect(page.locator("#list li[data-id]")).to_have_count(3)
+    check(list_titles(page) == chosen, "the playlist holds the tracks in the order added")
+    axe_check(page, "playlist")
+    # Keyboard: Alt+Down on the first track's handle.
+    page.get_by_role("button", name=f"Move {chosen[0]}: Alt+Up or Alt+Down").focus()
+    page.keyboard.press("Alt+ArrowDown")
+    wait_status(page, rf"{re.escape(chosen[0])} moved to position 2")
+    check(list_titles(page) == [chosen[1], chosen[0], chosen[2]], "moved down by keyboard")
+    # Drag the last track onto the first.
+    rows = page.locator("#list li[data-id]")
+    rows.nth(2).drag_to(rows.nth(0))
+    wait_status(page, rf"{re.escape(chosen[2])} moved to position 1")
+    expected = [chosen[2], chosen[1], chosen[0]]
+    check(list_titles(page) == expected, "moved by drag and drop")
+    page.screenshot(path=os.path.join(out, "playlist.png"))
+    # The server has the same order (the page reloaded from the API).
+    page.get_by_role("button", name="← All playlists").click()
+    page.get_by_role("button", name="Open Road trip").click()
+    expect(page.locator("#list li[data-id]")).to_have_count(3)
+    check(list_titles(page) == expected, "the new order is the server's")
+    page.get_by_role("button", name=f"Remove {expected[1]} from the playlist").click()
+    wait_status(page, r"removed from the playlist")
+    expect(page.locator("#list li[data-id]")).to_have_count(2)
+    page.get_by_role("button", name="← All playlists").click()
+    page.get_by_role("button", name="Rename Road trip").click()
+    page.get_by_label("New name for Road trip").fill("Long road trip")
+    page.get_by_role("button", name="Save").click()
+    wait_status(page, r"Playlist renamed")
+    expect(page.get_by_role("button", name="Open Long road trip")).to_be_visible()
+
+    # Many tracks, then a readable error: the collection is full.
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_label("Search for").fill("a")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="Add all these tracks").click()
+    wait_status(page, r"Added \d+ tracks")
+    page.get_by_label("Search for").fill("e")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="Add all these tracks").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your collection is full")
+    check("{" not in page.locator("#error-text").text_content(), "the error is a sentence, not JSON")
+    page.screenshot(path=os.path.join(out, "error.png"))
+    page.get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#error")).to_be_hidden()
+
+    # Continuation paging as the list scrolls: 25 a page.
+    page.get_by_role("tab", name="Tracks").click()
+    expect(page.locator("#list li[data-id]")).to_have_count(25)
+    page.locator("#more").scroll_into_view_if_needed()
+    expect(page.locator("#list li[data-id]")).to_have_count(MAX_TRACKS)
+    titles = list_titles(page)
+    check(len(set(titles)) == MAX_TRACKS and titles == sorted(titles, key=fold), "the next page came on scrolling, in order")
+    expect(page.locator("#more")).to_be_hidden()
+
+    # Phone size.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("tab", name="Tracks").click()
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    check(width <= 390, f"no horizontal scrolling on a phone ({width} px)")
+    axe_check(page, "phone")
+    page.screenshot(path=os.path.join(out, "phone.png"))
+
+    # Delete the playlist, then sign out: the session's tokens are revoked.
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.get_by_role("tab", name="Playlists").click()
+    page.get_by_role("button", name="Delete playlist Long road trip").click()
+    wait_status(page, r"Playlist deleted")
+    tokens = json.loads(page.evaluate("() => sessionStorage.getItem('groove.tokens')"))
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Your music collection")).to_be_visible()
+    check(page.evaluate("() => sessionStorage.getItem('groove.tokens')") is None, "signing out forgets the tokens")
+    status, _ = api(server, "GET", "/1/user/music/profile", token=tokens["access"])
+    check(status == 401, f"the signed-out access token is refused ({status})")
+    check(not errors, f"no error in the console: {errors}")
+    context.close()
+
+
+def scenario_remember_me(server, browser):
+    """'Remember me' keeps the session in localStorage; without it, a new tab is signed out."""
+    print("remember me")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.base + "/")
+    page.get_by_label("Remember me on this device").check()
+    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, "alice")
+    expect(page.get_by_text("Signed in as alice")).to_be_visible()
+    check(page.evaluate("() => localStorage.getItem('groove.tokens') !== null"), "remembered in localStorage")
+    other = context.new_page()
+    other.goto(server.base + "/")
+    expect(other.get_by_text("Signed in as alice")).to_be_visible()
+    check(True, "another tab of the same profile is signed in")
+    context.close()
+
+
+class Callback(http.server.BaseHTTPRequestHandler):
+    """The application's redirect URI: records the query it was sent."""
+    received = []
+
+    def do_GET(self):  # noqa: N802 (the standard library's name)
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/callback":  # not the browser's /favicon.ico
+            Callback.received.append(urllib.parse.parse_qs(url.query))
+        body = b"<!doctype html><title>App</title><p>Signed in.</p>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def scenario_app(server, browser, out):
+    """The OAuth flow as a third-party application sees it: authorize page in the browser,
+    code at its redirect URI, token, refresh, reuse of a rotated refresh token, revoke."""
+    print("application (OAuth authorization code + PKCE)")
+    app_server = http.server.HTTPServer(("127.0.0.1", 0), Callback)
+    threading.Thread(target=app_server.serve_forever, daemon=True).start()
+    redirect = f"http://127.0.0.1:{app_server.server_address[1]}/callback"
+    try:
+        creds = server.admin("app", "create", "Record player", "--redirect-uri", redirect)
+        client_id = re.search(r"client_id=(\S+)", creds).group(1)
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        query = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": redirect,
+            "state": "app-state-42", "code_challenge": challenge, "code_challenge_method": "S256"})
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{server.base}/oauth/authorize?{query}")
+        expect(page.get_by_text("Record player asks to see and change your music collection")).to_be_visible()
+        page.screenshot(path=os.path.join(out, "consent.png"))
+        sign_in_page(page, "alice", "wrong password")
+        expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in and allow").click()
+        page.wait_for_url(re.compile(re.escape(redirect)))
+        got = Callback.received[-1]
+        check(got.get("state") == ["app-state-42"], "state came back")
+        code = got["code"][0]
+        context.close()
+
+        status, t = api(server, "POST", "/oauth/token", form={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
+            "client_id": client_id, "code_verifier": verifier})
+        check(status == 200 and t["refresh_token"], f"code exchanged for tokens ({status})")
+        status, profile = api(server, "GET", "/1/user/music/profile", token=t["access_token"])
+        check(status == 200 and "Collection" in profile, "the access token is a user token of the API")
+        status, t2 = api(server, "POST", "/oauth/token", form={
+            "grant_type": "refresh_token", "refresh_token": t["refresh_token"], "client_id": client_id})
+        check(status == 200 and t2["refresh_token"] != t["refresh_token"], "refresh rotates the refresh token")
+        status, err = api(server, "POST", "/oauth/token", form={
+            "grant_type": "refresh_token", "refresh_token": t["refresh_token"], "client_id": client_id})
+        check(status == 400 and err["error"] == "invalid_grant", "a rotated refresh token is refused")
+        status, _ = api(server, "GET", "/1/user/music/profile", token=t2["access_token"])
+        check(status == 401, "its reuse revoked the family's access token")
+        status, err = api(server, "POST", "/oauth/token", form={
+            "grant_type": "refresh_token", "refresh_token": t2["refresh_token"], "client_id": client_id})
+        check(status == 400, "... and the family's newest refresh token")
+
+        # A second sign-in, then RFC 7009 revocation.
+        context = browser.new_context()
+        page = context.new_page()
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        query = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": redirect,
+            "state": "s2", "code_challenge": challenge, "code_challenge_method": "S256"})
+        page.goto(f"{server.base}/oauth/authorize?{query}")
+        sign_in_page(page, "alice")
+        page.wait_for_url(re.compile(re.escape(redirect)))
+        code = Callback.received[-1]["code"][0]
+        context.close()
+        status, t = api(server, "POST", "/oauth/token", form={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
+            "client_id": client_id, "code_verifier": verifier})
+        check(status == 200, "second sign-in")
+        status, _ = api(server, "POST", "/oauth/revoke", form={"token": t["refresh_token"], "client_id": client_id})
+        check(status == 200, "revoke answers 200")
+        status, _ = api(server, "GET", "/1/user/music/profile", token=t["access_token"])
+        check(status == 401, "revoking the refresh token revoked the access token")
+    finally:
+        app_server.shutdown()
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    binary = os.path.abspath(sys.argv[1])
+    out = os.path.join(HERE, "out")
+    if "--out" in sys.argv:
+        out = sys.argv[sys.argv.index("--out") + 1]
+    os.makedirs(out, exist_ok=True)
+    server = Server(binary)
+    try:
+        server.admin("user", "create", "alice", "--password", stdin=PASSWORD + "\n")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+            try:
+                scenario_page(server, browser, out)
+                scenario_remember_me(server, browser)
+                scenario_app(server, browser, out)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+    print(f"browser tests passed; screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1339,7 +1339,7 @@ async fn postgres_migration_indexes_the_external_ids_of_an_existing_catalog() {
     client
         .batch_execute(
             "DROP TABLE catalog_external_ids; UPDATE groove_schema SET version = 1;
-             DELETE FROM groove_schema_history WHERE version = 2;",
+             DELETE FROM groove_schema_history WHERE version >= 2;",
         )
         .await
         .unwrap();

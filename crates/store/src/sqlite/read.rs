@@ -211,14 +211,14 @@ fn walk_anchors(conn: &Connection, q: &ListQuery<'_>, walk: &str) -> StoreResult
     Ok(anchors)
 }
 
-fn blob(v: &Value) -> StoreResult<&[u8]> {
+pub(crate) fn blob(v: &Value) -> StoreResult<&[u8]> {
     match v {
         Value::Blob(b) => Ok(b),
         other => Err(internal(format!("expected a blob, found {other:?}"))),
     }
 }
 
-fn int(v: &Value) -> StoreResult<i64> {
+pub(crate) fn int(v: &Value) -> StoreResult<i64> {
     match v {
         Value::Integer(i) => Ok(*i),
         other => Err(internal(format!("expected an integer, found {other:?}"))),

@@ -10,19 +10,6 @@ use crate::rules::restore::{BuriedPlaylist, BuriedTrack, RestoreTx};
 use crate::{DeletedPlaylist, DeletedTrack, Page, PageRequest, PlaylistInfo, Purged, UserId};
 use groove_wire::ids::{CollectionId, PlaylistId};
 
-/// An entry `e` of a deleted playlist `p` that a restore brings back: its catalog track
-/// exists, and the user has not deleted that track from the collection since the playlist
-/// was deleted (or has it again).
-macro_rules! alive {
-    () => {
-        "EXISTS (SELECT 1 FROM catalog_tracks t WHERE t.id = e.track_id)
-        AND NOT EXISTS (SELECT 1 FROM deleted_tracks d
-            WHERE d.user_id = e.user_id AND d.track_id = e.track_id AND d.deleted_at >= p.deleted_at
-            AND NOT EXISTS (SELECT 1 FROM collection_tracks c
-                WHERE c.user_id = e.user_id AND c.track_id = e.track_id))"
-    };
-}
-
 fn keys(ids: &[CollectionId]) -> Vec<Vec<u8>> {
     ids.iter().map(|id| id.key().to_vec()).collect()
 }
@@ -135,7 +122,7 @@ impl RestoreTx for PgTx {
                     "SELECT u.i,
                          (SELECT count(*) FROM deleted_playlist_entries e
                           WHERE e.user_id = p.user_id AND e.playlist_id = p.id AND ",
-                    alive!(),
+                    crate::rules::restore::entry_alive!(),
                     "),
                          (SELECT count(*) FROM deleted_playlist_entries e
                           WHERE e.user_id = p.user_id AND e.playlist_id = p.id)
@@ -174,7 +161,7 @@ impl RestoreTx for PgTx {
                  FROM deleted_playlist_entries e
                  JOIN deleted_playlists p ON p.user_id = e.user_id AND p.id = e.playlist_id
                  WHERE e.user_id = $1 AND e.playlist_id = ANY($2::bytea[]) AND ",
-                alive!()
+                crate::rules::restore::entry_alive!()
             ),
             vec![Box::new(user), Box::new(keys.clone())],
         );

@@ -18,6 +18,20 @@ use crate::{
 };
 use groove_wire::ids::{CollectionId, CollectionKind, PlaylistId};
 
+/// The condition, the same on every backend, under which an entry `e` of a deleted playlist
+/// `p` comes back with it: its catalog track exists, and the user has not deleted that track
+/// from the collection since the playlist was deleted (or has it again).
+macro_rules! entry_alive {
+    () => {
+        "EXISTS (SELECT 1 FROM catalog_tracks t WHERE t.id = e.track_id)
+        AND NOT EXISTS (SELECT 1 FROM deleted_tracks d
+            WHERE d.user_id = e.user_id AND d.track_id = e.track_id AND d.deleted_at >= p.deleted_at
+            AND NOT EXISTS (SELECT 1 FROM collection_tracks c
+                WHERE c.user_id = e.user_id AND c.track_id = e.track_id))"
+    };
+}
+pub(crate) use entry_alive;
+
 /// Most deleted items one purge batch removes: each batch is a short transaction, so that a
 /// purge of many never holds the database (SQLite's single writer) for long.
 pub(crate) const PURGE_BATCH: u32 = 256;

@@ -35,21 +35,9 @@ mod sql {
         FROM deleted_tracks d JOIN catalog_tracks t ON t.id = d.track_id
         WHERE d.user_id = ?1 AND d.cid = ?2";
     pub(super) const FORGET_TRACK: &str = "DELETE FROM deleted_tracks WHERE user_id = ?1 AND cid = ?2";
-    /// An entry of a deleted playlist `p` that a restore brings back: its catalog track
-    /// exists, and the user has not deleted that track from the collection since the
-    /// playlist was deleted (or has it again).
-    macro_rules! alive {
-        () => {
-            "EXISTS (SELECT 1 FROM catalog_tracks t WHERE t.id = e.track_id)
-            AND NOT EXISTS (SELECT 1 FROM deleted_tracks d
-                WHERE d.user_id = e.user_id AND d.track_id = e.track_id AND d.deleted_at >= p.deleted_at
-                AND NOT EXISTS (SELECT 1 FROM collection_tracks c
-                    WHERE c.user_id = e.user_id AND c.track_id = e.track_id))"
-        };
-    }
     pub(super) const BURIED_PLAYLIST: &str = concat!(
         "SELECT (SELECT count(*) FROM deleted_playlist_entries e WHERE e.user_id = p.user_id AND e.playlist_id = p.id AND ",
-        alive!(),
+        crate::rules::restore::entry_alive!(),
         "), (SELECT count(*) FROM deleted_playlist_entries e WHERE e.user_id = p.user_id AND e.playlist_id = p.id)
         FROM deleted_playlists p WHERE p.user_id = ?1 AND p.id = ?2 AND p.deleted_at >= ?3"
     );
@@ -62,7 +50,7 @@ mod sql {
         SELECT e.user_id, e.playlist_id, e.entry_id, e.position, e.track_id
         FROM deleted_playlist_entries e JOIN deleted_playlists p ON p.user_id = e.user_id AND p.id = e.playlist_id
         WHERE e.user_id = ?1 AND e.playlist_id = ?2 AND ",
-        alive!()
+        crate::rules::restore::entry_alive!()
     );
     pub(super) const FORGET_ENTRIES: &str =
         "DELETE FROM deleted_playlist_entries WHERE user_id = ?1 AND playlist_id = ?2";

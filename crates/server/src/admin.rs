@@ -17,6 +17,7 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
         check_name(name)?;
     }
     let (store, _) = open_store(global, Opener::Admin).await?;
+    store.set_retention(crate::purge::retention_millis(global));
     let outcome = admin(global, &*store, command).await;
     // Leave the database complete for the next process. This does not happen while a server
     // uses the database (its own checkpoints keep the log short), and is not needed for
@@ -75,6 +76,11 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             }
             println!("client_id={client_id}");
             println!("client_secret={secret}");
+            Ok(())
+        }
+        Command::Purge => {
+            let purged = crate::purge::purge_expired(store).await?;
+            println!("purged {} deleted tracks and {} deleted playlists", purged.tracks, purged.playlists);
             Ok(())
         }
         Command::Catalog(CatalogCommand::Import { file }) => {

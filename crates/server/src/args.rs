@@ -79,6 +79,10 @@ pub struct Global {
     /// Seconds opening a PostgreSQL connection may take.
     #[arg(long, env = "GROOVE_DATABASE_CONNECT_TIMEOUT", default_value = "5", value_parser = crate::listen::parse_seconds, global = true)]
     pub database_connect_timeout: Duration,
+    /// Days deleted tracks and playlists stay restorable (`collection/restore`); 0 keeps
+    /// none. Used by `serve` and by `purge`.
+    #[arg(long, env = "GROOVE_RETENTION_DAYS", default_value_t = groove_store::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
+    pub retention_days: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +107,9 @@ pub enum Command {
         /// The shell: bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+    /// Remove the deleted tracks and playlists older than the retention period now (the
+    /// server also does it in the background, in small batches).
+    Purge,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,6 +8,7 @@ mod args;
 mod import;
 mod keys;
 mod listen;
+mod purge;
 mod serve;
 mod store;
 

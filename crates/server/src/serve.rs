@@ -92,6 +92,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     listen::raise_open_files_limit(args.max_connections);
     // Held until the server stops.
     let (store, _lock) = open_store(global, Opener::Serve).await?;
+    store.set_retention(crate::purge::retention_millis(global));
     if !args.no_demo_catalog {
         load_demo_catalog(&*store).await?;
     }
@@ -138,6 +139,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     };
     let state = AppState::new(Arc::clone(&store), tokens, oidc, secret, config);
     let housekeeping = tokio::spawn(forget_idle_clients(state.clone()));
+    let purging = tokio::spawn(crate::purge::in_background(Arc::clone(&store)));
     let app = groove_service::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -150,6 +152,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     };
     listen::serve(listener, app, limits, shutdown_signal()).await?;
     housekeeping.abort();
+    purging.abort();
     // Every request has been answered: leave the database complete for the next start.
     if let Err(e) = store.close().await {
         tracing::warn!(error = %e, "could not complete the database file; the next start reads its log back");

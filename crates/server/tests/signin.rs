@@ -489,6 +489,20 @@ async fn user_commands(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(server.admin(&["user", "list"]).contains("bob\t1\t1\tyes\t"));
+    // Something recently deleted as well, which goes with the user.
+    let r = api
+        .post_json(
+            "/1/content/music/collection/playlists/create",
+            &token,
+            &serde_json::json!({"Name": "Gone", "TrackActions": [{"Id": GET_LUCKY, "Action": "Add"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let gone = r.json()["PlaylistActionResult"]["Id"].as_str().map(str::to_owned).unwrap_or_default();
+    let r = api
+        .post_json("/1/content/music/collection/playlists/delete", &token, &serde_json::json!({"Id": gone}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     server.admin(&["user", "delete", "bob"]);
     assert!(!server.admin(&["user", "list"]).contains("bob"));
     refused_soon(&api, &token).await;
@@ -514,18 +528,17 @@ async fn user_commands(b: Backend) {
     }
 }
 
-/// Rows of collections and playlists (the new user's are empty: any row is the deleted one's).
+/// Rows of collections, playlists and recently deleted items (the new user's are empty: any
+/// row is the deleted one's).
 const LEFT_OVER: &str = "SELECT (SELECT count(*) FROM collection_tracks) + (SELECT count(*) FROM collection_albums) \
-     + (SELECT count(*) FROM playlists) + (SELECT count(*) FROM playlist_entries)";
+     + (SELECT count(*) FROM playlists) + (SELECT count(*) FROM playlist_entries) \
+     + (SELECT count(*) FROM deleted_tracks) + (SELECT count(*) FROM deleted_playlists) \
+     + (SELECT count(*) FROM deleted_playlist_entries)";
 
 /// The rows of the deleted user's collection left in the SQLite database.
 fn rusqlite_count(data_dir: &std::path::Path) -> i64 {
-    let out = Command::new("sqlite3").arg(data_dir.join("groove.sqlite3")).arg(LEFT_OVER).output();
-    match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().parse().unwrap(),
-        // Without the sqlite3 shell, the browse above is the check.
-        _ => 0,
-    }
+    let conn = rusqlite::Connection::open(data_dir.join("groove.sqlite3")).unwrap();
+    conn.query_row(LEFT_OVER, [], |r| r.get(0)).unwrap()
 }
 
 /// `app create --redirect-uri` refuses URIs that cannot be redirect URIs.

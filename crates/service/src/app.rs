@@ -5,7 +5,7 @@
 use crate::ClientAddr;
 use crate::caller::{self, Caller};
 use crate::culture;
-use crate::handlers::{authorize, collection, content, oauth, playlists, profile, search};
+use crate::handlers::{authorize, collection, content, oauth, playlists, profile, restore, search};
 use crate::limits;
 use crate::observe;
 use crate::reply::{self, ApiError, Ctx, Format};
@@ -341,6 +341,14 @@ async fn handle(
             profile::profile(state, ctx, user, culture).await
         }
         Endpoint::CatalogBrowse { .. } => Err(not_yet()),
+        // --- the project's own extensions (SPEC §6) ---
+        Endpoint::DeletedBrowse { item_type } => {
+            restore::browse(state, ctx, &user(caller)?, &item_type.to_ascii_lowercase(), query).await
+        }
+        Endpoint::CollectionRestore => {
+            let body = read_body(state, body, headers, ctx).await?;
+            restore::restore(state, ctx, &user(caller)?, headers, &body).await
+        }
     }
 }
 

@@ -275,3 +275,10 @@ pub fn catalog_track(t: &CatalogTrack, style: CatalogStyle, with_album: bool) ->
         ..t.track.clone()
     }
 }
+
+/// A deleted track of the user's (deleted browse): under its collection ID, with the
+/// catalog's IDs for its album and artists, which may have left the collection with it.
+pub fn deleted_track(id: CollectionId, catalog: &CatalogTrack) -> Track {
+    let form = TrackForm { collection_roles: true, subtitles: false };
+    collection_track_view(id, catalog, None, |_| None, form)
+}

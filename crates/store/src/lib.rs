@@ -27,6 +27,7 @@ mod pg_link;
 pub mod postgres;
 mod reads;
 mod recounts;
+mod restore_types;
 mod rules;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -35,6 +36,7 @@ mod types;
 
 pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
+pub use restore_types::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -214,4 +216,19 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
         artist: CollectionId,
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionAlbum>>>;
+
+    // --- deleted items and restore (SPEC §6) -------------------------------------------
+
+    /// How long deleted tracks and playlists stay restorable, in milliseconds; 0 keeps none.
+    /// [`DEFAULT_RETENTION_DAYS`] until set.
+    fn set_retention(&self, millis: i64);
+    /// A page of the user's deleted tracks still restorable, newest deletion first.
+    async fn deleted_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<DeletedTrack>>;
+    /// A page of the user's deleted playlists still restorable, newest deletion first.
+    async fn deleted_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<DeletedPlaylist>>;
+    /// Restores deleted tracks and playlists; one outcome per input, in order.
+    async fn restore(&self, req: RestoreRequest) -> StoreResult<RestoreResult>;
+    /// Removes one small batch of expired deleted items, of every user; call again while it
+    /// removes something.
+    async fn purge_deleted(&self) -> StoreResult<Purged>;
 }

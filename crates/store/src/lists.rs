@@ -198,6 +198,31 @@ pub(crate) fn playlist_entries(user: i64, playlist: Vec<u8>) -> ListQuery<'stati
     )
 }
 
+// --- deleted items (restore) ---------------------------------------------------------------
+
+/// The user's deleted tracks deleted at `not_before` or later, newest deletion first:
+/// collection ID, catalog row, time of the deletion.
+pub(crate) fn deleted_tracks(user: i64, not_before: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "cid, track_id, deleted_at",
+        "deleted_tracks",
+        "user_id = ?1 AND deleted_at >= ?2",
+        vec![Arg::Int(user), Arg::Int(not_before)],
+        (&["deleted_at", "cid"], true),
+    )
+}
+
+/// The user's deleted playlists deleted at `not_before` or later, newest deletion first.
+pub(crate) fn deleted_playlists(user: i64, not_before: i64) -> ListQuery<'static, Arg> {
+    ListQuery::new(
+        "id, name, is_published, is_read_only, track_count, deleted_at",
+        "deleted_playlists",
+        "user_id = ?1 AND deleted_at >= ?2",
+        vec![Arg::Int(user), Arg::Int(not_before)],
+        (&["deleted_at", "id"], true),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

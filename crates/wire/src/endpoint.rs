@@ -99,6 +99,12 @@ pub enum Endpoint {
     UserProfile,
     /// An operation of the original service that this server does not offer.
     NotServed(NotServed),
+    // --- the project's own extensions (SPEC §6) ---
+    /// `GET /1/content/{namespace}/collection/deleted/{type}/browse`: deleted tracks or
+    /// playlists still restorable.
+    DeletedBrowse { item_type: String },
+    /// `POST /1/content/{namespace}/collection/restore`.
+    CollectionRestore,
 }
 
 /// Why a request does not name an operation.
@@ -127,6 +133,8 @@ impl Endpoint {
             Endpoint::Search => "search",
             Endpoint::CatalogBrowse { .. } => "catalog_browse",
             Endpoint::UserProfile => "user_profile",
+            Endpoint::DeletedBrowse { .. } => "deleted_browse",
+            Endpoint::CollectionRestore => "collection_restore",
             Endpoint::NotServed(n) => match n {
                 NotServed::Stream => "stream",
                 NotServed::Preview => "preview",
@@ -149,6 +157,7 @@ impl Endpoint {
             | Endpoint::PlaylistCreate
             | Endpoint::PlaylistUpdate
             | Endpoint::PlaylistDelete
+            | Endpoint::CollectionRestore
             | Endpoint::NotServed(NotServed::RadioCreate) => Method::Post,
             _ => Method::Get,
         }
@@ -162,6 +171,8 @@ impl Endpoint {
             | Endpoint::PlaylistCreate
             | Endpoint::PlaylistUpdate
             | Endpoint::PlaylistDelete
+            | Endpoint::DeletedBrowse { .. }
+            | Endpoint::CollectionRestore
             | Endpoint::NotServed(
                 NotServed::Stream
                 | NotServed::RadioCreate
@@ -175,7 +186,9 @@ impl Endpoint {
     /// The root element of this operation's XML response, errors included.
     pub fn response_root(&self) -> &'static str {
         match self {
-            Endpoint::CollectionAdd | Endpoint::CollectionDelete => "TrackActionResponse",
+            Endpoint::CollectionAdd | Endpoint::CollectionDelete | Endpoint::CollectionRestore => {
+                "TrackActionResponse"
+            }
             Endpoint::PlaylistCreate | Endpoint::PlaylistUpdate | Endpoint::PlaylistDelete => {
                 "PlaylistActionResponse"
             }
@@ -230,6 +243,10 @@ impl Endpoint {
             [_, _, ns, "collection", "playlists", "create"] => with_namespace(ns, Endpoint::PlaylistCreate),
             [_, _, ns, "collection", "playlists", "update"] => with_namespace(ns, Endpoint::PlaylistUpdate),
             [_, _, ns, "collection", "playlists", "delete"] => with_namespace(ns, Endpoint::PlaylistDelete),
+            [_, _, ns, "collection", "restore"] => with_namespace(ns, Endpoint::CollectionRestore),
+            [_, _, ns, "collection", "deleted", item_type, "browse"] => {
+                with_namespace(ns, Endpoint::DeletedBrowse { item_type: item_type.to_owned() })
+            }
             [_, _, ns, "collection", item_type, "browse"] => {
                 with_namespace(ns, Endpoint::CollectionBrowse { item_type: item_type.to_owned() })
             }
@@ -298,6 +315,22 @@ mod tests {
                 browse_type: "Album".into(),
                 extra: "Tracks".into()
             })
+        );
+    }
+
+    #[test]
+    fn deleted_browse_and_restore_are_named() {
+        assert_eq!(
+            Endpoint::parse(Method::Get, "/1/content/music/collection/deleted/tracks/browse"),
+            Ok(Endpoint::DeletedBrowse { item_type: "tracks".into() })
+        );
+        assert_eq!(
+            Endpoint::parse(Method::Post, "/1/content/music/collection/Restore"),
+            Ok(Endpoint::CollectionRestore)
+        );
+        assert_eq!(
+            Endpoint::parse(Method::Get, "/1/content/music/collection/restore"),
+            Err(RouteError::WrongMethod { expected: Method::Post })
         );
     }
 

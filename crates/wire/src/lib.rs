@@ -15,6 +15,7 @@ pub mod date;
 pub mod duration;
 pub mod endpoint;
 pub mod error;
+pub mod extensions;
 pub mod ids;
 pub mod model;
 pub mod query;

@@ -311,6 +311,16 @@ impl Server {
         child.wait().unwrap()
     }
 
+    /// Stops the process (SIGTERM) and starts it again on the same data, with other
+    /// `serve` options.
+    pub fn restart_with(&mut self, extra: &[&str]) {
+        if self.child.is_some() {
+            self.terminate();
+        }
+        self.extra_args = extra.iter().map(|s| (*s).to_owned()).collect();
+        self.spawn();
+    }
+
     pub fn admin(&self, args: &[&str]) -> String {
         let out = Command::new(BIN)
             .args(self.store_args())

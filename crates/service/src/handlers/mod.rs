@@ -6,4 +6,5 @@ pub mod content;
 pub mod oauth;
 pub mod playlists;
 pub mod profile;
+pub mod restore;
 pub mod search;

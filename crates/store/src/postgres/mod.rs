@@ -49,6 +49,7 @@ mod catalog;
 mod migrations;
 mod playlists;
 mod read;
+mod restore;
 mod search;
 mod write;
 
@@ -62,6 +63,7 @@ use crate::{
     NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
     SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
+use crate::{DeletedPlaylist, DeletedTrack, Purged, RestoreRequest, RestoreResult};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
@@ -112,6 +114,7 @@ impl Default for PgOptions {
 pub struct PostgresStore {
     pool: Pool,
     anchors: std::sync::Arc<crate::anchors::Anchors>,
+    retention: std::sync::Arc<crate::Retention>,
 }
 
 impl PostgresStore {
@@ -133,6 +136,7 @@ impl PostgresStore {
         let setup = PostgresStore {
             pool: pool(config.clone(), &options, false)?,
             anchors: std::sync::Arc::default(),
+            retention: std::sync::Arc::default(),
         };
         migrations::apply(&setup).await?;
         setup.pool.close();
@@ -150,7 +154,16 @@ impl PostgresStore {
             None => format!("{plans} {timeout}"),
         };
         config.options(with_timeout);
-        Ok(PostgresStore { pool: pool(config, &options, true)?, anchors: std::sync::Arc::default() })
+        Ok(PostgresStore {
+            pool: pool(config, &options, true)?,
+            anchors: std::sync::Arc::default(),
+            retention: std::sync::Arc::default(),
+        })
+    }
+
+    /// The time of a delete made now, if deleted items are kept.
+    fn bury(&self) -> Option<i64> {
+        (self.retention.millis() > 0).then(now_millis)
     }
 
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client, Fail> {
@@ -592,9 +605,9 @@ impl Store for PostgresStore {
     }
 
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
-        let req = &req;
+        let (req, bury) = (&req, self.bury());
         self.write(move |mut tx| async move {
-            let outcome = rules::collection::delete_tracks(&mut tx, req).await;
+            let outcome = rules::collection::delete_tracks(&mut tx, req, bury).await;
             (tx, outcome)
         })
         .await
@@ -644,8 +657,10 @@ impl Store for PostgresStore {
         playlist: PlaylistId,
         expected_version: Option<u64>,
     ) -> StoreResult<CollectionState> {
+        let bury = self.bury();
         self.write(move |mut tx| async move {
-            let outcome = rules::playlists::delete_playlist(&mut tx, user, playlist, expected_version).await;
+            let outcome =
+                rules::playlists::delete_playlist(&mut tx, user, playlist, expected_version, bury).await;
             (tx, outcome)
         })
         .await
@@ -685,5 +700,39 @@ impl Store for PostgresStore {
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionAlbum>>> {
         run!(self, Mode::Read, |tx| read::collection_artist_albums(&tx, user, artist, &page).await?)
+    }
+
+    // --- deleted items and restore ------------------------------------------------------
+
+    fn set_retention(&self, millis: i64) {
+        self.retention.set_millis(millis);
+    }
+
+    async fn deleted_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<DeletedTrack>> {
+        let not_before = rules::restore::expiry(now_millis(), self.retention.millis());
+        run!(self, Mode::Read, |tx| restore::deleted_tracks(&tx, user, not_before, &page).await?)
+    }
+
+    async fn deleted_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<DeletedPlaylist>> {
+        let not_before = rules::restore::expiry(now_millis(), self.retention.millis());
+        run!(self, Mode::Read, |tx| restore::deleted_playlists(&tx, user, not_before, &page).await?)
+    }
+
+    async fn restore(&self, req: RestoreRequest) -> StoreResult<RestoreResult> {
+        let (req, retention) = (&req, self.retention.millis());
+        self.write(move |mut tx| async move {
+            let outcome = rules::restore::restore(&mut tx, req, now_millis(), retention).await;
+            (tx, outcome)
+        })
+        .await
+    }
+
+    async fn purge_deleted(&self) -> StoreResult<Purged> {
+        let retention = self.retention.millis();
+        self.write(move |mut tx| async move {
+            let outcome = rules::restore::purge(&mut tx, now_millis(), retention).await;
+            (tx, outcome)
+        })
+        .await
     }
 }

@@ -20,7 +20,7 @@ use std::future::Future;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-type Param = Box<dyn ToSql + Send + Sync>;
+pub(super) type Param = Box<dyn ToSql + Send + Sync>;
 
 /// A statement waiting to be sent.
 struct Deferred {
@@ -37,7 +37,7 @@ pub(crate) struct PgTx {
 
 impl PgTx {
     /// Queues a statement whose result is not needed.
-    fn defer(&mut self, sql: &'static str, params: Vec<Param>) {
+    pub(super) fn defer(&mut self, sql: &'static str, params: Vec<Param>) {
         self.deferred.push(Deferred { sql, params });
     }
 
@@ -90,7 +90,11 @@ impl PgTx {
     }
 
     /// The rows of one statement, sent with what waits.
-    async fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, Fail> {
+    pub(super) async fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, Fail> {
         Ok(self.round_trip(Some((sql, params)), false).await?)
     }
 
@@ -180,7 +184,10 @@ impl WriteTx for PgTx {
 }
 
 /// Credits from two parallel arrays (`NULL` when there are none).
-fn credits_of(artists: Option<Vec<i64>>, roles: Option<Vec<String>>) -> crate::rules::collection::Credited {
+pub(super) fn credits_of(
+    artists: Option<Vec<i64>>,
+    roles: Option<Vec<String>>,
+) -> crate::rules::collection::Credited {
     let (artists, roles) = (artists.unwrap_or_default(), roles.unwrap_or_default());
     credited(artists.into_iter().zip(roles.iter().map(|r| crate::is_main_role(r))))
 }

@@ -138,7 +138,7 @@ fn sum(counts: &mut Vec<Count>) -> &[Count] {
 
 /// Positions of the first occurrence of each value, and for every input the index of its
 /// first occurrence.
-fn first_occurrences<K: PartialEq + Copy>(keys: &[K]) -> (Vec<K>, Vec<usize>) {
+pub(crate) fn first_occurrences<K: PartialEq + Copy>(keys: &[K]) -> (Vec<K>, Vec<usize>) {
     let mut unique: Vec<K> = Vec::with_capacity(keys.len());
     let mut slot = Vec::with_capacity(keys.len());
     for key in keys {
@@ -197,16 +197,21 @@ pub(crate) async fn add_tracks<T: CollectionTx>(
 }
 
 /// `collection/delete`: one outcome per input, in input order; a track named twice is
-/// deleted the first time and not found the second.
-pub(crate) async fn delete_tracks<T: CollectionTx>(
+/// deleted the first time and not found the second. With `bury` (the time of the delete),
+/// the deleted tracks are kept restorable ([`super::restore`]).
+pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
     tx: &mut T,
     req: &DeleteTracks,
+    bury: Option<i64>,
 ) -> Result<WriteOutcome<DeleteOutcome>, T::Error> {
     let mut user = tx.lock_user(req.user).await?;
     check_version(&user, req.expected_version)?;
     let tracks: Vec<CollectionId> =
         req.tracks.iter().copied().filter(|id| id.kind() == CollectionKind::Track).collect();
     let (unique, _) = first_occurrences(&tracks);
+    if let Some(now) = bury.filter(|_| !unique.is_empty()) {
+        tx.bury_tracks(req.user, &unique, now).await?;
+    }
     let removed = if unique.is_empty() { Vec::new() } else { tx.remove_tracks(req.user, &unique).await? };
     let mut counts = Counts::default();
     let mut reported = vec![false; unique.len()];

@@ -21,6 +21,7 @@ pub(crate) mod accounts;
 pub(crate) mod catalog;
 pub(crate) mod collection;
 pub(crate) mod playlists;
+pub(crate) mod restore;
 
 use crate::{CollectionState, StoreError, UserId};
 use std::future::Future;

@@ -286,18 +286,23 @@ pub(crate) async fn write_playlist<T: PlaylistTx>(
     Ok(PlaylistOutcome { playlist: info, changes: outcomes, state: user.state })
 }
 
-/// `playlists/delete`.
-pub(crate) async fn delete_playlist<T: PlaylistTx>(
+/// `playlists/delete`. With `bury` (the time of the delete), the playlist is kept
+/// restorable ([`super::restore`]).
+pub(crate) async fn delete_playlist<T: PlaylistTx + super::restore::RestoreTx>(
     tx: &mut T,
     user_id: UserId,
     id: PlaylistId,
     expected: Option<u64>,
+    bury: Option<i64>,
 ) -> Result<CollectionState, T::Error> {
     let mut user = tx.lock_user(user_id).await?;
     check_version(&user, expected)?;
     let info = tx.playlist(user_id, id).await?.ok_or(StoreError::PlaylistNotFound)?;
     if info.is_read_only {
         return Err(StoreError::Refused(Refusal::ReadOnly).into());
+    }
+    if let Some(now) = bury {
+        tx.bury_playlist(user_id, id, now).await?;
     }
     tx.delete_playlist(user_id, id).await?;
     user.state.playlist_count = user.state.playlist_count.saturating_sub(1);

@@ -154,12 +154,12 @@ thread_local! {
 /// generation of the catalog (`meta.catalog_generation`, rewritten by every import, in
 /// whichever process), read in the write's own transaction; a write that finds another
 /// generation (after an import, or after a batch holding one was rolled back) empties it.
-struct Credits<'c> {
+pub(super) struct Credits<'c> {
     statement: CachedStatement<'c>,
 }
 
 impl<'c> Credits<'c> {
-    fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
+    pub(super) fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
         let generation: Option<Vec<u8>> =
             conn.prepare_cached(sql::CATALOG_GENERATION)?.query_row([], |r| r.get(0)).optional()?;
         CREDITS.with_borrow_mut(|cache| {
@@ -171,7 +171,7 @@ impl<'c> Credits<'c> {
         Ok(Self { statement: conn.prepare_cached(sql::CREDITED_ARTISTS)? })
     }
 
-    fn of(&mut self, track_id: i64, album_id: i64) -> rusqlite::Result<Credited> {
+    pub(super) fn of(&mut self, track_id: i64, album_id: i64) -> rusqlite::Result<Credited> {
         let key = (track_id, album_id);
         if let Some(hit) = CREDITS.with_borrow(|cache| cache.by_track.get(&key).cloned()) {
             return Ok(hit);

@@ -14,6 +14,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "external_ids", include_str!("migrations/0004_external_ids.sql")),
     (5, "credits_without_rowid", include_str!("migrations/0005_credits_without_rowid.sql")),
     (7, "accounts", include_str!("migrations/0007_accounts.sql")),
+    // Deleted tracks and playlists, restorable for the retention period.
+    (8, "restore", include_str!("migrations/0008_restore.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -11,6 +11,7 @@ mod collection;
 mod migrations;
 mod playlists;
 mod read;
+mod restore;
 mod search;
 
 use crate::rules;
@@ -20,6 +21,7 @@ use crate::{
     NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
     SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
+use crate::{DeletedPlaylist, DeletedTrack, Purged, RestoreRequest, RestoreResult};
 use actors::{Readers, Writer};
 use async_trait::async_trait;
 use collection::SqliteTx;
@@ -79,6 +81,7 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     anchors: Arc<crate::anchors::Anchors>,
+    retention: Arc<crate::Retention>,
 }
 
 pub(crate) fn unavailable(e: &rusqlite::Error) -> StoreError {
@@ -167,11 +170,17 @@ impl SqliteStore {
             writer: Writer::start(writer, checkpointer, options)?,
             readers: Readers::start(readers)?,
             anchors: Arc::default(),
+            retention: Arc::default(),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The time of a delete made now, if deleted items are kept.
+    fn bury(&self) -> Option<i64> {
+        (self.retention.millis() > 0).then(now_millis)
     }
 }
 
@@ -354,7 +363,10 @@ impl Store for SqliteStore {
     }
 
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
-        self.writer.run(move |conn| now(rules::collection::delete_tracks(&mut SqliteTx { conn }, &req))).await
+        let bury = self.bury();
+        self.writer
+            .run(move |conn| now(rules::collection::delete_tracks(&mut SqliteTx { conn }, &req, bury)))
+            .await
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
@@ -440,6 +452,7 @@ impl Store for SqliteStore {
         playlist: PlaylistId,
         expected_version: Option<u64>,
     ) -> StoreResult<CollectionState> {
+        let bury = self.bury();
         self.writer
             .run(move |conn| {
                 now(rules::playlists::delete_playlist(
@@ -447,6 +460,7 @@ impl Store for SqliteStore {
                     user,
                     playlist,
                     expected_version,
+                    bury,
                 ))
             })
             .await
@@ -471,6 +485,38 @@ impl Store for SqliteStore {
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
         self.readers.run(move |conn| now(crate::reads::search(&mut read::SqliteRead(conn), &req))).await
+    }
+
+    // --- deleted items and restore ------------------------------------------------------
+
+    fn set_retention(&self, millis: i64) {
+        self.retention.set_millis(millis);
+    }
+
+    async fn deleted_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<DeletedTrack>> {
+        let not_before = rules::restore::expiry(now_millis(), self.retention.millis());
+        self.readers.run(move |conn| restore::deleted_tracks(conn, user, not_before, &page)).await
+    }
+
+    async fn deleted_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<DeletedPlaylist>> {
+        let not_before = rules::restore::expiry(now_millis(), self.retention.millis());
+        self.readers.run(move |conn| restore::deleted_playlists(conn, user, not_before, &page)).await
+    }
+
+    async fn restore(&self, req: RestoreRequest) -> StoreResult<RestoreResult> {
+        let retention = self.retention.millis();
+        self.writer
+            .run(move |conn| {
+                now(rules::restore::restore(&mut SqliteTx { conn }, &req, now_millis(), retention))
+            })
+            .await
+    }
+
+    async fn purge_deleted(&self) -> StoreResult<Purged> {
+        let retention = self.retention.millis();
+        self.writer
+            .run(move |conn| now(rules::restore::purge(&mut SqliteTx { conn }, now_millis(), retention)))
+            .await
     }
 }
 

@@ -131,14 +131,14 @@ pub(crate) fn page_rows(
     now(crate::pages::page(&mut SqlitePages(conn), q, page, anchors))
 }
 
-fn blob(v: &Value) -> StoreResult<&[u8]> {
+pub(crate) fn blob(v: &Value) -> StoreResult<&[u8]> {
     match v {
         Value::Blob(b) => Ok(b),
         other => Err(internal(format!("expected a blob, found {other:?}"))),
     }
 }
 
-fn int(v: &Value) -> StoreResult<i64> {
+pub(crate) fn int(v: &Value) -> StoreResult<i64> {
     match v {
         Value::Integer(i) => Ok(*i),
         other => Err(internal(format!("expected an integer, found {other:?}"))),

@@ -15,7 +15,11 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
     {
         check_name(name)?;
     }
-    let (store, _) = open_store(global, Opener::Admin).await?;
+    if let Command::Backup { file } = &command {
+        return backup(global, file);
+    }
+    let opener = if matches!(command, Command::Init) { Opener::Init } else { Opener::Admin };
+    let (store, _) = open_store(global, opener).await?;
     let outcome = admin(global, &*store, command).await;
     // Leave the database complete for the next process. This does not happen while a server
     // uses the database (its own checkpoints keep the log short), and is not needed for
@@ -27,8 +31,20 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
 /// An administration command, on an open store.
 async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::Result<()> {
     match command {
-        // `main` runs them.
-        Command::Serve(_) | Command::Completions { .. } => Ok(()),
+        // `main` runs them, and `run` the backup.
+        Command::Serve(_) | Command::Completions { .. } | Command::Backup { .. } => Ok(()),
+        Command::Init => {
+            match &global.database_url {
+                Some(_) => eprintln!("the database is ready"),
+                None => eprintln!(
+                    "the data directory {} is ready",
+                    std::path::absolute(&global.data_dir)
+                        .unwrap_or_else(|_| global.data_dir.clone())
+                        .display()
+                ),
+            }
+            Ok(())
+        }
         Command::User(UserCommand::Create { name }) => match store.create_user(&name).await {
             Ok(user) => {
                 println!("{}", user.id);
@@ -47,7 +63,7 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
         }
         Command::App(AppCommand::Create { name }) => {
             let client_id = uuid::Uuid::new_v4().to_string();
-            let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+            let secret = new_secret();
             store
                 .create_app(NewApp {
                     name,
@@ -59,11 +75,70 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             println!("client_secret={secret}");
             Ok(())
         }
+        Command::App(AppCommand::List) => {
+            for app in store.list_apps().await? {
+                println!("{}\t{}", app.client_id, app.name);
+            }
+            Ok(())
+        }
+        Command::App(AppCommand::RotateSecret { client_id }) => {
+            let secret = new_secret();
+            match store
+                .set_app_secret(&client_id, groove_service::handlers::oauth::hash_secret(&secret))
+                .await
+            {
+                Ok(()) => {
+                    println!("client_id={client_id}");
+                    println!("client_secret={secret}");
+                    Ok(())
+                }
+                Err(StoreError::NotFound(_)) => {
+                    bail!("no application with client id {client_id:?}; `groove-server app list` lists them")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Export { name } => {
+            let document = crate::collection_file::export(store, &name).await?;
+            println!("{}", serde_json::to_string_pretty(&document)?);
+            Ok(())
+        }
+        Command::Import { name, file } => {
+            let document = crate::collection_file::read(&file)?;
+            let outcome = crate::collection_file::import(store, &name, &document).await?;
+            eprintln!("{outcome}");
+            Ok(())
+        }
         Command::Catalog(CatalogCommand::Import { file }) => {
             let summary = import::import_file(store, &file).await?;
             eprintln!("{summary}");
             Ok(())
         }
+    }
+}
+
+/// A fresh application secret: 32 random bytes, URL-safe base64.
+fn new_secret() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// `backup FILE`: the embedded database's online backup; PostgreSQL has its own tools.
+fn backup(global: &Global, file: &std::path::Path) -> anyhow::Result<()> {
+    if global.database_url.is_some() {
+        bail!(
+            "backup copies the embedded SQLite store; with --database-url the data is in PostgreSQL: \
+             use pg_dump (for example `pg_dump --format=custom --file=groove.dump DATABASE_URL`) \
+             and pg_restore"
+        );
+    }
+    crate::store::check_data_dir(&global.data_dir, Opener::Admin)?;
+    match groove_store::sqlite::backup(&global.data_dir, file) {
+        Ok(()) => {
+            eprintln!("backed up to {}", file.display());
+            Ok(())
+        }
+        Err(StoreError::AlreadyExists(_)) => bail!("{} exists; give backup a new file name", file.display()),
+        Err(e) => Err(anyhow::Error::from(e).context(format!("cannot back up to {}", file.display()))),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod admin;
 mod args;
+mod collection_file;
 mod import;
 mod keys;
 mod listen;

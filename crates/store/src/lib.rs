@@ -210,4 +210,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         artist: CollectionId,
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionAlbum>>>;
+
+    // --- administration: applications ----------------------------------------------------
+
+    /// Every registered application, by name then client id.
+    async fn list_apps(&self) -> StoreResult<Vec<App>>;
+    /// Replaces an application's secret (the SHA-256 of the new one): the old secret is
+    /// refused from then on. [`StoreError::NotFound`] if no application has that client id.
+    async fn set_app_secret(&self, client_id: &str, secret_sha256: [u8; 32]) -> StoreResult<()>;
 }

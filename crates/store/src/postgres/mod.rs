@@ -685,4 +685,19 @@ impl Store for PostgresStore {
     ) -> StoreResult<Option<Page<CollectionAlbum>>> {
         run!(self, Mode::Read, |tx| read::collection_artist_albums(&tx, user, artist, &page).await?)
     }
+
+    async fn list_apps(&self) -> StoreResult<Vec<App>> {
+        let rows = run!(self, Mode::Read, |tx| tx.query(crate::types::app_sql::LIST, &[]).await?)?;
+        rows.iter().map(|row| App::from_stored(column(row, 0)?, column(row, 1)?, column(row, 2)?)).collect()
+    }
+
+    async fn set_app_secret(&self, client_id: &str, secret_sha256: [u8; 32]) -> StoreResult<()> {
+        let changed: u64 = run!(self, Mode::Write, |tx| {
+            tx.execute(crate::types::app_sql::SET_SECRET, &[&secret_sha256.as_slice(), &client_id]).await?
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("application {client_id:?}")));
+        }
+        Ok(())
+    }
 }

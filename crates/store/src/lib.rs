@@ -17,6 +17,7 @@
 mod anchors;
 mod catalog_rows;
 mod lists;
+mod metrics;
 mod order;
 #[cfg(feature = "postgres")]
 mod pg_link;
@@ -31,6 +32,7 @@ pub mod text;
 mod types;
 
 pub use catalog_rows::{is_main_role, validate_track};
+pub use metrics::{BATCH_BUCKETS, BatchSizes, PoolUse, StoreMetrics};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -218,4 +220,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Replaces an application's secret (the SHA-256 of the new one): the old secret is
     /// refused from then on. [`StoreError::NotFound`] if no application has that client id.
     async fn set_app_secret(&self, client_id: &str, secret_sha256: [u8; 32]) -> StoreResult<()>;
+
+    // --- metrics ----------------------------------------------------------------------------
+
+    /// The store's figures for `/metrics` (what the backend has; nothing by default).
+    fn metrics(&self) -> StoreMetrics {
+        StoreMetrics::default()
+    }
 }

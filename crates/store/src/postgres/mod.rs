@@ -686,6 +686,17 @@ impl Store for PostgresStore {
         run!(self, Mode::Read, |tx| read::collection_artist_albums(&tx, user, artist, &page).await?)
     }
 
+    fn metrics(&self) -> crate::StoreMetrics {
+        let status = self.pool.status();
+        let pool = crate::PoolUse {
+            max: status.max_size as u64,
+            open: status.size as u64,
+            idle: status.available as u64,
+            waiting: status.waiting as u64,
+        };
+        crate::StoreMetrics { pool: Some(pool), ..crate::StoreMetrics::default() }
+    }
+
     async fn list_apps(&self) -> StoreResult<Vec<App>> {
         let rows = run!(self, Mode::Read, |tx| tx.query(crate::types::app_sql::LIST, &[]).await?)?;
         rows.iter().map(|row| App::from_stored(column(row, 0)?, column(row, 1)?, column(row, 2)?)).collect()

@@ -475,6 +475,11 @@ impl Store for SqliteStore {
         self.readers.run(move |conn| now(crate::reads::search(&mut read::SqliteRead(conn), &req))).await
     }
 
+    fn metrics(&self) -> crate::StoreMetrics {
+        let (queue, batches) = self.writer.metrics();
+        crate::StoreMetrics { writer_queue: Some(queue), writer_batches: Some(batches), pool: None }
+    }
+
     async fn list_apps(&self) -> StoreResult<Vec<App>> {
         self.readers
             .run(|conn| {

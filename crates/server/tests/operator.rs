@@ -325,6 +325,19 @@ fn a_start_up_failure_names_the_path_and_the_reason() {
     assert!(stderr(&out).contains(&format!("{} is not a directory", file.display())), "{}", stderr(&out));
 }
 
+/// The API's description is served at `/openapi.json`, without a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_description_is_served() {
+    let s = Server::start(Backend::Sqlite);
+    let c = s.client();
+    let r = c.send(c.get("/openapi.json")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/1/content/{namespace}/collection/add"]["post"].is_object(), "{doc}");
+}
+
 fn help(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).arg("--help").output().unwrap();
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));

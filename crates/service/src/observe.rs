@@ -25,6 +25,7 @@ pub fn endpoint_name(method: &Method, path: &str) -> &'static str {
         "/healthz" => "healthz",
         "/readyz" => "readyz",
         "/metrics" => "metrics",
+        "/openapi.json" => "openapi",
         "/oauth/token" | "/accesstoken.srf" => "token",
         _ => {
             let m = match *method {
@@ -243,6 +244,7 @@ mod tests {
         assert_eq!(endpoint_name(&Method::POST, "/accesstoken.srf"), "token");
         assert_eq!(endpoint_name(&Method::GET, "/1/content/music.AQQf1234/lookup"), "lookup");
         assert_eq!(endpoint_name(&Method::GET, "/nowhere"), "unknown");
+        assert_eq!(endpoint_name(&Method::GET, "/openapi.json"), "openapi");
     }
 
     #[test]

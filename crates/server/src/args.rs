@@ -110,6 +110,27 @@ pub enum Command {
     /// Remove the deleted tracks and playlists older than the retention period now (the
     /// server also does it in the background, in small batches).
     Purge,
+    /// Copy the embedded database, while a server uses it, into a new file (SQLite's online
+    /// backup: one consistent snapshot). With --database-url, use PostgreSQL's pg_dump.
+    Backup {
+        /// The new file to write (an existing file is refused).
+        file: PathBuf,
+    },
+    /// Print a user's collection and playlists as JSON (what `import` reads back).
+    Export {
+        /// The name the user was created with (`user create`).
+        name: String,
+    },
+    /// Add the collection and playlists of a JSON export (`export`) to a user.
+    Import {
+        /// The name the user was created with (`user create`).
+        name: String,
+        /// The JSON file `export` wrote, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Set up a data directory and its database without serving (the first set-up; `serve`
+    /// does it too). The other admin commands need a database that exists.
+    Init,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -249,6 +270,13 @@ pub enum AppCommand {
         /// matched exactly.
         #[arg(long = "redirect-uri", value_name = "URI", value_parser = redirect_uri)]
         redirect_uris: Vec<String>,
+    },
+    /// List the registered applications: client id and name, one a line.
+    List,
+    /// Give an application a new secret and print it; the old one is refused from then on.
+    RotateSecret {
+        /// The application's client id (`app list`).
+        client_id: String,
     },
 }
 

@@ -49,6 +49,7 @@ pub async fn serve(
     app: Router,
     limits: ConnLimits,
     shutdown: impl Future<Output = ()>,
+    open: Arc<std::sync::atomic::AtomicU64>,
 ) -> io::Result<()> {
     let max = u32::try_from(limits.max_connections.clamp(1, Semaphore::MAX_PERMITS)).unwrap_or(u32::MAX);
     let permits = Arc::new(Semaphore::new(max as usize));
@@ -77,8 +78,11 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (app, stop) = (app.clone(), stop_rx.clone());
+        let open = Arc::clone(&open);
+        open.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             connection(stream, peer, app, limits, stop).await;
+            open.fetch_sub(1, Ordering::Relaxed);
             drop(permit);
         });
     }

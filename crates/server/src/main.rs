@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod args;
+mod collection_file;
 mod import;
 mod keys;
 mod listen;

@@ -140,6 +140,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(Arc::clone(&store), tokens, oidc, secret, config);
     let housekeeping = tokio::spawn(forget_idle_clients(state.clone()));
     let purging = tokio::spawn(crate::purge::in_background(Arc::clone(&store)));
+    // Open connections, for /metrics when it is on.
+    let open_connections =
+        state.metrics.as_ref().map(groove_service::observe::Metrics::connection_gauge).unwrap_or_default();
     let app = groove_service::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -150,7 +153,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections,
     };
-    listen::serve(listener, app, limits, shutdown_signal()).await?;
+    listen::serve(listener, app, limits, shutdown_signal(), open_connections).await?;
     housekeeping.abort();
     purging.abort();
     // Every request has been answered: leave the database complete for the next start.

@@ -30,7 +30,7 @@ pub async fn open_store(
     check_data_dir(dir, opener)?;
     let lock = match opener {
         Opener::Serve => Some(lock_data_dir(dir)?),
-        Opener::Admin => None,
+        Opener::Admin | Opener::Init => None,
     };
     let store = groove_store::sqlite::SqliteStore::open(dir)
         .with_context(|| format!("cannot open the store in {}", shown(dir)))?;
@@ -57,6 +57,8 @@ fn redact(url: &str) -> String {
 pub enum Opener {
     Serve,
     Admin,
+    /// `init`: the first set-up without serving; creates the data directory and its database.
+    Init,
 }
 
 /// The name of the lock file `serve` holds in the data directory.
@@ -84,8 +86,8 @@ pub fn check_data_dir(dir: &Path, opener: Opener) -> anyhow::Result<()> {
         Ok(_) => bail!("the data directory {} is not a directory", shown(dir)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && opener == Opener::Admin => bail!(
             "no data directory at {}: admin commands use the data directory of a server and do not \
-             create one. Give the server's with --data-dir (or GROOVE_DATA_DIR), or start \
-             `groove-server serve` once to create it",
+             create one. Give the server's with --data-dir (or GROOVE_DATA_DIR), or set it up with \
+             `groove-server init` (or by starting `groove-server serve` once)",
             shown(dir)
         ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir)
@@ -102,6 +104,16 @@ pub fn check_data_dir(dir: &Path, opener: Opener) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write in the data directory {}", shown(dir)))?;
     let _ = std::fs::remove_file(&probe);
     let database = dir.join(groove_store::sqlite::DATABASE_FILE);
+    // An admin command in an existing directory without a database (an empty directory, a
+    // mistyped path that happens to exist) would otherwise start a new, empty store there.
+    if opener == Opener::Admin && !database.exists() {
+        bail!(
+            "no database at {}: admin commands use the database of a server and do not create \
+             one. Give the server's data directory with --data-dir (or GROOVE_DATA_DIR), or set \
+             this one up with `groove-server init` (or by starting `groove-server serve` once)",
+            shown(&database)
+        );
+    }
     if database.exists() {
         std::fs::OpenOptions::new()
             .read(true)

@@ -532,6 +532,7 @@ async fn oversized_and_hostile_bodies_are_refused(backend: Backend) {
 #[test]
 fn admin_commands_print_ids_and_tokens() {
     let dir = tempfile::tempdir().unwrap();
+    admin(dir.path(), &["init"]);
     let id = admin(dir.path(), &["user", "create", "alice"]);
     assert!(id.trim().parse::<u64>().is_ok(), "{id:?}");
     let token = admin(dir.path(), &["token", "user", "alice"]);

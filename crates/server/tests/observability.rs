@@ -104,3 +104,128 @@ async fn metrics_are_served_when_turned_on() {
         r.body
     );
 }
+
+/// The value of an unlabelled (or fully labelled) series in a metrics page.
+fn series(page: &str, name: &str) -> Option<f64> {
+    page.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+async fn metrics_page(server: &Server) -> String {
+    let c = server.client();
+    let r = c.send(c.get("/metrics")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+/// The SQLite writer's queue and the sizes of its group commits are in `/metrics`: every
+/// write goes through one batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writer_batches_and_queue_are_measured() {
+    let server = Server::start_with(Backend::Sqlite, &["--metrics"]);
+    let token = server.create_user("writer");
+    let before = metrics_page(&server).await;
+    let writes_before = series(&before, "groove_sqlite_writer_batch_size_sum").unwrap();
+    let batches_before = series(&before, "groove_sqlite_writer_batch_size_count").unwrap();
+    let c = server.client();
+    let adds = (0..20).map(|i| {
+        let (c, token) = (c.clone(), token.clone());
+        async move {
+            let id = if i % 2 == 0 { GET_LUCKY } else { JE_REFUSE };
+            assert_eq!(c.add(&token, &[id]).await.status, 200);
+        }
+    });
+    futures_join_all(adds).await;
+    let after = metrics_page(&server).await;
+    let writes = series(&after, "groove_sqlite_writer_batch_size_sum").unwrap() - writes_before;
+    let batches = series(&after, "groove_sqlite_writer_batch_size_count").unwrap() - batches_before;
+    assert!(writes >= 20.0, "{writes} writes counted\n{after}");
+    assert!((1.0..=writes).contains(&batches), "{batches} batches for {writes} writes\n{after}");
+    assert!(after.contains("# TYPE groove_sqlite_writer_batch_size histogram"), "{after}");
+    assert!(after.contains("groove_sqlite_writer_batch_size_bucket{le=\"1\"}"), "{after}");
+    assert_eq!(series(&after, "groove_sqlite_writer_queue"), Some(0.0), "{after}");
+}
+
+async fn futures_join_all<F: std::future::Future<Output = ()> + Send + 'static>(
+    tasks: impl Iterator<Item = F>,
+) {
+    let handles: Vec<_> = tasks.map(tokio::spawn).collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+/// The PostgreSQL pool's size and use are in `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_pool_use_is_measured() {
+    let server = Server::start_with(Backend::Postgres, &["--metrics", "--database-pool-size", "3"]);
+    let token = server.create_user("pooled");
+    assert_eq!(server.client().add(&token, &[GET_LUCKY]).await.status, 200);
+    let page = metrics_page(&server).await;
+    assert_eq!(series(&page, "groove_postgres_pool_max"), Some(3.0), "{page}");
+    let open = series(&page, "groove_postgres_pool_open").unwrap();
+    assert!((1.0..=3.0).contains(&open), "{page}");
+    let idle = series(&page, "groove_postgres_pool_idle").unwrap();
+    assert!(idle <= open, "{page}");
+    assert_eq!(series(&page, "groove_postgres_pool_waiting"), Some(0.0), "{page}");
+    assert!(series(&page, "groove_sqlite_writer_queue").is_none(), "{page}");
+}
+
+/// Open HTTP connections are counted while they are open, and no longer once closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_connections_are_counted() {
+    let server = Server::start_with(Backend::Sqlite, &["--metrics"]);
+    let idle: Vec<std::net::TcpStream> =
+        (0..5).map(|_| std::net::TcpStream::connect(server.addr).unwrap()).collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // Raw requests: one connection each, closed after the answer.
+        let (status, body) = raw_request(
+            server.addr,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            Vec::new(),
+        );
+        assert_eq!(status, 200);
+        let open = series(&body, "groove_http_open_connections").unwrap();
+        if open >= 6.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{open} open connections counted with 6 open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(idle);
+    loop {
+        let (_, body) = raw_request(
+            server.addr,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            Vec::new(),
+        );
+        let open = series(&body, "groove_http_open_connections").unwrap();
+        if open <= 1.0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{open} open connections counted after they closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Requests refused by a rate limit are counted by limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_refusals_are_counted() {
+    let server = Server::start_with(Backend::Sqlite, &["--metrics", "--rate-limit-address", "1"]);
+    let token = server.create_user("hasty");
+    let c = server.client();
+    let mut refused = 0;
+    for _ in 0..30 {
+        if c.get_auth("/1/user/music/profile", &token).await.status == 429 {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0);
+    let page = metrics_page(&server).await;
+    assert_eq!(
+        series(&page, "groove_rate_limit_refusals_total{limit=\"address\"}"),
+        Some(f64::from(refused)),
+        "{page}"
+    );
+    assert_eq!(series(&page, "groove_rate_limit_refusals_total{limit=\"token\"}"), Some(0.0), "{page}");
+}

@@ -127,6 +127,84 @@ async fn every_bad_line_is_reported_and_nothing_imported(b: Backend) {
     assert!(stderr(&out).contains("nothing imported: standard input has no tracks"), "{}", stderr(&out));
 }
 
+/// Runs SQL statements on a server's database, beside it.
+fn execute_sql(s: &Server, sql: &str) {
+    let sql = sql.to_owned();
+    if let Some(db) = &s.database {
+        let url = db.url.clone();
+        std::thread::spawn(move || {
+            let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+            client.batch_execute(&sql).unwrap();
+        })
+        .join()
+        .unwrap();
+    } else {
+        let conn = rusqlite::Connection::open(s.data_dir.join("groove.sqlite3")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn.execute_batch(&sql).unwrap();
+    }
+}
+
+/// A store failure in the middle of an import (here a trigger refusing one track of the
+/// second batch) stops it with a report of what is in, and the same command run again
+/// resumes after the last batch written and finishes the file.
+async fn an_interrupted_import_is_reported_and_resumed(b: Backend) {
+    let s = Server::start(b);
+    let token = s.create_user("patient");
+    execute_sql(
+        &s,
+        match b {
+            Backend::Sqlite => {
+                "CREATE TRIGGER refuse_one BEFORE INSERT ON catalog_tracks WHEN NEW.name = 'Track 3000' \
+                 BEGIN SELECT RAISE(ABORT, 'track 3000 refused'); END;"
+            }
+            Backend::Postgres => {
+                "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.name = 'Track 3000' THEN RAISE EXCEPTION 'track 3000 refused'; END IF; \
+                 RETURN NEW; END $$; \
+                 CREATE TRIGGER refuse_one BEFORE INSERT ON catalog_tracks FOR EACH ROW \
+                 EXECUTE FUNCTION refuse_one();"
+            }
+        },
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("catalog.jsonl");
+    let lines: Vec<String> = (1..=4500).map(|n| track_line(n, n % 3, 5)).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let file_arg = file.display().to_string();
+    let out = admin_piped(&s, &["catalog", "import", &file_arg], b"");
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("track 3000 refused"), "{err}");
+    assert!(err.contains("stopped after 2000 of its 4500 tracks (up to line 2000)"), "{err}");
+    assert!(err.contains("run the same command again"), "{err}");
+    assert_eq!(lookup_status(&s, &token, &track_id(2000)).await, 200);
+    assert_eq!(lookup_status(&s, &token, &track_id(2001)).await, 404);
+
+    execute_sql(
+        &s,
+        match b {
+            Backend::Sqlite => "DROP TRIGGER refuse_one",
+            Backend::Postgres => "DROP TRIGGER refuse_one ON catalog_tracks",
+        },
+    );
+    let out = admin_piped(&s, &["catalog", "import", &file_arg], b"");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("resuming an interrupted import of the same content: its first 2000 tracks"),
+        "{err}"
+    );
+    assert!(err.contains("imported 4500 tracks (3 albums, 1 artist)"), "{err}");
+    for n in [2001, 3000, 4500] {
+        assert_eq!(lookup_status(&s, &token, &track_id(n)).await, 200, "track {n}");
+    }
+    // Finished: the next import of the same file starts from its beginning.
+    let out = admin_piped(&s, &["catalog", "import", &file_arg], b"");
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("resuming"), "{}", stderr(&out));
+}
+
 /// Boolean variables take what shells and container files write: 1/0, yes/no, on/off,
 /// true/false.
 async fn boolean_variables_take_1_yes_and_on(b: Backend) {
@@ -195,6 +273,31 @@ fn an_admin_command_does_not_create_a_data_directory() {
     assert!(!dir.exists());
 }
 
+/// An admin command in an existing directory that holds no database refuses it too (it
+/// would start a new, empty store there) and says where it looked; `init` sets one up, and
+/// then the commands work.
+#[test]
+fn an_admin_command_refuses_a_directory_without_a_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("empty");
+    std::fs::create_dir(&dir).unwrap();
+    let dir_arg = dir.display().to_string();
+    let database = dir.join("groove.sqlite3").display().to_string();
+    for args in [&["user", "create", "someone"][..], &["token", "user", "someone"], &["app", "create", "a"]] {
+        let mut all = vec!["--data-dir", &dir_arg];
+        all.extend_from_slice(args);
+        let out = run(&all, b"");
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(&format!("no database at {database}")), "{}", stderr(&out));
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{args:?} wrote in {dir_arg}");
+    }
+    let out = run(&["--data-dir", &dir_arg, "init"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("the data directory {dir_arg} is ready")), "{}", stderr(&out));
+    let out = run(&["--data-dir", &dir_arg, "user", "create", "someone"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// A data directory the store cannot use: the message names the path and the operating
 /// system's reason, not only SQLite's "unable to open database file".
 #[test]
@@ -220,6 +323,19 @@ fn a_start_up_failure_names_the_path_and_the_reason() {
     let out = run(&["--data-dir", &file.display().to_string(), "serve", "--listen", "127.0.0.1:0"], b"");
     assert!(!out.status.success());
     assert!(stderr(&out).contains(&format!("{} is not a directory", file.display())), "{}", stderr(&out));
+}
+
+/// The API's description is served at `/openapi.json`, without a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_description_is_served() {
+    let s = Server::start(Backend::Sqlite);
+    let c = s.client();
+    let r = c.send(c.get("/openapi.json")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("application/json"));
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/1/content/{namespace}/collection/add"]["post"].is_object(), "{doc}");
 }
 
 fn help(args: &[&str]) -> String {
@@ -285,4 +401,5 @@ backend_tests!(
     a_piped_catalog_is_imported,
     an_import_summary_counts_each_album_and_artist_once,
     every_bad_line_is_reported_and_nothing_imported,
+    an_interrupted_import_is_reported_and_resumed,
 );

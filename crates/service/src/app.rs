@@ -44,6 +44,8 @@ pub fn router(state: AppState) -> Router {
     if state.metrics.is_some() {
         routes = routes.route("/metrics", get(observe::metrics));
     }
+    // The API's description (crates/service/openapi.json; every route here is in it).
+    routes = routes.route("/openapi.json", get(crate::openapi::document));
     let routes = routes
         .fallback(dispatch)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))

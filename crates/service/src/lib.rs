@@ -24,6 +24,7 @@ pub mod handlers;
 pub mod limits;
 pub mod observe;
 pub mod oidc;
+pub mod openapi;
 pub mod paging;
 pub mod reply;
 pub mod signin;

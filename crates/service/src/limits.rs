@@ -41,6 +41,8 @@ pub struct RateLimits {
     caller: Option<Keyed<String>>,
     token: Option<Keyed<IpAddr>>,
     clock: DefaultClock,
+    /// Requests refused by each limit: address, caller, token.
+    refused: [std::sync::atomic::AtomicU64; 3],
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -81,6 +83,7 @@ impl RateLimits {
             caller: per_second(config.per_caller).map(RateLimiter::keyed),
             token,
             clock: DefaultClock::default(),
+            refused: Default::default(),
         }
     }
 
@@ -97,20 +100,33 @@ impl RateLimits {
 
     /// A request from `ip`; `Err` holds how long to wait.
     pub fn check_address(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.check(self.address.as_ref(), &address_key(ip))
+        self.counted(0, self.check(self.address.as_ref(), &address_key(ip)))
     }
 
     /// A request of an authenticated caller (`user:NAME` or `app:CLIENT_ID`).
     pub fn check_caller(&self, key: &str) -> Result<(), Duration> {
         match &self.caller {
             None => Ok(()),
-            Some(l) => self.check(Some(l), &key.to_owned()),
+            Some(l) => self.counted(1, self.check(Some(l), &key.to_owned())),
         }
     }
 
     /// A token request from `ip`.
     pub fn check_token(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.check(self.token.as_ref(), &address_key(ip))
+        self.counted(2, self.check(self.token.as_ref(), &address_key(ip)))
+    }
+
+    fn counted(&self, limit: usize, outcome: Result<(), Duration>) -> Result<(), Duration> {
+        if outcome.is_err() {
+            self.refused[limit].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        outcome
+    }
+
+    /// Requests refused so far, by limit: `address`, `caller`, `token`.
+    pub fn refusals(&self) -> [(&'static str, u64); 3] {
+        let n = |i: usize| self.refused[i].load(std::sync::atomic::Ordering::Relaxed);
+        [("address", n(0)), ("caller", n(1)), ("token", n(2))]
     }
 
     /// Forgets the keys whose limit is back to full.

@@ -25,6 +25,7 @@ pub fn endpoint_name(method: &Method, path: &str) -> &'static str {
         "/healthz" => "healthz",
         "/readyz" => "readyz",
         "/metrics" => "metrics",
+        "/openapi.json" => "openapi",
         "/oauth/token" | "/accesstoken.srf" => "token",
         _ => {
             let m = match *method {
@@ -98,9 +99,16 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<HashMap<(&'static str, u16), u64>>,
     latency: Mutex<HashMap<&'static str, Histogram>>,
+    /// HTTP connections open now, kept by the listener.
+    open_connections: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Metrics {
+    /// The gauge of open HTTP connections, for the listener to keep.
+    pub fn connection_gauge(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.open_connections)
+    }
+
     fn record(&self, endpoint: &'static str, status: u16, latency: Duration) {
         if let Ok(mut r) = self.requests.lock() {
             *r.entry((endpoint, status)).or_default() += 1;
@@ -166,13 +174,60 @@ impl Metrics {
     }
 }
 
+/// The figures of the process beside its requests: open connections, rate-limit refusals,
+/// and what the store tells of itself (the embedded writer's queue and batch sizes, or the
+/// PostgreSQL pool's use).
+fn render_process(state: &AppState) -> String {
+    let mut out = String::new();
+    let gauge = |out: &mut String, name: &str, help: &str, value: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    };
+    if let Some(m) = &state.metrics {
+        let open = m.open_connections.load(std::sync::atomic::Ordering::Relaxed);
+        gauge(&mut out, "groove_http_open_connections", "HTTP connections open now.", open);
+    }
+    out.push_str("# HELP groove_rate_limit_refusals_total Requests refused with 429, by limit.\n");
+    out.push_str("# TYPE groove_rate_limit_refusals_total counter\n");
+    for (limit, n) in state.limits.refusals() {
+        let _ = writeln!(out, "groove_rate_limit_refusals_total{{limit=\"{limit}\"}} {n}");
+    }
+    let store = state.store.metrics();
+    if let Some(queue) = store.writer_queue {
+        gauge(&mut out, "groove_sqlite_writer_queue", "Writes waiting for the SQLite writer.", queue);
+    }
+    if let Some(b) = store.writer_batches {
+        out.push_str(
+            "# HELP groove_sqlite_writer_batch_size Writes committed together by the SQLite writer.\n",
+        );
+        out.push_str("# TYPE groove_sqlite_writer_batch_size histogram\n");
+        for (bound, n) in groove_store::BATCH_BUCKETS.iter().zip(b.buckets) {
+            let _ = writeln!(out, "groove_sqlite_writer_batch_size_bucket{{le=\"{bound}\"}} {n}");
+        }
+        let _ = writeln!(out, "groove_sqlite_writer_batch_size_bucket{{le=\"+Inf\"}} {}", b.count);
+        let _ = writeln!(out, "groove_sqlite_writer_batch_size_sum {}", b.sum);
+        let _ = writeln!(out, "groove_sqlite_writer_batch_size_count {}", b.count);
+    }
+    if let Some(pool) = store.pool {
+        gauge(&mut out, "groove_postgres_pool_max", "Most connections the PostgreSQL pool opens.", pool.max);
+        gauge(&mut out, "groove_postgres_pool_open", "PostgreSQL connections open now.", pool.open);
+        gauge(&mut out, "groove_postgres_pool_idle", "Open PostgreSQL connections no call uses.", pool.idle);
+        gauge(
+            &mut out,
+            "groove_postgres_pool_waiting",
+            "Calls waiting for a PostgreSQL connection.",
+            pool.waiting,
+        );
+    }
+    out
+}
+
 /// `GET /metrics`, when metrics are on (the route does not exist otherwise).
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match &state.metrics {
         Some(m) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-            Body::from(m.render()),
+            Body::from(m.render() + &render_process(&state)),
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
@@ -189,6 +244,7 @@ mod tests {
         assert_eq!(endpoint_name(&Method::POST, "/accesstoken.srf"), "token");
         assert_eq!(endpoint_name(&Method::GET, "/1/content/music.AQQf1234/lookup"), "lookup");
         assert_eq!(endpoint_name(&Method::GET, "/nowhere"), "unknown");
+        assert_eq!(endpoint_name(&Method::GET, "/openapi.json"), "openapi");
     }
 
     #[test]

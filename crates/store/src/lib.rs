@@ -19,6 +19,7 @@ mod anchors;
 mod catalog_rows;
 mod collection_reads;
 mod lists;
+mod metrics;
 mod order;
 mod pages;
 #[cfg(feature = "postgres")]
@@ -36,6 +37,7 @@ mod types;
 
 pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
+pub use metrics::{BATCH_BUCKETS, BatchSizes, PoolUse, StoreMetrics};
 pub use restore_types::*;
 pub use types::*;
 
@@ -231,4 +233,18 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     /// Removes one small batch of expired deleted items, of every user; call again while it
     /// removes something.
     async fn purge_deleted(&self) -> StoreResult<Purged>;
+    // --- administration: applications ----------------------------------------------------
+
+    /// Every registered application, by name then client id.
+    async fn list_apps(&self) -> StoreResult<Vec<App>>;
+    /// Replaces an application's secret (the SHA-256 of the new one): the old secret is
+    /// refused from then on. [`StoreError::NotFound`] if no application has that client id.
+    async fn set_app_secret(&self, client_id: &str, secret_sha256: [u8; 32]) -> StoreResult<()>;
+
+    // --- metrics ----------------------------------------------------------------------------
+
+    /// The store's figures for `/metrics` (what the backend has; nothing by default).
+    fn metrics(&self) -> StoreMetrics {
+        StoreMetrics::default()
+    }
 }

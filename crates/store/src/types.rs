@@ -28,6 +28,26 @@ pub struct App {
     pub secret_sha256: [u8; 32],
 }
 
+impl App {
+    /// An application as stored: its secret's hash must be 32 bytes.
+    pub(crate) fn from_stored(
+        name: String,
+        client_id: String,
+        hash: Vec<u8>,
+    ) -> Result<App, crate::StoreError> {
+        let secret_sha256 = hash
+            .try_into()
+            .map_err(|_| crate::StoreError::Internal("stored secret hash is not 32 bytes".into()))?;
+        Ok(App { name, client_id, secret_sha256 })
+    }
+}
+
+/// The statements of the application commands, the same on both backends.
+pub(crate) mod app_sql {
+    pub(crate) const LIST: &str = "SELECT name, client_id, secret_sha256 FROM apps ORDER BY name, client_id";
+    pub(crate) const SET_SECRET: &str = "UPDATE apps SET secret_sha256 = $1 WHERE client_id = $2";
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImportStats {
     pub tracks: u64,

@@ -735,4 +735,32 @@ impl Store for PostgresStore {
         })
         .await
     }
+
+    // --- administration and metrics -----------------------------------------------------
+
+    fn metrics(&self) -> crate::StoreMetrics {
+        let status = self.pool.status();
+        let pool = crate::PoolUse {
+            max: status.max_size as u64,
+            open: status.size as u64,
+            idle: status.available as u64,
+            waiting: status.waiting as u64,
+        };
+        crate::StoreMetrics { pool: Some(pool), ..crate::StoreMetrics::default() }
+    }
+
+    async fn list_apps(&self) -> StoreResult<Vec<App>> {
+        let rows = run!(self, Mode::Read, |tx| tx.query(crate::types::app_sql::LIST, &[]).await?)?;
+        rows.iter().map(|row| App::from_stored(column(row, 0)?, column(row, 1)?, column(row, 2)?)).collect()
+    }
+
+    async fn set_app_secret(&self, client_id: &str, secret_sha256: [u8; 32]) -> StoreResult<()> {
+        let changed: u64 = run!(self, Mode::Write, |tx| {
+            tx.execute(crate::types::app_sql::SET_SECRET, &[&secret_sha256.as_slice(), &client_id]).await?
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("application {client_id:?}")));
+        }
+        Ok(())
+    }
 }

@@ -131,6 +131,7 @@ impl Readers {
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     tx: Sender<Message>,
+    batches: Arc<crate::metrics::BatchCounter>,
 }
 
 impl Writer {
@@ -146,15 +147,22 @@ impl Writer {
         // checkpointed all of it.
         let restart = Arc::new(AtomicBool::new(false));
         let restart_wanted = Arc::clone(&restart);
+        let batches = Arc::new(crate::metrics::BatchCounter::default());
+        let counter = Arc::clone(&batches);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(&checkpointer, &wrote_rx, options, &restart_wanted))
             .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
         std::thread::Builder::new()
             .name("sqlite-write".into())
-            .spawn(move || writer_loop(&conn, &rx, &wrote_tx, &restart))
+            .spawn(move || writer_loop(&conn, &rx, &wrote_tx, &restart, &counter))
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
-        Ok(Writer { tx })
+        Ok(Writer { tx, batches })
+    }
+
+    /// Writes (and flushes) waiting, and the sizes of the batches committed so far.
+    pub(crate) fn metrics(&self) -> (u64, crate::BatchSizes) {
+        (self.tx.len() as u64, self.batches.snapshot())
     }
 
     /// Runs `f` in a transaction shared with other waiting writes; answers after the
@@ -186,7 +194,13 @@ impl Writer {
     }
 }
 
-fn writer_loop(conn: &Connection, rx: &Receiver<Message>, wrote: &Sender<()>, restart: &AtomicBool) {
+fn writer_loop(
+    conn: &Connection,
+    rx: &Receiver<Message>,
+    wrote: &Sender<()>,
+    restart: &AtomicBool,
+    batches: &crate::metrics::BatchCounter,
+) {
     let mut next = rx.recv().ok();
     while let Some(message) = next.take() {
         let first = match message {
@@ -209,6 +223,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Message>, wrote: &Sender<()>, re
                 Err(_) => break,
             }
         }
+        batches.record(batch.len());
         run_batch(conn, batch);
         if restart.load(Ordering::Acquire) {
             // No write can append to the log while this runs: it copies what the

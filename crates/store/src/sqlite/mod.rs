@@ -6,6 +6,7 @@
 
 mod accounts;
 mod actors;
+mod backup;
 mod catalog;
 mod collection;
 mod migrations;
@@ -33,6 +34,8 @@ use std::time::Duration;
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "groove.sqlite3";
+
+pub use backup::backup;
 
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -516,6 +519,40 @@ impl Store for SqliteStore {
         let retention = self.retention.millis();
         self.writer
             .run(move |conn| now(rules::restore::purge(&mut SqliteTx { conn }, now_millis(), retention)))
+            .await
+    }
+
+    // --- administration and metrics -----------------------------------------------------
+
+    fn metrics(&self) -> crate::StoreMetrics {
+        let (queue, batches) = self.writer.metrics();
+        crate::StoreMetrics { writer_queue: Some(queue), writer_batches: Some(batches), pool: None }
+    }
+
+    async fn list_apps(&self) -> StoreResult<Vec<App>> {
+        self.readers
+            .run(|conn| {
+                let rows: Vec<(String, String, Vec<u8>)> = conn
+                    .prepare_cached(crate::types::app_sql::LIST)
+                    .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+                    .map_err(|e| unavailable(&e))?;
+                rows.into_iter().map(|(name, id, hash)| App::from_stored(name, id, hash)).collect()
+            })
+            .await
+    }
+
+    async fn set_app_secret(&self, client_id: &str, secret_sha256: [u8; 32]) -> StoreResult<()> {
+        let client_id = client_id.to_owned();
+        self.writer
+            .run(move |conn| {
+                let changed = conn
+                    .execute(crate::types::app_sql::SET_SECRET, params![secret_sha256.as_slice(), client_id])
+                    .map_err(|e| unavailable(&e))?;
+                if changed == 0 {
+                    return Err(StoreError::NotFound(format!("application {client_id:?}")));
+                }
+                Ok(())
+            })
             .await
     }
 }

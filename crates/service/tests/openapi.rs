@@ -7,7 +7,7 @@
 use groove_service::openapi::DOCUMENT;
 use groove_wire::endpoint::{Endpoint, Method};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn document() -> Value {
@@ -91,17 +91,45 @@ fn every_groove_operation_is_documented_and_routes_as_documented() {
     assert!(missing.is_empty(), "operations missing from openapi.json: {missing:?}");
 }
 
-fn docs_dir() -> PathBuf {
+/// Where the documentation's pages are, if they are on this machine: `GROOVE_DOCS`, or the
+/// reference folder beside the project.
+fn docs_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("GROOVE_DOCS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/groove-docs/rest-reference"),
         PathBuf::from,
     );
+    dir.is_dir().then_some(dir)
+}
+
+/// The documentation's JSON examples, by page, as kept in `tests/fixtures/doc-examples.json`
+/// (so that a clone without the pages checks them too). Where the pages are on this machine,
+/// the kept examples must be those the pages hold; `GROOVE_WRITE_EXAMPLES=1` writes them anew.
+fn doc_examples() -> BTreeMap<String, Vec<Value>> {
+    let kept_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/doc-examples.json");
+    let Some(dir) = docs_dir() else {
+        let text = std::fs::read_to_string(&kept_path).unwrap();
+        return serde_json::from_str(&text).unwrap();
+    };
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    pages.sort();
+    let mut found = BTreeMap::new();
+    for path in pages {
+        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let values = examples(&std::fs::read_to_string(&path).unwrap());
+        if !values.is_empty() {
+            found.insert(file, values);
+        }
+    }
+    if std::env::var_os("GROOVE_WRITE_EXAMPLES").is_some() {
+        std::fs::write(&kept_path, serde_json::to_string_pretty(&found).unwrap() + "\n").unwrap();
+    }
+    let kept: BTreeMap<String, Vec<Value>> =
+        serde_json::from_str(&std::fs::read_to_string(&kept_path).unwrap_or_default()).unwrap_or_default();
     assert!(
-        dir.is_dir(),
-        "the documentation's pages are needed ({}; set GROOVE_DOCS to their rest-reference folder)",
-        dir.display()
+        kept == found,
+        "tests/fixtures/doc-examples.json is not what the pages hold; run with GROOVE_WRITE_EXAMPLES=1"
     );
-    dir
+    found
 }
 
 /// Removes raw line breaks inside JSON strings (a long URL broken over two lines).
@@ -212,16 +240,8 @@ fn names_page(value: &Value, page: &str) -> bool {
 #[test]
 fn every_example_of_the_documentation_validates() {
     let doc = document();
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(docs_dir()).unwrap().map(|e| e.unwrap().path()).collect();
-    pages.sort();
     let (mut checked, mut failures) = (0, Vec::new());
-    for path in pages {
-        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let found = examples(&text);
-        if found.is_empty() {
-            continue;
-        }
+    for (file, found) in doc_examples() {
         let schemas: Vec<Value> = if file.starts_with("json-") {
             doc["components"]["schemas"]
                 .as_object()

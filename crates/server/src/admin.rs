@@ -28,7 +28,7 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
 async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::Result<()> {
     match command {
         // `main` runs them.
-        Command::Serve(_) | Command::Completions { .. } => Ok(()),
+        Command::Serve(_) | Command::Completions { .. } | Command::Library(_) => Ok(()),
         Command::User(UserCommand::Create { name }) => match store.create_user(&name).await {
             Ok(user) => {
                 println!("{}", user.id);

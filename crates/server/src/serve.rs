@@ -122,6 +122,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             token_per_minute: args.rate_limit_token,
         },
         metrics: args.metrics,
+        stream_link_ttl: args.library.stream_link_ttl,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {
@@ -138,6 +139,17 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     };
     let state = AppState::new(Arc::clone(&store), tokens, oidc, secret, config);
     let housekeeping = tokio::spawn(forget_idle_clients(state.clone()));
+    // The music library: scanned now, then followed (stopped with the server).
+    let library = if args.library.library.is_empty() {
+        None
+    } else {
+        let roots = crate::library::roots(&args.library.library)?;
+        Some(tokio::spawn(crate::library::watch::keep_scanning(
+            Arc::clone(&store),
+            roots,
+            args.library.library_rescan,
+        )))
+    };
     let app = groove_service::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -150,6 +162,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     };
     listen::serve(listener, app, limits, shutdown_signal()).await?;
     housekeeping.abort();
+    if let Some(library) = library {
+        library.abort();
+    }
     // Every request has been answered: leave the database complete for the next start.
     if let Err(e) = store.close().await {
         tracing::warn!(error = %e, "could not complete the database file; the next start reads its log back");

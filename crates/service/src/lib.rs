@@ -25,6 +25,7 @@ pub mod oidc;
 pub mod paging;
 pub mod reply;
 pub mod state;
+pub mod stream;
 pub mod text;
 pub mod views;
 pub mod writes;

@@ -16,6 +16,7 @@
 
 mod anchors;
 mod catalog_rows;
+mod library;
 mod lists;
 mod order;
 #[cfg(feature = "postgres")]
@@ -31,6 +32,7 @@ pub mod text;
 mod types;
 
 pub use catalog_rows::{is_main_role, validate_track};
+pub use library::LibraryFile;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -210,4 +212,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         artist: CollectionId,
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionAlbum>>>;
+
+    // --- music library (`library.rs`) -------------------------------------------------
+
+    /// Every file of the library as last scanned, present or not, by path.
+    async fn library_files(&self) -> StoreResult<Vec<LibraryFile>>;
+    /// Records files as scanned (inserted or replaced by path) and marks the `missing` paths
+    /// as no longer present, in one transaction.
+    async fn library_update(&self, files: Vec<LibraryFile>, missing: Vec<String>) -> StoreResult<()>;
+    /// The present file of a catalog track, if it has one.
+    async fn library_file(&self, track: CatalogId) -> StoreResult<Option<LibraryFile>>;
 }

@@ -99,6 +99,9 @@ pub enum Endpoint {
     UserProfile,
     /// An operation of the original service that this server does not offer.
     NotServed(NotServed),
+    /// `GET /1/content/{id}/stream` (`uri-get-stream.md`) and, with `preview`,
+    /// `GET /1/content/{id}/preview` (`uri-get-preview.md`): a library track's file.
+    Stream { id: String, preview: bool },
 }
 
 /// Why a request does not name an operation.
@@ -127,6 +130,8 @@ impl Endpoint {
             Endpoint::Search => "search",
             Endpoint::CatalogBrowse { .. } => "catalog_browse",
             Endpoint::UserProfile => "user_profile",
+            Endpoint::Stream { preview: false, .. } => "stream",
+            Endpoint::Stream { preview: true, .. } => "preview",
             Endpoint::NotServed(n) => match n {
                 NotServed::Stream => "stream",
                 NotServed::Preview => "preview",
@@ -162,6 +167,7 @@ impl Endpoint {
             | Endpoint::PlaylistCreate
             | Endpoint::PlaylistUpdate
             | Endpoint::PlaylistDelete
+            | Endpoint::Stream { preview: false, .. }
             | Endpoint::NotServed(
                 NotServed::Stream
                 | NotServed::RadioCreate
@@ -180,7 +186,9 @@ impl Endpoint {
                 "PlaylistActionResponse"
             }
             Endpoint::UserProfile => "UserProfileResponse",
-            Endpoint::NotServed(NotServed::Stream | NotServed::Preview) => "StreamResponse",
+            Endpoint::NotServed(NotServed::Stream | NotServed::Preview) | Endpoint::Stream { .. } => {
+                "StreamResponse"
+            }
             Endpoint::NotServed(NotServed::RadioCreate | NotServed::RadioNext) => "RadioResponse",
             _ => "ContentResponse",
         }
@@ -220,8 +228,8 @@ impl Endpoint {
         }
         match l[..] {
             [_, _, _, "lookup"] => Ok(Endpoint::Lookup { ids: owned(2) }),
-            [_, _, _, "stream"] => Ok(Endpoint::NotServed(NotServed::Stream)),
-            [_, _, _, "preview"] => Ok(Endpoint::NotServed(NotServed::Preview)),
+            [_, _, _, "stream"] => Ok(Endpoint::Stream { id: owned(2), preview: false }),
+            [_, _, _, "preview"] => Ok(Endpoint::Stream { id: owned(2), preview: true }),
             [_, _, ns, "search"] => with_namespace(ns, Endpoint::Search),
             [_, _, ns, "spotlight"] => with_namespace(ns, Endpoint::NotServed(NotServed::Spotlight)),
             [_, _, ns, "newreleases"] => with_namespace(ns, Endpoint::NotServed(NotServed::NewReleases)),

@@ -6,3 +6,4 @@ pub mod oauth;
 pub mod playlists;
 pub mod profile;
 pub mod search;
+pub mod stream;

@@ -17,6 +17,7 @@ use std::time::Duration;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "external_ids", include_str!("migrations/0002_external_ids.sql")),
+    (3, "library", include_str!("migrations/0003_library.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -45,6 +45,7 @@ macro_rules! run {
 }
 
 mod catalog;
+mod library;
 mod migrations;
 mod playlists;
 mod read;
@@ -684,5 +685,19 @@ impl Store for PostgresStore {
         page: PageRequest,
     ) -> StoreResult<Option<Page<CollectionAlbum>>> {
         run!(self, Mode::Read, |tx| read::collection_artist_albums(&tx, user, artist, &page).await?)
+    }
+
+    // --- music library ---
+
+    async fn library_files(&self) -> StoreResult<Vec<crate::LibraryFile>> {
+        run!(self, Mode::Read, |tx| library::all_files(&tx).await?)
+    }
+
+    async fn library_update(&self, files: Vec<crate::LibraryFile>, missing: Vec<String>) -> StoreResult<()> {
+        run!(self, Mode::Write, |tx| library::update(&tx, &files, &missing).await?)
+    }
+
+    async fn library_file(&self, track: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
+        run!(self, Mode::Read, |tx| library::file_of_track(&tx, track).await?)
     }
 }

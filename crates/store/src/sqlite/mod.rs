@@ -7,6 +7,7 @@
 mod actors;
 mod catalog;
 mod collection;
+mod library;
 mod migrations;
 mod playlists;
 mod read;
@@ -470,6 +471,20 @@ impl Store for SqliteStore {
 
     async fn search(&self, req: SearchRequest) -> StoreResult<SearchPage> {
         self.readers.run(move |conn| now(crate::reads::search(&mut read::SqliteRead(conn), &req))).await
+    }
+
+    // --- music library ---
+
+    async fn library_files(&self) -> StoreResult<Vec<crate::LibraryFile>> {
+        self.readers.run(library::all_files).await
+    }
+
+    async fn library_update(&self, files: Vec<crate::LibraryFile>, missing: Vec<String>) -> StoreResult<()> {
+        self.writer.run(move |conn| library::update(conn, &files, &missing)).await
+    }
+
+    async fn library_file(&self, track: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
+        self.readers.run(move |conn| library::file_of_track(conn, track)).await
     }
 }
 

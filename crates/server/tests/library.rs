@@ -462,6 +462,72 @@ async fn serve_with_a_library_follows_the_folder(b: Backend) {
     assert!(logs.contains("library scanned"), "{logs}");
 }
 
+/// `uri-browse-catalog.md`: tracks, albums and artists of the catalog (library and
+/// imported), in the documented orders, paged by `maxItems`, `page` and continuation tokens.
+async fn catalog_browse_pages_the_catalog(b: Backend) {
+    let s = Server::start_with(b, &["--no-demo-catalog"]);
+    let token = s.create_user("alice");
+    let music = tempfile::tempdir().unwrap();
+    every_format(music.path());
+    scan(&s, music.path());
+    let c = s.client();
+    let names = |v: &Value, list: &str| -> Vec<String> {
+        v[list]["Items"].as_array().unwrap().iter().map(|i| i["Name"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let r = c.get_auth("/1/content/music/catalog/tracks/browse?orderBy=TrackTitle&maxItems=3", &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let first = r.json();
+    assert_eq!(names(&first, "Tracks"), ["Aiff Song", "Lucky Tone", "M4A Song"]);
+    assert_eq!(first["Tracks"]["TotalItemCount"], 8);
+    assert_eq!(first["Tracks"]["Items"][0]["Album"]["Name"], "Aiff Album");
+    let token2 = first["Tracks"]["ContinuationToken"].as_str().unwrap().to_owned();
+    let r = c
+        .get_auth(&format!("/1/content/music/catalog/tracks/browse?continuationToken={token2}"), &token)
+        .await;
+    assert_eq!(names(&r.json(), "Tracks"), ["Opus Song", "Tone by Tone", "Tone of Life"]);
+    let r = c
+        .get_auth("/1/content/music/catalog/tracks/browse?orderBy=TrackTitle&maxItems=3&page=1", &token)
+        .await;
+    assert_eq!(names(&r.json(), "Tracks"), ["Opus Song", "Tone by Tone", "Tone of Life"]);
+    let r = c
+        .get_auth("/1/content/music/catalog/tracks/browse?orderBy=TrackTitle&maxItems=3&page=2", &token)
+        .await;
+    let last = r.json();
+    assert_eq!(names(&last, "Tracks"), ["Tone of Love", "Wav Song"]);
+    assert!(last["Tracks"].get("ContinuationToken").is_none());
+
+    let r = c.get_auth("/1/content/music/Catalog/Albums/browse?orderBy=AlbumTitle", &token).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        names(&r.json(), "Albums"),
+        ["Aiff Album", "M4A Album", "Opus Album", "Tone Poems", "Wav Album"]
+    );
+    // Artists by name, with an application token too.
+    let app = s.app_token("app").await;
+    let r = c.get_auth("/1/content/music/catalog/artists/browse", &app).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        names(&r.json(), "Artists"),
+        ["Aiff Band", "Guest Singer", "M4A Band", "Opus Band", "The Testers", "Wav Band"]
+    );
+
+    // The documented refusals: an order the kind has not, too many items, an unknown type,
+    // and a token of another list.
+    let r = c.get_auth("/1/content/music/catalog/artists/browse?orderBy=ReleaseDate", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "INCOMPATIBLE-INPUT-PARAMETERS"));
+    let r = c.get_auth("/1/content/music/catalog/tracks/browse?maxItems=26", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "INVALID-INPUT-PARAMETER"));
+    let r = c.get_auth("/1/content/music/catalog/songs/browse", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "INVALID-INPUT-PARAMETER"));
+    let r = c.get_auth("/1/content/music/catalog/tracks/browse?genre=Rock", &token).await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "INVALID-INPUT-PARAMETER"));
+    let r = c
+        .get_auth(&format!("/1/content/music/catalog/albums/browse?continuationToken={token2}"), &token)
+        .await;
+    assert_eq!((r.status, r.error_code().as_str()), (400, "CONTINUATION-TOKEN-INVALID-ERROR"));
+}
+
 /// Waits until a search finds a track of that title.
 async fn wait_for(s: &Server, token: &str, title: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -489,4 +555,5 @@ backend_tests!(
     stream_links_serve_the_file,
     expired_stream_links_are_refused,
     serve_with_a_library_follows_the_folder,
+    catalog_browse_pages_the_catalog,
 );

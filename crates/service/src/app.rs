@@ -345,11 +345,9 @@ async fn handle(
             };
             profile::profile(state, ctx, user, culture).await
         }
-        Endpoint::CatalogBrowse { .. } => Err(not_yet()),
+        Endpoint::CatalogBrowse { item_type } => {
+            crate::handlers::catalog::browse(state, ctx, &caller, item_type, query).await
+        }
         Endpoint::Stream { id, .. } => stream::stream(state, ctx, &caller, id, query, headers).await,
     }
-}
-
-fn not_yet() -> ApiError {
-    ApiError::with(ErrorCode::UnauthorizedApiMethod, "This API method is not available on this server")
 }

@@ -33,6 +33,7 @@ mod types;
 
 pub use catalog_rows::{is_main_role, validate_track};
 pub use library::LibraryFile;
+pub use lists::catalog_browse_orders;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -222,4 +223,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn library_update(&self, files: Vec<LibraryFile>, missing: Vec<String>) -> StoreResult<()>;
     /// The present file of a catalog track, if it has one.
     async fn library_file(&self, track: CatalogId) -> StoreResult<Option<LibraryFile>>;
+    /// A page of the whole catalog of one kind (track, album or artist), in one of
+    /// [`catalog_browse_orders`]; [`StoreError::OrderUnsupported`] for another.
+    async fn browse_catalog(
+        &self,
+        kind: groove_wire::ids::CollectionKind,
+        page: PageRequest,
+    ) -> StoreResult<Page<CatalogItem>>;
 }

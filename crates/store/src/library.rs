@@ -71,3 +71,34 @@ pub(crate) fn from_columns(
         art,
     })
 }
+
+/// The catalog records of browsed rows, in order ([`crate::lists::catalog_browse`]).
+pub(crate) async fn browsed_items<T: crate::reads::CatalogTx>(
+    tx: &mut T,
+    kind: groove_wire::ids::CollectionKind,
+    rows: &[i64],
+) -> Result<Vec<crate::CatalogItem>, T::Error> {
+    use crate::CatalogItem;
+    use groove_wire::ids::CollectionKind;
+    let mut reader = crate::reads::CatalogReader::default();
+    Ok(match kind {
+        CollectionKind::Track => reader
+            .tracks(tx, rows)
+            .await?
+            .into_iter()
+            .map(|t| CatalogItem::Track(Box::new(t.track)))
+            .collect(),
+        CollectionKind::Album => {
+            reader.albums(tx, rows).await?.into_iter().map(|a| CatalogItem::Album(a.album)).collect()
+        }
+        _ => reader.artists(tx, rows).await?.into_iter().map(CatalogItem::Artist).collect(),
+    })
+}
+
+/// The list a browse of `kind` in `order` reads, or why there is none.
+pub(crate) fn browse_list(
+    kind: groove_wire::ids::CollectionKind,
+    order: crate::SortOrder,
+) -> crate::StoreResult<crate::lists::ListQuery<'static, crate::lists::Arg>> {
+    crate::lists::catalog_browse(kind, order).ok_or(crate::StoreError::OrderUnsupported(order))
+}

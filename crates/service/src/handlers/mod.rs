@@ -1,5 +1,6 @@
 //! Handlers, one module per group of operations of the REST reference.
 
+pub mod catalog;
 pub mod collection;
 pub mod content;
 pub mod oauth;

@@ -52,3 +52,19 @@ pub(super) async fn update(tx: &Tx<'_>, files: &[LibraryFile], missing: &[String
     }
     Ok(())
 }
+
+/// A page of the whole catalog of one kind.
+pub(super) async fn browse_catalog(
+    tx: &Tx<'_>,
+    kind: groove_wire::ids::CollectionKind,
+    page: &crate::PageRequest,
+) -> Result<crate::Page<crate::CatalogItem>, Fail> {
+    let list = crate::library::browse_list(kind, page.order).map_err(Fail::Store)?;
+    let total_sql = format!("SELECT count(*) FROM {}", list.from);
+    let (rows, next) = super::read::page_rows(tx, super::read::pg(list), page, None).await?;
+    let ids = rows.iter().map(|r| r.try_get(0).map_err(Fail::from)).collect::<Result<Vec<i64>, Fail>>()?;
+    let items = crate::library::browsed_items(&mut super::read::Sequential(tx), kind, &ids).await?;
+    let st = tx.prepare_cached(&total_sql).await?;
+    let total: i64 = tx.query_one(&st, &[]).await?.try_get(0)?;
+    Ok(crate::Page { items, next, total: Some(u64::try_from(total).unwrap_or(0)) })
+}

@@ -700,4 +700,12 @@ impl Store for PostgresStore {
     async fn library_file(&self, track: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
         run!(self, Mode::Read, |tx| library::file_of_track(&tx, track).await?)
     }
+
+    async fn browse_catalog(
+        &self,
+        kind: groove_wire::ids::CollectionKind,
+        page: PageRequest,
+    ) -> StoreResult<Page<CatalogItem>> {
+        run!(self, Mode::Read, |tx| library::browse_catalog(&tx, kind, &page).await?)
+    }
 }

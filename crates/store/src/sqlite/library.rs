@@ -47,3 +47,24 @@ pub(super) fn update(conn: &Connection, files: &[LibraryFile], missing: &[String
     }
     Ok(())
 }
+
+/// A page of the whole catalog of one kind.
+pub(super) fn browse_catalog(
+    conn: &Connection,
+    kind: groove_wire::ids::CollectionKind,
+    page: &crate::PageRequest,
+) -> StoreResult<crate::Page<crate::CatalogItem>> {
+    let list = crate::library::browse_list(kind, page.order)?;
+    let total_sql = format!("SELECT count(*) FROM {}", list.from);
+    let (rows, next) = super::read::page_rows(conn, super::read::lite(list), page, None)?;
+    let ids = rows
+        .iter()
+        .map(|r| match r.first() {
+            Some(rusqlite::types::Value::Integer(i)) => Ok(*i),
+            _ => Err(super::internal("a browsed row has no integer ID")),
+        })
+        .collect::<StoreResult<Vec<i64>>>()?;
+    let items = super::now(crate::library::browsed_items(&mut super::read::SqliteRead(conn), kind, &ids))?;
+    let total: i64 = conn.query_row(&total_sql, [], |r| r.get(0)).map_err(|e| unavailable(&e))?;
+    Ok(crate::Page { items, next, total: Some(u64::try_from(total).unwrap_or(0)) })
+}

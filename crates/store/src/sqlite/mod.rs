@@ -486,6 +486,14 @@ impl Store for SqliteStore {
     async fn library_file(&self, track: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
         self.readers.run(move |conn| library::file_of_track(conn, track)).await
     }
+
+    async fn browse_catalog(
+        &self,
+        kind: groove_wire::ids::CollectionKind,
+        page: PageRequest,
+    ) -> StoreResult<Page<CatalogItem>> {
+        self.readers.run(move |conn| library::browse_catalog(conn, kind, &page)).await
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use common::*;
 use lofty::config::WriteOptions;
 use lofty::file::TaggedFileExt as _;
 use lofty::prelude::{Accessor as _, ItemKey, TagExt as _};
-use lofty::tag::Tag;
+use lofty::tag::{Tag, TagType};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -37,6 +37,8 @@ struct Tags {
     mb_track: Option<&'static str>,
     /// ID3v2.3 rather than ID3v2.4 (MP3 only).
     id3v23: bool,
+    /// ID3v1 only (MP3 only).
+    id3v1: bool,
 }
 
 impl Default for Tags {
@@ -52,6 +54,7 @@ impl Default for Tags {
             isrc: None,
             mb_track: None,
             id3v23: false,
+            id3v1: false,
         }
     }
 }
@@ -64,8 +67,9 @@ fn tagged(format: &str, to: &Path, tags: &Tags) {
 }
 
 fn retag(path: &Path, tags: &Tags) {
-    let mut file = lofty::read_from_path(path).unwrap();
-    let mut tag = Tag::new(file.primary_tag_type());
+    let file = lofty::read_from_path(path).unwrap();
+    let tag_type = if tags.id3v1 { TagType::Id3v1 } else { file.primary_tag_type() };
+    let mut tag = Tag::new(tag_type);
     tag.set_title(tags.title.into());
     tag.set_artist(tags.artist.into());
     tag.set_album(tags.album.into());
@@ -82,9 +86,8 @@ fn retag(path: &Path, tags: &Tags) {
     if let Some(mb) = tags.mb_track {
         tag.insert_text(ItemKey::MusicBrainzTrackId, mb.into());
     }
-    file.insert_tag(tag);
     let options = WriteOptions::default().use_id3v23(tags.id3v23);
-    file.primary_tag().unwrap().save_to_path(path, options).unwrap();
+    tag.save_to_path(path, options).unwrap();
 }
 
 /// One file of each format, in album folders.
@@ -204,8 +207,8 @@ async fn scan_brings_every_format_into_the_catalog(b: Backend) {
     let files = every_format(music.path());
     std::fs::write(music.path().join("Other/broken.mp3"), b"this is not audio").unwrap();
     let summary = scan(&s, music.path());
-    assert_eq!(count(&summary, "files"), 9, "{summary}");
-    assert_eq!(count(&summary, "read"), 9, "{summary}");
+    assert_eq!(count(&summary, "files"), 10, "{summary}");
+    assert_eq!(count(&summary, "read"), 10, "{summary}");
     assert_eq!(count(&summary, "skipped"), 1, "{summary}");
     assert!(summary.contains("skipped ") && summary.contains("broken.mp3"), "{summary}");
 
@@ -269,7 +272,7 @@ async fn ids_survive_renames_and_rescans_read_only_changes(b: Backend) {
     assert_eq!(s.client().add(&token, &[&before]).await.status, 200);
 
     let again = scan(&s, music.path());
-    assert_eq!((count(&again, "read"), count(&again, "unchanged")), (0, 8), "{again}");
+    assert_eq!((count(&again, "read"), count(&again, "unchanged")), (0, 9), "{again}");
 
     // Renamed and moved to another folder.
     let old = &files[2].1;
@@ -291,7 +294,7 @@ async fn ids_survive_renames_and_rescans_read_only_changes(b: Backend) {
     std::thread::sleep(Duration::from_millis(20));
     retag(&new, &Tags { title: "Tone of Love (Live)", ..files[2].2.clone() });
     let changed = scan(&s, music.path());
-    assert_eq!((count(&changed, "read"), count(&changed, "unchanged")), (1, 7), "{changed}");
+    assert_eq!((count(&changed, "read"), count(&changed, "unchanged")), (1, 8), "{changed}");
     find_track(&s, &token, "Tone of Love (Live)").await;
 
     // With a MusicBrainz release-track ID, a retitled file keeps its ID.
@@ -479,7 +482,7 @@ async fn catalog_browse_pages_the_catalog(b: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     let first = r.json();
     assert_eq!(names(&first, "Tracks"), ["Aiff Song", "Lucky Tone", "M4A Song"]);
-    assert_eq!(first["Tracks"]["TotalItemCount"], 8);
+    assert_eq!(first["Tracks"]["TotalItemCount"], 9);
     assert_eq!(first["Tracks"]["Items"][0]["Album"]["Name"], "Aiff Album");
     let token2 = first["Tracks"]["ContinuationToken"].as_str().unwrap().to_owned();
     let r = c
@@ -494,14 +497,14 @@ async fn catalog_browse_pages_the_catalog(b: Backend) {
         .get_auth("/1/content/music/catalog/tracks/browse?orderBy=TrackTitle&maxItems=3&page=2", &token)
         .await;
     let last = r.json();
-    assert_eq!(names(&last, "Tracks"), ["Tone of Love", "Wav Song"]);
+    assert_eq!(names(&last, "Tracks"), ["Tone of Life", "Tone of Love", "Wav Song"]);
     assert!(last["Tracks"].get("ContinuationToken").is_none());
 
     let r = c.get_auth("/1/content/music/Catalog/Albums/browse?orderBy=AlbumTitle", &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         names(&r.json(), "Albums"),
-        ["Aiff Album", "M4A Album", "Opus Album", "Tone Poems", "Wav Album"]
+        ["Aiff Album", "M4A Album", "Old Album", "Opus Album", "Tone Poems", "Wav Album"]
     );
     // Artists by name, with an application token too.
     let app = s.app_token("app").await;
@@ -509,7 +512,7 @@ async fn catalog_browse_pages_the_catalog(b: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         names(&r.json(), "Artists"),
-        ["Aiff Band", "Guest Singer", "M4A Band", "Opus Band", "The Testers", "Wav Band"]
+        ["Aiff Band", "Guest Singer", "M4A Band", "Old Band", "Opus Band", "The Testers", "Wav Band"]
     );
 
     // The documented refusals: an order the kind has not, too many items, an unknown type,

@@ -141,6 +141,18 @@ fn every_format(dir: &Path) -> Vec<(&'static str, PathBuf, Tags)> {
             Tags { title: "Wav Song", artist: "Wav Band", album: "Wav Album", ..Tags::default() },
         ),
         (
+            "mp3",
+            dir.join("Other/Old Song.mp3"),
+            Tags {
+                title: "Old Song",
+                artist: "Old Band",
+                album: "Old Album",
+                track: 4,
+                id3v1: true,
+                ..Tags::default()
+            },
+        ),
+        (
             "aiff",
             dir.join("Other/Aiff Song.aiff"),
             Tags { title: "Aiff Song", artist: "Aiff Band", album: "Aiff Album", ..Tags::default() },
@@ -488,11 +500,11 @@ async fn catalog_browse_pages_the_catalog(b: Backend) {
     let r = c
         .get_auth(&format!("/1/content/music/catalog/tracks/browse?continuationToken={token2}"), &token)
         .await;
-    assert_eq!(names(&r.json(), "Tracks"), ["Opus Song", "Tone by Tone", "Tone of Life"]);
+    assert_eq!(names(&r.json(), "Tracks"), ["Old Song", "Opus Song", "Tone by Tone"]);
     let r = c
         .get_auth("/1/content/music/catalog/tracks/browse?orderBy=TrackTitle&maxItems=3&page=1", &token)
         .await;
-    assert_eq!(names(&r.json(), "Tracks"), ["Opus Song", "Tone by Tone", "Tone of Life"]);
+    assert_eq!(names(&r.json(), "Tracks"), ["Old Song", "Opus Song", "Tone by Tone"]);
     let r = c
         .get_auth("/1/content/music/catalog/tracks/browse?orderBy=TrackTitle&maxItems=3&page=2", &token)
         .await;

@@ -34,7 +34,9 @@ pub async fn run(global: &Global, command: Command) -> anyhow::Result<()> {
 async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::Result<()> {
     match command {
         // `main` runs them, and `run` the backup.
-        Command::Serve(_) | Command::Completions { .. } | Command::Backup { .. } => Ok(()),
+        Command::Serve(_) | Command::Completions { .. } | Command::Backup { .. } | Command::Library(_) => {
+            Ok(())
+        }
         Command::Init => {
             match &global.database_url {
                 Some(_) => eprintln!("the database is ready"),

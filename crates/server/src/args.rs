@@ -101,6 +101,9 @@ pub enum Command {
     /// Manage the catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Manage the music library (the operator's music folders as the catalog).
+    #[command(subcommand)]
+    Library(LibraryCommand),
     /// Print a completion script for a shell, for example:
     /// `groove-server completions bash > /etc/bash_completion.d/groove-server`.
     Completions {
@@ -213,6 +216,23 @@ pub struct ServeArgs {
     /// on/off).
     #[arg(long, env = "GROOVE_METRICS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub metrics: bool,
+    #[command(flatten)]
+    pub library: Box<LibraryArgs>,
+}
+
+/// The options of `serve` for the music library and its streams.
+#[derive(Debug, Args, Clone)]
+pub struct LibraryArgs {
+    /// A music folder to serve as the catalog: scanned at start-up, then watched for
+    /// changes. Repeatable; the variable takes a list of folders separated by `:`.
+    #[arg(long = "library", env = "GROOVE_LIBRARY", value_delimiter = ':')]
+    pub library: Vec<PathBuf>,
+    /// Seconds between two rescans of the music folders, in case the watcher misses a change.
+    #[arg(long, env = "GROOVE_LIBRARY_RESCAN", default_value = "600", value_parser = crate::listen::parse_seconds)]
+    pub library_rescan: Duration,
+    /// Seconds a stream link (`Url` of a stream answer) stays valid.
+    #[arg(long, env = "GROOVE_STREAM_LINK_TTL", default_value = "3600", value_parser = crate::listen::parse_seconds)]
+    pub stream_link_ttl: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,4 +335,15 @@ fn redirect_uri(s: &str) -> Result<String, String> {
         // https, http on a loopback host, or a native application's private scheme.
         _ => Ok(s.to_owned()),
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LibraryCommand {
+    /// Scan music folders into the catalog: new and changed files are read, removed ones
+    /// can no longer be streamed. Prints a summary; files that cannot be read are listed.
+    Scan {
+        /// The music folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
 }

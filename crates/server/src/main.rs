@@ -8,6 +8,7 @@ mod args;
 mod collection_file;
 mod import;
 mod keys;
+mod library;
 mod listen;
 mod purge;
 mod serve;
@@ -38,6 +39,14 @@ async fn run(cli: args::Cli) -> anyhow::Result<()> {
         args::Command::Serve(serve_args) => serve::run(&cli.global, &serve_args).await,
         args::Command::Completions { shell } => {
             args::Cli::print_completions(shell);
+            Ok(())
+        }
+        args::Command::Library(args::LibraryCommand::Scan { dirs }) => {
+            let roots = library::roots(&dirs)?;
+            let (store, _) = store::open_store(&cli.global, store::Opener::Admin).await?;
+            let report = library::scan(&*store, &roots).await;
+            let _ = store.close().await;
+            println!("{}", report?);
             Ok(())
         }
         admin_command => admin::run(&cli.global, admin_command).await,

@@ -123,6 +123,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             token_per_minute: args.rate_limit_token,
         },
         metrics: args.metrics,
+        stream_link_ttl: args.library.stream_link_ttl,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {
@@ -143,6 +144,17 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     // Open connections, for /metrics when it is on.
     let open_connections =
         state.metrics.as_ref().map(groove_service::observe::Metrics::connection_gauge).unwrap_or_default();
+    // The music library: scanned now, then followed (stopped with the server).
+    let library = if args.library.library.is_empty() {
+        None
+    } else {
+        let roots = crate::library::roots(&args.library.library)?;
+        Some(tokio::spawn(crate::library::watch::keep_scanning(
+            Arc::clone(&store),
+            roots,
+            args.library.library_rescan,
+        )))
+    };
     let app = groove_service::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -156,6 +168,9 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     listen::serve(listener, app, limits, shutdown_signal(), open_connections).await?;
     housekeeping.abort();
     purging.abort();
+    if let Some(library) = library {
+        library.abort();
+    }
     // Every request has been answered: leave the database complete for the next start.
     if let Err(e) = store.close().await {
         tracing::warn!(error = %e, "could not complete the database file; the next start reads its log back");

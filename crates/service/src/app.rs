@@ -5,7 +5,7 @@
 use crate::ClientAddr;
 use crate::caller::{self, Caller};
 use crate::culture;
-use crate::handlers::{authorize, collection, content, oauth, playlists, profile, restore, search};
+use crate::handlers::{authorize, collection, content, oauth, playlists, profile, restore, search, stream};
 use crate::limits;
 use crate::observe;
 use crate::reply::{self, ApiError, Ctx, Format};
@@ -49,8 +49,19 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .fallback(dispatch)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
-        .with_state(state);
-    with_layers(routes)
+        .with_state(state.clone());
+    with_layers(routes).merge(stream_routes(state))
+}
+
+/// Stream links (`crate::stream`): outside the compression layer (audio does not compress,
+/// and ranges must count the file's own bytes), with CORS and the panic guard.
+fn stream_routes(state: AppState) -> Router {
+    let path = format!("{}{{guid}}", crate::stream::PATH_PREFIX);
+    Router::new()
+        .route(&path, get(stream::serve_file))
+        .with_state(state)
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]).allow_headers(Any))
+        .layer(CatchPanicLayer::custom(panic_response))
 }
 
 /// The middleware every answer goes through: compression, CORS, and a 500 in the
@@ -342,7 +353,10 @@ async fn handle(
             };
             profile::profile(state, ctx, user, culture).await
         }
-        Endpoint::CatalogBrowse { .. } => Err(not_yet()),
+        Endpoint::CatalogBrowse { item_type } => {
+            crate::handlers::catalog::browse(state, ctx, &caller, item_type, query).await
+        }
+        Endpoint::Stream { id, .. } => stream::stream(state, ctx, &caller, id, query, headers).await,
         // --- the project's own extensions (SPEC §6) ---
         Endpoint::DeletedBrowse { item_type } => {
             restore::browse(state, ctx, &user(caller)?, &item_type.to_ascii_lowercase(), query).await
@@ -352,8 +366,4 @@ async fn handle(
             restore::restore(state, ctx, &user(caller)?, headers, &body).await
         }
     }
-}
-
-fn not_yet() -> ApiError {
-    ApiError::with(ErrorCode::UnauthorizedApiMethod, "This API method is not available on this server")
 }

@@ -29,6 +29,7 @@ pub mod paging;
 pub mod reply;
 pub mod signin;
 pub mod state;
+pub mod stream;
 pub mod text;
 pub mod views;
 pub mod web;

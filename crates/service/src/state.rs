@@ -39,6 +39,8 @@ pub struct ServiceConfig {
     pub rates: RateConfig,
     /// Serve Prometheus metrics at `/metrics`.
     pub metrics: bool,
+    /// How long a stream link stays valid.
+    pub stream_link_ttl: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -52,6 +54,7 @@ impl Default for ServiceConfig {
             body_timeout: Duration::from_secs(30),
             rates: RateConfig::default(),
             metrics: false,
+            stream_link_ttl: Duration::from_hours(1),
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct Inner {
     users: RwLock<HashMap<String, (User, std::time::Instant)>>,
     /// Sign-in: the revocation cache and the count of wrong passwords.
     pub signin: crate::signin::SigninState,
+    /// Signs and checks stream links.
+    pub links: crate::stream::StreamLinks,
 }
 
 impl std::ops::Deref for AppState {
@@ -97,6 +102,7 @@ impl AppState {
             tokens,
             oidc,
             sealer: TokenSealer::new(token_secret),
+            links: crate::stream::StreamLinks::new(&token_secret),
             limits: RateLimits::new(config.rates),
             metrics: config.metrics.then(Metrics::default),
             config,

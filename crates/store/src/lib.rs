@@ -18,6 +18,7 @@ mod accounts;
 mod anchors;
 mod catalog_rows;
 mod collection_reads;
+mod library;
 mod lists;
 mod metrics;
 mod order;
@@ -37,6 +38,8 @@ mod types;
 
 pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
+pub use library::LibraryFile;
+pub use lists::catalog_browse_orders;
 pub use metrics::{BATCH_BUCKETS, BatchSizes, PoolUse, StoreMetrics};
 pub use restore_types::*;
 pub use types::*;
@@ -247,4 +250,20 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     fn metrics(&self) -> StoreMetrics {
         StoreMetrics::default()
     }
+    // --- music library (`library.rs`) -------------------------------------------------
+
+    /// Every file of the library as last scanned, present or not, by path.
+    async fn library_files(&self) -> StoreResult<Vec<LibraryFile>>;
+    /// Records files as scanned (inserted or replaced by path) and marks the `missing` paths
+    /// as no longer present, in one transaction.
+    async fn library_update(&self, files: Vec<LibraryFile>, missing: Vec<String>) -> StoreResult<()>;
+    /// The present file of a catalog track, if it has one.
+    async fn library_file(&self, track: CatalogId) -> StoreResult<Option<LibraryFile>>;
+    /// A page of the whole catalog of one kind (track, album or artist), in one of
+    /// [`catalog_browse_orders`]; [`StoreError::OrderUnsupported`] for another.
+    async fn browse_catalog(
+        &self,
+        kind: groove_wire::ids::CollectionKind,
+        page: PageRequest,
+    ) -> StoreResult<Page<CatalogItem>>;
 }

@@ -4,6 +4,7 @@
 //! each list has an index per order that starts with the user and these columns.
 
 use crate::SortOrder;
+use groove_wire::ids::CollectionKind;
 
 /// The key columns of a list in one order, and whether it runs from the largest key.
 pub(crate) type Keys = (&'static [&'static str], bool);
@@ -125,6 +126,56 @@ pub(crate) fn catalog_artist_tracks<'a>(artist: i64, keys: &'a [&'a str]) -> Lis
         vec![Arg::Int(artist)],
         (keys, true),
     )
+}
+
+/// The whole catalog of one kind in one order (`uri-browse-catalog.md`): catalog row;
+/// `None` for an order the kind has not. Every order ends with the row, so keys are unique.
+pub(crate) fn catalog_browse(kind: CollectionKind, order: SortOrder) -> Option<ListQuery<'static, Arg>> {
+    let (from, keys): (&'static str, Keys) = match (kind, order) {
+        (CollectionKind::Track, SortOrder::TrackTitle) => ("catalog_tracks", (&["name_key", "id"], false)),
+        (CollectionKind::Track, SortOrder::AlbumTitle) => {
+            ("catalog_tracks", (&["album_key", "track_number", "id"], false))
+        }
+        (CollectionKind::Track, SortOrder::ArtistName) => {
+            ("catalog_tracks", (&["artist_key", "name_key", "id"], false))
+        }
+        (CollectionKind::Track, SortOrder::GenreName) => {
+            ("catalog_tracks", (&["genre_key", "name_key", "id"], false))
+        }
+        (CollectionKind::Track, SortOrder::ReleaseDate) => {
+            ("catalog_tracks", (&["release_date", "id"], true))
+        }
+        (CollectionKind::Album, SortOrder::AlbumTitle) => ("catalog_albums", (&["name_key", "id"], false)),
+        (CollectionKind::Album, SortOrder::ArtistName) => {
+            ("catalog_albums", (&["artist_key", "name_key", "id"], false))
+        }
+        (CollectionKind::Album, SortOrder::GenreName) => {
+            ("catalog_albums", (&["genre_key", "name_key", "id"], false))
+        }
+        (CollectionKind::Album, SortOrder::ReleaseDate) => {
+            ("catalog_albums", (&["release_date", "id"], true))
+        }
+        (CollectionKind::Artist, SortOrder::ArtistName) => ("catalog_artists", (&["name_key", "id"], false)),
+        _ => return None,
+    };
+    Some(ListQuery::new("id", from, "1 = 1", Vec::new(), keys))
+}
+
+/// The orders of [`catalog_browse`] for a kind, the default first.
+pub fn catalog_browse_orders(kind: CollectionKind) -> &'static [SortOrder] {
+    match kind {
+        CollectionKind::Track => &[
+            SortOrder::ArtistName,
+            SortOrder::TrackTitle,
+            SortOrder::AlbumTitle,
+            SortOrder::GenreName,
+            SortOrder::ReleaseDate,
+        ],
+        CollectionKind::Album => {
+            &[SortOrder::ArtistName, SortOrder::AlbumTitle, SortOrder::GenreName, SortOrder::ReleaseDate]
+        }
+        _ => &[SortOrder::ArtistName],
+    }
 }
 
 /// The user's tracks in one order: collection ID, catalog row.

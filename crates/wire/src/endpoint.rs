@@ -105,6 +105,9 @@ pub enum Endpoint {
     DeletedBrowse { item_type: String },
     /// `POST /1/content/{namespace}/collection/restore`.
     CollectionRestore,
+    /// `GET /1/content/{id}/stream` (`uri-get-stream.md`) and, with `preview`,
+    /// `GET /1/content/{id}/preview` (`uri-get-preview.md`): a library track's file.
+    Stream { id: String, preview: bool },
 }
 
 /// Why a request does not name an operation.
@@ -135,6 +138,8 @@ impl Endpoint {
             Endpoint::UserProfile => "user_profile",
             Endpoint::DeletedBrowse { .. } => "deleted_browse",
             Endpoint::CollectionRestore => "collection_restore",
+            Endpoint::Stream { preview: false, .. } => "stream",
+            Endpoint::Stream { preview: true, .. } => "preview",
             Endpoint::NotServed(n) => match n {
                 NotServed::Stream => "stream",
                 NotServed::Preview => "preview",
@@ -173,6 +178,7 @@ impl Endpoint {
             | Endpoint::PlaylistDelete
             | Endpoint::DeletedBrowse { .. }
             | Endpoint::CollectionRestore
+            | Endpoint::Stream { preview: false, .. }
             | Endpoint::NotServed(
                 NotServed::Stream
                 | NotServed::RadioCreate
@@ -193,7 +199,9 @@ impl Endpoint {
                 "PlaylistActionResponse"
             }
             Endpoint::UserProfile => "UserProfileResponse",
-            Endpoint::NotServed(NotServed::Stream | NotServed::Preview) => "StreamResponse",
+            Endpoint::NotServed(NotServed::Stream | NotServed::Preview) | Endpoint::Stream { .. } => {
+                "StreamResponse"
+            }
             Endpoint::NotServed(NotServed::RadioCreate | NotServed::RadioNext) => "RadioResponse",
             _ => "ContentResponse",
         }
@@ -233,8 +241,8 @@ impl Endpoint {
         }
         match l[..] {
             [_, _, _, "lookup"] => Ok(Endpoint::Lookup { ids: owned(2) }),
-            [_, _, _, "stream"] => Ok(Endpoint::NotServed(NotServed::Stream)),
-            [_, _, _, "preview"] => Ok(Endpoint::NotServed(NotServed::Preview)),
+            [_, _, _, "stream"] => Ok(Endpoint::Stream { id: owned(2), preview: false }),
+            [_, _, _, "preview"] => Ok(Endpoint::Stream { id: owned(2), preview: true }),
             [_, _, ns, "search"] => with_namespace(ns, Endpoint::Search),
             [_, _, ns, "spotlight"] => with_namespace(ns, Endpoint::NotServed(NotServed::Spotlight)),
             [_, _, ns, "newreleases"] => with_namespace(ns, Endpoint::NotServed(NotServed::NewReleases)),

@@ -1,6 +1,7 @@
 //! Handlers, one module per group of operations of the REST reference.
 
 pub mod authorize;
+pub mod catalog;
 pub mod collection;
 pub mod content;
 pub mod oauth;
@@ -8,3 +9,4 @@ pub mod playlists;
 pub mod profile;
 pub mod restore;
 pub mod search;
+pub mod stream;

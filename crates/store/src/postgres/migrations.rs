@@ -17,6 +17,7 @@ use std::time::Duration;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "external_ids", include_str!("migrations/0002_external_ids.sql")),
+    (3, "library", include_str!("migrations/0003_library.sql")),
     (4, "accounts", include_str!("migrations/0004_accounts.sql")),
     // Deleted tracks and playlists, restorable for the retention period.
     (5, "restore", include_str!("migrations/0005_restore.sql")),

@@ -46,6 +46,7 @@ macro_rules! run {
 
 mod accounts;
 mod catalog;
+mod library;
 mod migrations;
 mod playlists;
 mod read;
@@ -762,5 +763,27 @@ impl Store for PostgresStore {
             return Err(StoreError::NotFound(format!("application {client_id:?}")));
         }
         Ok(())
+    }
+
+    // --- music library ---
+
+    async fn library_files(&self) -> StoreResult<Vec<crate::LibraryFile>> {
+        run!(self, Mode::Read, |tx| library::all_files(&tx).await?)
+    }
+
+    async fn library_update(&self, files: Vec<crate::LibraryFile>, missing: Vec<String>) -> StoreResult<()> {
+        run!(self, Mode::Write, |tx| library::update(&tx, &files, &missing).await?)
+    }
+
+    async fn library_file(&self, track: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
+        run!(self, Mode::Read, |tx| library::file_of_track(&tx, track).await?)
+    }
+
+    async fn browse_catalog(
+        &self,
+        kind: groove_wire::ids::CollectionKind,
+        page: PageRequest,
+    ) -> StoreResult<Page<CatalogItem>> {
+        run!(self, Mode::Read, |tx| library::browse_catalog(&tx, kind, &page).await?)
     }
 }

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "playlists", include_str!("migrations/0003_playlists.sql")),
     (4, "external_ids", include_str!("migrations/0004_external_ids.sql")),
     (5, "credits_without_rowid", include_str!("migrations/0005_credits_without_rowid.sql")),
+    (6, "library", include_str!("migrations/0006_library.sql")),
     (7, "accounts", include_str!("migrations/0007_accounts.sql")),
     // Deleted tracks and playlists, restorable for the retention period.
     (8, "restore", include_str!("migrations/0008_restore.sql")),

@@ -9,6 +9,7 @@ mod actors;
 mod backup;
 mod catalog;
 mod collection;
+mod library;
 mod migrations;
 mod playlists;
 mod read;
@@ -554,6 +555,28 @@ impl Store for SqliteStore {
                 Ok(())
             })
             .await
+    }
+
+    // --- music library ---
+
+    async fn library_files(&self) -> StoreResult<Vec<crate::LibraryFile>> {
+        self.readers.run(library::all_files).await
+    }
+
+    async fn library_update(&self, files: Vec<crate::LibraryFile>, missing: Vec<String>) -> StoreResult<()> {
+        self.writer.run(move |conn| library::update(conn, &files, &missing)).await
+    }
+
+    async fn library_file(&self, track: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
+        self.readers.run(move |conn| library::file_of_track(conn, track)).await
+    }
+
+    async fn browse_catalog(
+        &self,
+        kind: groove_wire::ids::CollectionKind,
+        page: PageRequest,
+    ) -> StoreResult<Page<CatalogItem>> {
+        self.readers.run(move |conn| library::browse_catalog(conn, kind, &page)).await
     }
 }
 

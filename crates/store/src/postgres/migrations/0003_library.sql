@@ -1,7 +1,7 @@
 -- The files of the operator's music folders (`library scan`, `serve --library`): what each
 -- file was when last read (size, modification time), the catalog track it describes, and
 -- whether it is still there. A rescan reads again only files whose size or time changed.
-CREATE TABLE library_files (
+CREATE TABLE IF NOT EXISTS library_files (
     path         TEXT COLLATE "C" PRIMARY KEY,
     size         BIGINT NOT NULL,
     mtime_ns     BIGINT NOT NULL,
@@ -10,4 +10,4 @@ CREATE TABLE library_files (
     present      BOOLEAN NOT NULL,
     art          TEXT
 );
-CREATE INDEX library_files_by_track ON library_files (track_gid, present);
+CREATE INDEX IF NOT EXISTS library_files_by_track ON library_files (track_gid, present);

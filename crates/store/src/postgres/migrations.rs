@@ -13,15 +13,9 @@ use super::{Class, Fail, Mode, PostgresStore, Tx, classify, describe, now_millis
 use crate::{StoreError, StoreResult};
 use std::time::Duration;
 
-/// Every migration, in order. Never edit or remove one that has been released.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("migrations/0001_init.sql")),
-    (2, "external_ids", include_str!("migrations/0002_external_ids.sql")),
-    (3, "library", include_str!("migrations/0003_library.sql")),
-    (4, "accounts", include_str!("migrations/0004_accounts.sql")),
-    // Deleted tracks and playlists, restorable for the retention period.
-    (5, "restore", include_str!("migrations/0005_restore.sql")),
-];
+/// Every migration, in order: each file of `postgres/migrations/` (`build.rs` lists them). Never
+/// edit or remove one that has been released; add the next file instead.
+const MIGRATIONS: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/postgres_migrations.rs"));
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

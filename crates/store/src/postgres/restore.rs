@@ -6,7 +6,7 @@ use super::read::{Sequential, key16, page_rows, pg};
 use super::write::{PgTx, credits_of};
 use super::{Fail, Tx, internal};
 use crate::reads::CatalogReader;
-use crate::rules::restore::{BuriedPlaylist, BuriedTrack, RestoreTx};
+use crate::rules::restore::{BuriedPlaylist, BuriedTrack, Found, RestoreTx, Wanted};
 use crate::{DeletedPlaylist, DeletedTrack, Page, PageRequest, PlaylistInfo, Purged, UserId};
 use groove_wire::ids::{CollectionId, PlaylistId};
 
@@ -54,12 +54,8 @@ impl RestoreTx for PgTx {
         Ok(())
     }
 
-    async fn buried_tracks(
-        &mut self,
-        user: UserId,
-        ids: &[CollectionId],
-        not_before: i64,
-    ) -> Result<Vec<Option<BuriedTrack>>, Fail> {
+    async fn buried_tracks(&mut self, q: Wanted<'_, CollectionId>) -> Result<Found<BuriedTrack>, Fail> {
+        let Wanted { user, ids, not_before } = q;
         let cids = keys(ids);
         let rows = self
             .query(
@@ -109,12 +105,8 @@ impl RestoreTx for PgTx {
         Ok(())
     }
 
-    async fn buried_playlists(
-        &mut self,
-        user: UserId,
-        ids: &[PlaylistId],
-        not_before: i64,
-    ) -> Result<Vec<Option<BuriedPlaylist>>, Fail> {
+    async fn buried_playlists(&mut self, q: Wanted<'_, PlaylistId>) -> Result<Found<BuriedPlaylist>, Fail> {
+        let Wanted { user, ids, not_before } = q;
         let keys = playlist_keys(ids.iter().copied());
         let rows = self
             .query(

@@ -58,6 +58,18 @@ pub(crate) struct BuriedPlaylist {
     pub(crate) gone: u32,
 }
 
+/// Which of a user's deleted items a restore looks for: these IDs (each once), deleted at
+/// `not_before` or later.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wanted<'a, I> {
+    pub user: UserId,
+    pub ids: &'a [I],
+    pub not_before: i64,
+}
+
+/// For each ID wanted, what was found.
+pub(crate) type Found<T> = Vec<Option<T>>;
+
 /// The storage operations of deleted items.
 pub(crate) trait RestoreTx: WriteTx {
     /// Copies these of the user's tracks (each once; those the user does not have are
@@ -68,22 +80,16 @@ pub(crate) trait RestoreTx: WriteTx {
     async fn bury_playlist(&mut self, user: UserId, id: PlaylistId, now: i64) -> Result<(), Self::Error>;
     /// For each ID (each once), the user's deleted track of that ID deleted at `not_before`
     /// or later whose catalog track still exists.
-    async fn buried_tracks(
-        &mut self,
-        user: UserId,
-        ids: &[CollectionId],
-        not_before: i64,
-    ) -> Result<Vec<Option<BuriedTrack>>, Self::Error>;
+    async fn buried_tracks(&mut self, q: Wanted<'_, CollectionId>)
+    -> Result<Found<BuriedTrack>, Self::Error>;
     /// Puts deleted tracks back into the collection as they were, and forgets them as deleted.
     async fn unbury_tracks(&mut self, user: UserId, ids: &[CollectionId]) -> Result<(), Self::Error>;
     /// For each ID (each once), the user's deleted playlist of that ID deleted at
     /// `not_before` or later.
     async fn buried_playlists(
         &mut self,
-        user: UserId,
-        ids: &[PlaylistId],
-        not_before: i64,
-    ) -> Result<Vec<Option<BuriedPlaylist>>, Self::Error>;
+        q: Wanted<'_, PlaylistId>,
+    ) -> Result<Found<BuriedPlaylist>, Self::Error>;
     /// Puts deleted playlists back with the entries whose track still exists, in their order,
     /// each with its number of entries, and forgets them as deleted.
     async fn unbury_playlists(
@@ -115,8 +121,11 @@ pub(crate) async fn restore<T: CollectionTx + PlaylistTx + RestoreTx>(
     let tracks: Vec<CollectionId> =
         req.tracks.iter().copied().filter(|id| id.kind() == CollectionKind::Track).collect();
     let (unique, _) = first_occurrences(&tracks);
-    let buried =
-        if unique.is_empty() { Vec::new() } else { tx.buried_tracks(req.user, &unique, not_before).await? };
+    let buried = if unique.is_empty() {
+        Vec::new()
+    } else {
+        tx.buried_tracks(Wanted { user: req.user, ids: &unique, not_before }).await?
+    };
     let mut taken = vec![false; unique.len()];
     let mut catalog_tracks: Vec<i64> = Vec::new();
     let mut restored: Vec<CollectionId> = Vec::new();
@@ -145,7 +154,7 @@ pub(crate) async fn restore<T: CollectionTx + PlaylistTx + RestoreTx>(
     let buried = if unique.is_empty() {
         Vec::new()
     } else {
-        tx.buried_playlists(req.user, &unique, not_before).await?
+        tx.buried_playlists(Wanted { user: req.user, ids: &unique, not_before }).await?
     };
     let mut taken = vec![false; unique.len()];
     let mut back: Vec<(PlaylistId, u32)> = Vec::new();

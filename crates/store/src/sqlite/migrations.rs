@@ -6,18 +6,9 @@ use super::{internal, now_millis, unavailable};
 use crate::{StoreError, StoreResult};
 use rusqlite::{Connection, params};
 
-/// Every migration, in order. Never edit or remove one that has been released.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("migrations/0001_init.sql")),
-    (2, "read_paths", include_str!("migrations/0002_read_paths.sql")),
-    (3, "playlists", include_str!("migrations/0003_playlists.sql")),
-    (4, "external_ids", include_str!("migrations/0004_external_ids.sql")),
-    (5, "credits_without_rowid", include_str!("migrations/0005_credits_without_rowid.sql")),
-    (6, "library", include_str!("migrations/0006_library.sql")),
-    (7, "accounts", include_str!("migrations/0007_accounts.sql")),
-    // Deleted tracks and playlists, restorable for the retention period.
-    (8, "restore", include_str!("migrations/0008_restore.sql")),
-];
+/// Every migration, in order: each file of `sqlite/migrations/` (`build.rs` lists them). Never
+/// edit or remove one that has been released; add the next file instead.
+const MIGRATIONS: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/sqlite_migrations.rs"));
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> i64 {

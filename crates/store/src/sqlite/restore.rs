@@ -4,7 +4,7 @@
 use super::collection::{Credits, SqliteTx};
 use super::read::{CatalogReader, SqliteRead, blob, int, key16, lite, page_rows};
 use super::{internal, unavailable};
-use crate::rules::restore::{BuriedPlaylist, BuriedTrack, RestoreTx};
+use crate::rules::restore::{BuriedPlaylist, BuriedTrack, Found, RestoreTx, Wanted};
 use crate::{DeletedPlaylist, DeletedTrack, Page, PageRequest, PlaylistInfo, Purged, StoreResult, UserId};
 use groove_wire::ids::{CollectionId, PlaylistId};
 use rusqlite::types::Value;
@@ -89,12 +89,8 @@ impl RestoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn buried_tracks(
-        &mut self,
-        user: UserId,
-        ids: &[CollectionId],
-        not_before: i64,
-    ) -> StoreResult<Vec<Option<BuriedTrack>>> {
+    async fn buried_tracks(&mut self, q: Wanted<'_, CollectionId>) -> StoreResult<Found<BuriedTrack>> {
+        let Wanted { user, ids, not_before } = q;
         let mut st = unavail(self.conn.prepare_cached(sql::BURIED_TRACK))?;
         let mut credits = unavail(Credits::prepare(self.conn))?;
         let mut out = Vec::with_capacity(ids.len());
@@ -125,12 +121,8 @@ impl RestoreTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn buried_playlists(
-        &mut self,
-        user: UserId,
-        ids: &[PlaylistId],
-        not_before: i64,
-    ) -> StoreResult<Vec<Option<BuriedPlaylist>>> {
+    async fn buried_playlists(&mut self, q: Wanted<'_, PlaylistId>) -> StoreResult<Found<BuriedPlaylist>> {
+        let Wanted { user, ids, not_before } = q;
         let mut st = unavail(self.conn.prepare_cached(sql::BURIED_PLAYLIST))?;
         ids.iter()
             .map(|id| {

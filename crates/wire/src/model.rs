@@ -231,6 +231,12 @@ impl<T> PaginatedList<T> {
     pub fn new(items: Vec<T>) -> Self {
         PaginatedList { items, continuation_token: None, total_item_count: None }
     }
+
+    /// A page of a longer list: its items, the token of the next page, the list's length if
+    /// the call gives it.
+    pub fn page(items: Vec<T>, continuation_token: Option<String>, total_item_count: Option<i64>) -> Self {
+        PaginatedList { items, continuation_token, total_item_count }
+    }
 }
 
 /// `json-playlist.md`. Member order as the documentation's JSON shows it (`Description`,

@@ -59,26 +59,22 @@ pub async fn browse(
                 CatalogItem::Track(t) => Some(views::catalog_track(t, style, true)),
                 _ => None,
             });
-            response.tracks = Some(list(items.collect(), token, total));
+            response.tracks = Some(PaginatedList::page(items.collect(), token, total));
         }
         CollectionKind::Album => {
             let items = page.items.iter().filter_map(|i| match i {
                 CatalogItem::Album(a) => Some(views::catalog_album(a, style)),
                 _ => None,
             });
-            response.albums = Some(list(items.collect(), token, total));
+            response.albums = Some(PaginatedList::page(items.collect(), token, total));
         }
         _ => {
             let items = page.items.iter().filter_map(|i| match i {
                 CatalogItem::Artist(a) => Some(views::catalog_artist(a, style)),
                 _ => None,
             });
-            response.artists = Some(list(items.collect(), token, total));
+            response.artists = Some(PaginatedList::page(items.collect(), token, total));
         }
     }
     Ok(render(ctx, StatusCode::OK, &response))
-}
-
-fn list<T>(items: Vec<T>, continuation_token: Option<String>, total: Option<i64>) -> PaginatedList<T> {
-    PaginatedList { items, continuation_token, total_item_count: total }
 }

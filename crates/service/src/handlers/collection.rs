@@ -135,10 +135,6 @@ pub async fn delete(
     Ok(track_action_response(ctx, results))
 }
 
-fn list<T>(items: Vec<T>, continuation_token: Option<String>) -> PaginatedList<T> {
-    PaginatedList { items, continuation_token, total_item_count: None }
-}
-
 /// `GET /1/content/{namespace}/collection/{type}/browse`
 /// (`uri-browse-user-collection-playlist.md`) for tracks, albums and artists.
 pub async fn browse(
@@ -156,7 +152,11 @@ pub async fn browse(
             let page = state.store.browse_tracks(user.id, req.clone()).await.map_err(page_error)?;
             let token = next_token(state, me, list_name, &req, page.next);
             ContentResponse {
-                tracks: Some(list(page.items.iter().map(views::collection_track).collect(), token)),
+                tracks: Some(PaginatedList::page(
+                    page.items.iter().map(views::collection_track).collect(),
+                    token,
+                    None,
+                )),
                 ..ContentResponse::default()
             }
         }
@@ -166,7 +166,11 @@ pub async fn browse(
             let page = state.store.browse_albums(user.id, req.clone()).await.map_err(page_error)?;
             let token = next_token(state, me, list_name, &req, page.next);
             ContentResponse {
-                albums: Some(list(page.items.iter().map(views::collection_album).collect(), token)),
+                albums: Some(PaginatedList::page(
+                    page.items.iter().map(views::collection_album).collect(),
+                    token,
+                    None,
+                )),
                 ..ContentResponse::default()
             }
         }
@@ -176,7 +180,11 @@ pub async fn browse(
             let page = state.store.browse_artists(user.id, req.clone()).await.map_err(page_error)?;
             let token = next_token(state, me, list_name, &req, page.next);
             ContentResponse {
-                artists: Some(list(page.items.iter().map(views::collection_artist).collect(), token)),
+                artists: Some(PaginatedList::page(
+                    page.items.iter().map(views::collection_artist).collect(),
+                    token,
+                    None,
+                )),
                 ..ContentResponse::default()
             }
         }

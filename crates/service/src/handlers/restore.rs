@@ -43,7 +43,7 @@ pub async fn browse(
                 .collect();
             let token = next_token(state, me, list, &req, page.next);
             DeletedResponse {
-                tracks: Some(PaginatedList { items, continuation_token: token, total_item_count: None }),
+                tracks: Some(PaginatedList::page(items, token, None)),
                 ..DeletedResponse::default()
             }
         }
@@ -61,7 +61,7 @@ pub async fn browse(
                 .collect();
             let token = next_token(state, me, list, &req, page.next);
             DeletedResponse {
-                playlists: Some(PaginatedList { items, continuation_token: token, total_item_count: None }),
+                playlists: Some(PaginatedList::page(items, token, None)),
                 ..DeletedResponse::default()
             }
         }

@@ -83,3 +83,28 @@ async fn the_token_endpoint_is_held_to_a_stricter_limit() {
     assert!(r.header("retry-after").is_some());
     assert_eq!(r.json()["error"], "invalid_request", "{}", r.body);
 }
+
+/// The revocation endpoint checks client secrets too: it is held to the token endpoint's
+/// limit, so that it cannot serve to guess them instead, even by a client whose secret is
+/// right (which the count of wrong secrets never stops).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_revocation_endpoint_is_held_to_the_token_limit() {
+    let server = Server::start_with(Backend::Sqlite, &["--rate-limit-token", "1"]);
+    let out = server.admin(&["app", "create", "revoker"]);
+    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(name)).unwrap().to_owned();
+    let (id, secret) = (field("client_id="), field("client_secret="));
+    let c = server.client();
+    let mut refused = None;
+    for i in 0..30 {
+        let form = [("token", "not-a-token"), ("client_id", id.as_str()), ("client_secret", secret.as_str())];
+        let r = c.send(c.post("/oauth/revoke").form(&form)).await;
+        if r.status == 429 {
+            refused = Some((i, r));
+            break;
+        }
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let (i, r) = refused.expect("never limited");
+    assert_eq!(i, 10, "a burst of 10");
+    assert!(r.header("retry-after").is_some());
+}

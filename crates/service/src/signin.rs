@@ -19,7 +19,6 @@
 //!   the tokens it names expire; each process asks the store about a token at most once every
 //!   [`REVOCATION_CACHE_TTL`], so a revocation reaches every process within that time.
 
-use crate::ClientAddr;
 use crate::auth::{Issue, Principal, TokenError, TokenKind, Verified};
 use crate::handlers::oauth::{basic_credentials, error as oauth_error, hash_secret, json as oauth_json};
 use crate::state::AppState;
@@ -29,7 +28,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use groove_store::{Grant, GrantKind, StoreError, User};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, StatusCode, header};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -559,35 +558,10 @@ pub async fn token_grant(
 
 /// `POST /oauth/revoke` (RFC 7009): `token` (an access token or a refresh token of the
 /// calling client) and an optional `token_type_hint`. An unknown or already invalid token is
-/// no error (section 2.2); a token of another client is refused.
-pub async fn revoke(
-    state: &AppState,
-    client_addr: Option<ClientAddr>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    if let Some(ClientAddr(addr)) = client_addr
-        && let Err(wait) =
-            state.limits.check_address(addr.ip()).and_then(|()| state.limits.check_token(addr.ip()))
-    {
-        let secs = crate::limits::retry_after_secs(wait);
-        let mut r = oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "invalid_request",
-            format!("Too many requests; try again in {secs} s"),
-        );
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return r;
-    }
-    let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    if let Err(e) = crate::text::check_form(&form) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            e.message.as_deref().unwrap_or_default().to_owned(),
-        );
-    }
-    let client_id = match client(state, &form, headers).await {
+/// no error (section 2.2); a token of another client is refused. The form comes past the
+/// token endpoint's limits ([`crate::handlers::oauth::revoke`]).
+pub async fn revoke(state: &AppState, headers: &HeaderMap, form: &[(String, String)]) -> Response {
+    let client_id = match client(state, form, headers).await {
         Ok(id) => id,
         Err(r) => return r,
     };

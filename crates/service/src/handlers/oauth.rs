@@ -59,34 +59,10 @@ pub async fn token(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Some(Extension(ClientAddr(addr))) = client {
-        let limited =
-            state.limits.check_address(addr.ip()).and_then(|()| state.limits.check_token(addr.ip()));
-        if let Err(wait) = limited {
-            let secs = crate::limits::retry_after_secs(wait);
-            let mut r = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "invalid_request",
-                format!("Too many token requests from this address; try again in {secs} s"),
-            );
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            return r;
-        }
-    }
-    let body = match read_limited(body, &headers, state.config.max_body_bytes, state.config.body_timeout)
-        .await
-    {
-        Ok(b) => b,
-        Err(e) => {
-            let description = e.message.as_deref().unwrap_or("The request body could not be read").to_owned();
-            return error(e.status(), "invalid_request", description);
-        }
+    let form = match limited_form(&state, client, &headers, body).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
     };
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    if let Err(e) = crate::text::check_form(&form) {
-        let description = e.message.as_deref().unwrap_or_default().to_owned();
-        return error(StatusCode::BAD_REQUEST, "invalid_request", description);
-    }
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     match field("grant_type").as_deref() {
         Some("client_credentials") => {}
@@ -147,22 +123,55 @@ pub async fn token(
     }
 }
 
-/// `POST /oauth/revoke` (RFC 7009), [`crate::signin::revoke`]. The body is held to the same
-/// limits as every other.
+/// `POST /oauth/revoke` (RFC 7009), [`crate::signin::revoke`], held to the token endpoint's
+/// limits.
 pub async fn revoke(
     State(state): State<AppState>,
     client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let body = match read_limited(body, &headers, state.config.max_body_bytes, state.config.body_timeout)
-        .await
+    match limited_form(&state, client, &headers, body).await {
+        Ok(form) => crate::signin::revoke(&state, &headers, &form).await,
+        Err(refused) => refused,
+    }
+}
+
+/// The form of a request to the token or the revocation endpoint, both of which check a
+/// client secret: past the address's limit and the stricter token limit (against guessing),
+/// held to the size and time limits of every body, and without text XML cannot carry.
+async fn limited_form(
+    state: &AppState,
+    client: Option<Extension<ClientAddr>>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<(String, String)>, Response> {
+    if let Some(Extension(ClientAddr(addr))) = client {
+        let limited =
+            state.limits.check_address(addr.ip()).and_then(|()| state.limits.check_token(addr.ip()));
+        if let Err(wait) = limited {
+            let secs = crate::limits::retry_after_secs(wait);
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_request",
+                format!("Too many token requests from this address; try again in {secs} s"),
+            );
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return Err(r);
+        }
+    }
+    let body = match read_limited(body, headers, state.config.max_body_bytes, state.config.body_timeout).await
     {
         Ok(b) => b,
         Err(e) => {
             let description = e.message.as_deref().unwrap_or("The request body could not be read").to_owned();
-            return error(e.status(), "invalid_request", description);
+            return Err(error(e.status(), "invalid_request", description));
         }
     };
-    crate::signin::revoke(&state, client.map(|Extension(c)| c), &headers, &body).await
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    if let Err(e) = crate::text::check_form(&form) {
+        let description = e.message.as_deref().unwrap_or_default().to_owned();
+        return Err(error(StatusCode::BAD_REQUEST, "invalid_request", description));
+    }
+    Ok(form)
 }

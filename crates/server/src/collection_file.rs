@@ -178,6 +178,7 @@ pub async fn import(store: &dyn Store, name: &str, doc: &Document) -> anyhow::Re
                 tracks: chunk.to_vec(),
                 expected_version: None,
                 max_tracks: DEFAULT_MAX_TRACKS,
+                idempotency: None,
             })
             .await?;
         for item in written.items {
@@ -207,6 +208,7 @@ pub async fn import(store: &dyn Store, name: &str, doc: &Document) -> anyhow::Re
                 tracks: TrackEdits::Changes(changes),
                 max_playlists: DEFAULT_MAX_PLAYLISTS,
                 max_playlist_tracks: DEFAULT_MAX_PLAYLIST_TRACKS,
+                idempotency: None,
             })
             .await
             .with_context(|| format!("cannot create the playlist {:?}", playlist.name))?;
@@ -226,6 +228,7 @@ pub async fn import(store: &dyn Store, name: &str, doc: &Document) -> anyhow::Re
                     tracks: TrackEdits::None,
                     max_playlists: DEFAULT_MAX_PLAYLISTS,
                     max_playlist_tracks: DEFAULT_MAX_PLAYLIST_TRACKS,
+                    idempotency: None,
                 })
                 .await?;
         }

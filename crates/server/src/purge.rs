@@ -1,5 +1,5 @@
-//! The purge of deleted tracks and playlists older than the retention period: in the
-//! background while the server runs, and with `groove-server purge`.
+//! The purge of deleted tracks and playlists older than the retention period (and of the
+//! answers of keyed writes older than 24 hours): in the background while the server runs, and with `groove-server purge`.
 
 use crate::args::Global;
 use groove_store::{DAY_MILLIS, Purged, Store, StoreResult};
@@ -22,6 +22,7 @@ pub async fn purge_expired(store: &dyn Store) -> StoreResult<Purged> {
         let batch = store.purge_deleted().await?;
         total.tracks += batch.tracks;
         total.playlists += batch.playlists;
+        total.keys += batch.keys;
         if batch == Purged::default() {
             return Ok(total);
         }
@@ -37,7 +38,12 @@ pub async fn in_background(store: Arc<dyn Store>) {
         every.tick().await;
         match purge_expired(&*store).await {
             Ok(p) if p != Purged::default() => {
-                tracing::info!(tracks = p.tracks, playlists = p.playlists, "purged expired deleted items");
+                tracing::info!(
+                    tracks = p.tracks,
+                    playlists = p.playlists,
+                    idempotency_keys = p.keys,
+                    "purged expired deleted items"
+                );
             }
             Ok(_) => {}
             Err(e) => {

@@ -6,6 +6,7 @@ use crate::ClientAddr;
 use crate::caller::{self, Caller};
 use crate::culture;
 use crate::handlers::{authorize, collection, content, oauth, playlists, profile, restore, search, stream};
+use crate::idempotency;
 use crate::limits;
 use crate::observe;
 use crate::reply::{self, ApiError, Ctx, Format};
@@ -317,28 +318,41 @@ async fn handle(
     // `language` and `country` are parameters of every call (`common-parameters.md`).
     let culture = culture::culture(query)?;
     match endpoint {
-        Endpoint::CollectionAdd => {
+        Endpoint::CollectionAdd
+        | Endpoint::CollectionDelete
+        | Endpoint::PlaylistCreate
+        | Endpoint::PlaylistUpdate
+        | Endpoint::PlaylistDelete
+        | Endpoint::CollectionRestore => {
             let body = read_body(state, body, headers, ctx).await?;
-            collection::add(state, ctx, &user(caller)?, headers, &body).await
-        }
-        Endpoint::CollectionDelete => {
-            let body = read_body(state, body, headers, ctx).await?;
-            collection::delete(state, ctx, &user(caller)?, headers, &body).await
+            let user = user(caller)?;
+            let (ctx, body) = (&*ctx, &body);
+            idempotency::guarded(state, user.id, endpoint.name(), headers, body, |keyed| async move {
+                let keyed = keyed.as_ref();
+                match endpoint {
+                    Endpoint::CollectionAdd => collection::add(state, ctx, &user, headers, body, keyed).await,
+                    Endpoint::CollectionDelete => {
+                        collection::delete(state, ctx, &user, headers, body, keyed).await
+                    }
+                    Endpoint::PlaylistDelete => {
+                        playlists::delete(state, ctx, &user, headers, body, keyed).await
+                    }
+                    Endpoint::CollectionRestore => {
+                        restore::restore(state, ctx, &user, headers, body, keyed).await
+                    }
+                    _ => {
+                        let create = *endpoint == Endpoint::PlaylistCreate;
+                        playlists::write(state, ctx, &user, create, headers, body, keyed).await
+                    }
+                }
+            })
+            .await
         }
         Endpoint::CollectionBrowse { item_type } => match item_type.as_str() {
             "playlists" => playlists::browse(state, ctx, &user(caller)?, false, query).await,
             "playlistsforyou" => playlists::browse(state, ctx, &user(caller)?, true, query).await,
             other => collection::browse(state, ctx, &user(caller)?, other, query).await,
         },
-        Endpoint::PlaylistCreate | Endpoint::PlaylistUpdate => {
-            let body = read_body(state, body, headers, ctx).await?;
-            let create = *endpoint == Endpoint::PlaylistCreate;
-            playlists::write(state, ctx, &user(caller)?, create, headers, &body).await
-        }
-        Endpoint::PlaylistDelete => {
-            let body = read_body(state, body, headers, ctx).await?;
-            playlists::delete(state, ctx, &user(caller)?, headers, &body).await
-        }
         Endpoint::Lookup { ids } => content::lookup(state, ctx, &caller, ids, query).await,
         Endpoint::SubBrowse { id, source, browse_type, extra } => {
             let path = content::SubBrowsePath { id, source, browse_type, extra };
@@ -360,10 +374,6 @@ async fn handle(
         // --- the project's own extensions (SPEC §6) ---
         Endpoint::DeletedBrowse { item_type } => {
             restore::browse(state, ctx, &user(caller)?, &item_type.to_ascii_lowercase(), query).await
-        }
-        Endpoint::CollectionRestore => {
-            let body = read_body(state, body, headers, ctx).await?;
-            restore::restore(state, ctx, &user(caller)?, headers, &body).await
         }
     }
 }

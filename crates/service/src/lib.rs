@@ -21,6 +21,7 @@ pub mod caller;
 pub mod continuation;
 pub mod culture;
 pub mod handlers;
+pub mod idempotency;
 pub mod limits;
 pub mod observe;
 pub mod oidc;

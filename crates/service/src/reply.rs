@@ -4,8 +4,8 @@
 //! overrides it; `jsonp=callback` wraps JSON as `callback(...)` (`common-parameters.md`,
 //! `overview.md`). The request format follows `Content-Type`.
 
-use axum::body::Body;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use groove_store::Answer;
 use groove_wire::error::ErrorResponse;
 use groove_wire::query::Query;
 use groove_wire::xml::{XmlWrite, to_document};
@@ -86,6 +86,12 @@ impl ApiError {
 
 /// Encodes `value` in the negotiated format.
 pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T) -> Response {
+    crate::idempotency::respond(&encode(ctx, status, value), false)
+}
+
+/// `value` in the negotiated format, as an answer that can be kept and sent again
+/// ([`crate::idempotency`]).
+pub fn encode<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T) -> Answer {
     let (body, content_type) = match &ctx.format {
         Format::Json => match serde_json::to_vec(value) {
             Ok(v) => (v, "application/json; charset=utf-8"),
@@ -104,10 +110,7 @@ pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T)
         },
         Format::Xml => (to_document(ctx.root, value).into_bytes(), "application/xml; charset=utf-8"),
     };
-    let mut response = (status, Body::from(body)).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
+    Answer { status: status.as_u16(), content_type: content_type.to_owned(), body }
 }
 
 /// Appends JSON as JavaScript source: U+2028 and U+2029 are valid in JSON strings but end a
@@ -126,11 +129,14 @@ fn extend_as_javascript(out: &mut Vec<u8>, json: &[u8]) {
     out.extend_from_slice(rest);
 }
 
-fn encoding_failure(e: &serde_json::Error) -> Response {
+fn encoding_failure(e: &serde_json::Error) -> Answer {
     tracing::error!(error = %e, "cannot encode a response");
     let body = r#"{"Error":{"ErrorCode":"INTERNAL-SERVER-ERROR","Description":"Oops, something went seriously wrong"}}"#;
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body)
-        .into_response()
+    Answer {
+        status: StatusCode::INTERNAL_SERVER_ERROR.as_u16(),
+        content_type: "application/json; charset=utf-8".to_owned(),
+        body: body.as_bytes().to_vec(),
+    }
 }
 
 /// A JavaScript identifier path such as `cb`, `jQuery123_456` or `app.callbacks.done`.

@@ -80,6 +80,8 @@ pub struct Inner {
     pub signin: crate::signin::SigninState,
     /// Signs and checks stream links.
     pub links: crate::stream::StreamLinks,
+    /// The `Idempotency-Key`s of the writes running in this process.
+    pub running_keys: crate::idempotency::RunningKeys,
 }
 
 impl std::ops::Deref for AppState {
@@ -108,6 +110,7 @@ impl AppState {
             config,
             users: RwLock::new(HashMap::new()),
             signin: crate::signin::SigninState::default(),
+            running_keys: crate::idempotency::RunningKeys::default(),
         }))
     }
 
@@ -153,6 +156,8 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
     }
     match e {
         StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
+        StoreError::KeyBusy => crate::idempotency::busy(),
+        StoreError::KeyUsed => crate::idempotency::used(),
         StoreError::Refused(Refusal::CollectionFull) => ApiError::new(ErrorCode::CollectionFull),
         StoreError::Refused(Refusal::ReadOnly) => {
             ApiError::with(ErrorCode::CollectionInvalidOperation, "The playlist is read-only")

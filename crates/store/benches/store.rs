@@ -27,6 +27,7 @@ fn add_delete(c: &mut Criterion, f: &common::Fixture) {
                         tracks: ids.clone(),
                         expected_version: None,
                         max_tracks: 50_000,
+                        idempotency: None,
                     })
                     .await
                     .expect("add");
@@ -44,6 +45,7 @@ fn add_delete(c: &mut Criterion, f: &common::Fixture) {
                         user: f.writer,
                         tracks: collection_ids,
                         expected_version: None,
+                        idempotency: None,
                     })
                     .await
                     .expect("delete");

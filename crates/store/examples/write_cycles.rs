@@ -28,7 +28,13 @@ fn main() {
             for (user, tracks) in &ids {
                 let (store, user, tracks) = (store.clone(), *user, tracks.clone());
                 tasks.push(tokio::spawn(async move {
-                    let req = AddTracks { user, tracks, expected_version: None, max_tracks: 50_000 };
+                    let req = AddTracks {
+                        user,
+                        tracks,
+                        expected_version: None,
+                        max_tracks: 50_000,
+                        idempotency: None,
+                    };
                     let added = store.add_tracks(req).await.expect("add");
                     let tracks = added
                         .items
@@ -39,7 +45,12 @@ fn main() {
                         })
                         .collect();
                     store
-                        .delete_tracks(DeleteTracks { user, tracks, expected_version: None })
+                        .delete_tracks(DeleteTracks {
+                            user,
+                            tracks,
+                            expected_version: None,
+                            idempotency: None,
+                        })
                         .await
                         .expect("delete");
                 }));

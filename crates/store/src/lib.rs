@@ -18,6 +18,7 @@ mod accounts;
 mod anchors;
 mod catalog_rows;
 mod collection_reads;
+mod idempotency;
 mod library;
 mod lists;
 mod metrics;
@@ -38,6 +39,7 @@ mod types;
 
 pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
+pub use idempotency::{Answer, Encode, IDEMPOTENCY_WINDOW_MS, Idempotent, KeptAnswer};
 pub use library::LibraryFile;
 pub use lists::catalog_browse_orders;
 pub use metrics::{BATCH_BUCKETS, BatchSizes, PoolUse, StoreMetrics};
@@ -93,6 +95,14 @@ pub enum StoreError {
     /// The write is refused as a whole; nothing was changed.
     #[error("refused: {0:?}")]
     Refused(Refusal),
+    /// The write's `Idempotency-Key` was used by a write that finished (its answer is kept:
+    /// [`Store::kept_answer`]); nothing was changed.
+    #[error("the idempotency key was used by a finished write")]
+    KeyUsed,
+    /// A write of another process holds the write's `Idempotency-Key` now; nothing was
+    /// changed.
+    #[error("a running write holds the idempotency key")]
+    KeyBusy,
     /// The stored data or the database contradicts what this version expects.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -203,6 +213,7 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
         user: UserId,
         playlist: PlaylistId,
         expected_version: Option<u64>,
+        idempotency: Option<Idempotent<CollectionState>>,
     ) -> StoreResult<CollectionState>;
     /// The user's playlists, most recently created first.
     async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>>;
@@ -236,6 +247,10 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     /// Removes one small batch of expired deleted items, of every user; call again while it
     /// removes something.
     async fn purge_deleted(&self) -> StoreResult<Purged>;
+    /// The answer kept for a user's `Idempotency-Key`, if a write with it finished within
+    /// [`IDEMPOTENCY_WINDOW_MS`] before `at` (milliseconds).
+    async fn kept_answer(&self, user: UserId, key: &str, at: i64) -> StoreResult<Option<KeptAnswer>>;
+
     // --- administration: applications ----------------------------------------------------
 
     /// Every registered application, by name then client id.

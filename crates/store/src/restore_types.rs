@@ -42,6 +42,8 @@ pub struct RestoreRequest {
     /// Capacities, as for add and create.
     pub max_tracks: u32,
     pub max_playlists: u32,
+    /// The request's `Idempotency-Key`, if it has one: its answer is kept with the write.
+    pub idempotency: Option<crate::Idempotent<RestoreResult>>,
 }
 
 /// What became of one item of a restore.
@@ -60,7 +62,7 @@ pub enum RestoreOutcome {
 }
 
 /// The outcome of a restore: one outcome per input, in input order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RestoreResult {
     pub tracks: Vec<RestoreOutcome>,
     pub playlists: Vec<RestoreOutcome>,
@@ -89,4 +91,6 @@ pub struct DeletedPlaylist {
 pub struct Purged {
     pub tracks: u64,
     pub playlists: u64,
+    /// Kept answers of keyed writes past their window.
+    pub keys: u64,
 }

@@ -73,6 +73,8 @@ pub struct AddTracks {
     pub expected_version: Option<u64>,
     /// The user's track capacity.
     pub max_tracks: u32,
+    /// The request's `Idempotency-Key`, if it has one: its answer is kept with the write.
+    pub idempotency: Option<crate::Idempotent<WriteOutcome<AddOutcome>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +94,8 @@ pub struct DeleteTracks {
     pub user: UserId,
     pub tracks: Vec<CollectionId>,
     pub expected_version: Option<u64>,
+    /// The request's `Idempotency-Key`, if it has one: its answer is kept with the write.
+    pub idempotency: Option<crate::Idempotent<WriteOutcome<DeleteOutcome>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +110,13 @@ pub enum DeleteOutcome {
 pub struct WriteOutcome<T> {
     pub items: Vec<T>,
     pub state: CollectionState,
+}
+
+/// No outcome: a write that named nothing the store could act on.
+impl<T> Default for WriteOutcome<T> {
+    fn default() -> Self {
+        WriteOutcome { items: Vec::new(), state: CollectionState::default() }
+    }
 }
 
 /// Orders of lists (`orderby.md`). Each list accepts some of them.
@@ -380,6 +391,8 @@ pub struct PlaylistWrite {
     pub tracks: TrackEdits,
     pub max_playlists: u32,
     pub max_playlist_tracks: u32,
+    /// The request's `Idempotency-Key`, if it has one: its answer is kept with the write.
+    pub idempotency: Option<crate::Idempotent<PlaylistOutcome>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -89,6 +89,7 @@ fn add(user: UserId, ids: &[u32]) -> AddTracks {
         tracks: ids.iter().map(|&n| gid(n)).collect(),
         expected_version: None,
         max_tracks: 50_000,
+        idempotency: None,
     }
 }
 
@@ -119,7 +120,12 @@ pub async fn add_browse_delete(store: &dyn Store) {
 
     let echo = added(out.items[0]);
     let del = store
-        .delete_tracks(DeleteTracks { user: alice, tracks: vec![echo, echo], expected_version: None })
+        .delete_tracks(DeleteTracks {
+            user: alice,
+            tracks: vec![echo, echo],
+            expected_version: None,
+            idempotency: None,
+        })
         .await
         .unwrap();
     assert_eq!(del.items, [DeleteOutcome::Deleted, DeleteOutcome::NotFound]);
@@ -145,7 +151,12 @@ pub async fn users_are_isolated(store: &dyn Store) {
     let b = store.add_tracks(add(bob, &[1])).await.unwrap();
     assert_ne!(added(a.items[0]), added(b.items[0]), "collection IDs are per user");
     let del = store
-        .delete_tracks(DeleteTracks { user: bob, tracks: vec![added(a.items[0])], expected_version: None })
+        .delete_tracks(DeleteTracks {
+            user: bob,
+            tracks: vec![added(a.items[0])],
+            expected_version: None,
+            idempotency: None,
+        })
         .await
         .unwrap();
     assert_eq!(del.items, [DeleteOutcome::NotFound]);
@@ -170,7 +181,12 @@ pub async fn stale_state_token_changes_nothing(store: &dyn Store) {
     let mut stale = add(alice, &[2]);
     stale.expected_version = Some(first.state.version - 1);
     assert!(matches!(store.add_tracks(stale).await, Err(StoreError::ConcurrentUpdate)));
-    let del = DeleteTracks { user: alice, tracks: vec![added(first.items[0])], expected_version: Some(0) };
+    let del = DeleteTracks {
+        user: alice,
+        tracks: vec![added(first.items[0])],
+        expected_version: Some(0),
+        idempotency: None,
+    };
     assert!(matches!(store.delete_tracks(del).await, Err(StoreError::ConcurrentUpdate)));
     assert_eq!(store.collection_state(alice).await.unwrap(), first.state);
     let mut fresh = add(alice, &[2]);
@@ -191,7 +207,12 @@ pub async fn albums_and_artists_follow_their_tracks(store: &dyn Store) {
     assert_eq!(one.artist_id(artist_one), two.artist_id(artist_one));
 
     // The album stays while one of its tracks does, and goes with the last one.
-    let delete = |ids: Vec<CollectionId>| DeleteTracks { user: alice, tracks: ids, expected_version: None };
+    let delete = |ids: Vec<CollectionId>| DeleteTracks {
+        user: alice,
+        tracks: ids,
+        expected_version: None,
+        idempotency: None,
+    };
     store.delete_tracks(delete(vec![added(out.items[0])])).await.unwrap();
     let page = store.browse_tracks(alice, first_page(SortOrder::TrackNumber, 10)).await.unwrap();
     assert_eq!(page.items[0].album_id, one.album_id);
@@ -245,8 +266,12 @@ pub async fn albums_and_artists_follow_a_re_import(store: &dyn Store) {
     assert!(store.collection_state(alice).await.unwrap().version > version, "alice's lists changed");
 
     // Deleting the tracks one by one takes each album and artist away with its last track.
-    let delete =
-        |n: usize| DeleteTracks { user: alice, tracks: vec![added(out.items[n])], expected_version: None };
+    let delete = |n: usize| DeleteTracks {
+        user: alice,
+        tracks: vec![added(out.items[n])],
+        expected_version: None,
+        idempotency: None,
+    };
     store.delete_tracks(delete(0)).await.unwrap();
     assert_eq!(album_counts(store, alice).await, [("Alpha".into(), 1), ("Beta".into(), 1)]);
     store.delete_tracks(delete(2)).await.unwrap();
@@ -325,7 +350,12 @@ pub async fn keyset_pages_neither_skip_nor_repeat_while_the_collection_changes(s
     assert_eq!(titles, ["Alpha", "Bravo", "Charlie"]);
     let bravo = added(out.items[3]);
     store
-        .delete_tracks(DeleteTracks { user: alice, tracks: vec![bravo], expected_version: None })
+        .delete_tracks(DeleteTracks {
+            user: alice,
+            tracks: vec![bravo],
+            expected_version: None,
+            idempotency: None,
+        })
         .await
         .unwrap();
     store.add_tracks(add(alice, &[9])).await.unwrap();
@@ -456,6 +486,7 @@ pub async fn deep_pages_follow_every_change(store: &dyn Store) {
         tracks: n.map(|i| gid(1000 + i)).collect(),
         expected_version: None,
         max_tracks: 50_000,
+        idempotency: None,
     };
     store.add_tracks(ids(0..760)).await.unwrap();
     deep_pages_match(store, user).await;
@@ -463,7 +494,10 @@ pub async fn deep_pages_follow_every_change(store: &dyn Store) {
     deep_pages_match(store, user).await;
     let first = store.browse_tracks(user, first_page(SortOrder::TrackTitle, 30)).await.unwrap();
     let gone = first.items.iter().map(|t| t.id).collect();
-    store.delete_tracks(DeleteTracks { user, tracks: gone, expected_version: None }).await.unwrap();
+    store
+        .delete_tracks(DeleteTracks { user, tracks: gone, expected_version: None, idempotency: None })
+        .await
+        .unwrap();
     deep_pages_match(store, user).await;
     let mut renamed = long_catalog(800);
     for (i, track) in renamed.iter_mut().enumerate().take(300) {
@@ -782,6 +816,7 @@ fn playlist_write(user: UserId, playlist: PlaylistId, tracks: TrackEdits) -> Pla
         tracks,
         max_playlists: 100,
         max_playlist_tracks: 1000,
+        idempotency: None,
     }
 }
 
@@ -877,11 +912,16 @@ pub async fn playlists_create_update_move_delete(store: &dyn Store) {
     assert!(store.playlist(bob, list).await.unwrap().is_none());
     let r = store.write_playlist(playlist_write(bob, list, TrackEdits::None)).await;
     assert!(matches!(r, Err(StoreError::PlaylistNotFound)));
-    assert!(matches!(store.delete_playlist(bob, list, None).await, Err(StoreError::PlaylistNotFound)));
+    assert!(matches!(store.delete_playlist(bob, list, None, None).await, Err(StoreError::PlaylistNotFound)));
 
     // Removing a track from the collection does not touch playlists.
     let out = store.add_tracks(add(alice, &[3])).await.unwrap();
-    let del = DeleteTracks { user: alice, tracks: vec![added(out.items[0])], expected_version: None };
+    let del = DeleteTracks {
+        user: alice,
+        tracks: vec![added(out.items[0])],
+        expected_version: None,
+        idempotency: None,
+    };
     store.delete_tracks(del).await.unwrap();
     assert_eq!(store.playlist(alice, list).await.unwrap().unwrap().track_count, 4);
 
@@ -896,7 +936,7 @@ pub async fn playlists_create_update_move_delete(store: &dyn Store) {
         Err(StoreError::Refused(Refusal::ReadOnly))
     ));
     assert!(matches!(
-        store.delete_playlist(alice, list, None).await,
+        store.delete_playlist(alice, list, None, None).await,
         Err(StoreError::Refused(Refusal::ReadOnly))
     ));
     let mut unlock = playlist_write(alice, list, TrackEdits::None);
@@ -905,7 +945,7 @@ pub async fn playlists_create_update_move_delete(store: &dyn Store) {
     assert_eq!(store.write_playlist(rename).await.unwrap().playlist.name, "New");
 
     let before = store.collection_state(alice).await.unwrap();
-    let after = store.delete_playlist(alice, list, Some(before.version)).await.unwrap();
+    let after = store.delete_playlist(alice, list, Some(before.version), None).await.unwrap();
     assert_eq!(after.playlist_count, 0);
     assert!(after.version > before.version);
     assert!(store.playlist(alice, list).await.unwrap().is_none());
@@ -1022,6 +1062,45 @@ pub fn playlist_order_matches_a_model(store: &Arc<dyn Store>, rt: &tokio::runtim
         .unwrap();
 }
 
+/// A keyed write keeps its answer in its transaction; a second write with the key is refused
+/// before it changes anything; the answer counts for 24 hours, then the purge forgets it
+/// and the key starts over.
+async fn keyed_writes_keep_their_answer_for_a_day(store: &dyn Store) {
+    let (alice, bob) = setup(store).await;
+    let day = groove_store::IDEMPOTENCY_WINDOW_MS;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let encode: groove_store::Encode<groove_store::WriteOutcome<AddOutcome>> =
+        Arc::new(|out: &groove_store::WriteOutcome<AddOutcome>| groove_store::Answer {
+            status: 200,
+            content_type: "text/plain".into(),
+            body: format!("{} items", out.items.len()).into_bytes(),
+        });
+    let keyed = |at: i64| groove_store::Idempotent {
+        key: "k-1".into(),
+        fingerprint: [7; 32],
+        at,
+        encode: encode.clone(),
+    };
+    // Made 25 hours ago: past its window.
+    let old = now - day - 3_600_000;
+    store.add_tracks(AddTracks { idempotency: Some(keyed(old)), ..add(alice, &[1, 2]) }).await.unwrap();
+    let kept = store.kept_answer(alice, "k-1", old + 1).await.unwrap().unwrap();
+    assert_eq!((kept.fingerprint, kept.answer.body.as_slice()), ([7; 32], &b"2 items"[..]));
+    assert_eq!(store.kept_answer(bob, "k-1", old + 1).await.unwrap(), None, "keys are per user");
+    let state = store.collection_state(alice).await.unwrap();
+    let again = store.add_tracks(AddTracks { idempotency: Some(keyed(old + 1)), ..add(alice, &[3]) }).await;
+    assert!(matches!(again, Err(StoreError::KeyUsed)), "{again:?}");
+    assert_eq!(store.collection_state(alice).await.unwrap(), state, "a refused keyed write changes nothing");
+    // Now: the old answer no longer counts, the key starts over.
+    assert_eq!(store.kept_answer(alice, "k-1", now).await.unwrap(), None);
+    let purged = store.purge_deleted().await.unwrap();
+    assert_eq!(purged.keys, 1, "{purged:?}");
+    store.add_tracks(AddTracks { idempotency: Some(keyed(now)), ..add(alice, &[3]) }).await.unwrap();
+    let kept = store.kept_answer(alice, "k-1", now).await.unwrap().unwrap();
+    assert_eq!(kept.answer.body, b"1 items");
+    assert_eq!(store.purge_deleted().await.unwrap().keys, 0, "an answer within its window stays");
+}
+
 macro_rules! suite {
     ($backend:ident, $open:expr) => {
         mod $backend {
@@ -1036,6 +1115,11 @@ macro_rules! suite {
                 f(store).await;
             }
 
+            #[tokio::test]
+            async fn keyed_writes_keep_their_answer_for_a_day() {
+                with_store(|s| async move { super::keyed_writes_keep_their_answer_for_a_day(&*s).await })
+                    .await;
+            }
             #[tokio::test]
             async fn refusals_are_typed() {
                 with_store(|s| async move { super::refusals_are_typed(&*s).await }).await;
@@ -1193,8 +1277,12 @@ async fn sqlite_writes_follow_an_import_made_by_another_process() {
         let admin = groove_store::sqlite::SqliteStore::open(dir.path()).unwrap();
         admin.import_catalog(re_imported_catalog()).await.unwrap();
     }
-    let delete =
-        |n: usize| DeleteTracks { user: alice, tracks: vec![added(out.items[n])], expected_version: None };
+    let delete = |n: usize| DeleteTracks {
+        user: alice,
+        tracks: vec![added(out.items[n])],
+        expected_version: None,
+        idempotency: None,
+    };
     server.delete_tracks(delete(0)).await.unwrap();
     server.delete_tracks(delete(2)).await.unwrap();
     assert_eq!(album_counts(&server, alice).await, [("Alpha".into(), 1)]);
@@ -1286,7 +1374,12 @@ fn sqlite_log_stays_bounded_under_steady_writes() {
                         let out = store.add_tracks(add(user, &[1, 2, 3, 6, 7, 8])).await.unwrap();
                         let tracks = out.items.into_iter().map(added).collect();
                         store
-                            .delete_tracks(DeleteTracks { user, tracks, expected_version: None })
+                            .delete_tracks(DeleteTracks {
+                                user,
+                                tracks,
+                                expected_version: None,
+                                idempotency: None,
+                            })
                             .await
                             .unwrap();
                     }

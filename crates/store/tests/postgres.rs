@@ -190,7 +190,13 @@ async fn the_pool_recovers_after_the_database_drops_its_connections() {
     };
     assert_eq!(state.track_count, 0);
     let out = store
-        .add_tracks(AddTracks { user, tracks: vec![gid(1)], expected_version: None, max_tracks: 100 })
+        .add_tracks(AddTracks {
+            user,
+            tracks: vec![gid(1)],
+            expected_version: None,
+            max_tracks: 100,
+            idempotency: None,
+        })
         .await
         .unwrap();
     assert!(matches!(out.items[0], AddOutcome::Added(_)));
@@ -215,7 +221,15 @@ async fn writers_in_two_processes_share_one_collection_exactly() {
             let tracks: Vec<CatalogId> = (start..start + 4).map(|n| gid(n % 24 + 1)).collect();
             let store = store.clone();
             calls.push(tokio::spawn(async move {
-                store.add_tracks(AddTracks { user, tracks, expected_version: None, max_tracks: 1000 }).await
+                store
+                    .add_tracks(AddTracks {
+                        user,
+                        tracks,
+                        expected_version: None,
+                        max_tracks: 1000,
+                        idempotency: None,
+                    })
+                    .await
             }));
         }
     }
@@ -246,7 +260,12 @@ async fn writers_in_two_processes_share_one_collection_exactly() {
     let delete = |store: PostgresStore, id| {
         tokio::spawn(async move {
             store
-                .delete_tracks(DeleteTracks { user, tracks: vec![id], expected_version: Some(version) })
+                .delete_tracks(DeleteTracks {
+                    user,
+                    tracks: vec![id],
+                    expected_version: Some(version),
+                    idempotency: None,
+                })
                 .await
         })
     };
@@ -277,7 +296,16 @@ async fn sort_keys_order_bytewise_as_in_sqlite() {
         store.import_catalog(titled(&titles)).await.unwrap();
         let user = store.create_user("alice").await.unwrap().id;
         let tracks = (1..=u32::try_from(titles.len()).unwrap()).map(gid).collect();
-        store.add_tracks(AddTracks { user, tracks, expected_version: None, max_tracks: 100 }).await.unwrap();
+        store
+            .add_tracks(AddTracks {
+                user,
+                tracks,
+                expected_version: None,
+                max_tracks: 100,
+                idempotency: None,
+            })
+            .await
+            .unwrap();
         let mut names = Vec::new();
         let mut after = None;
         loop {
@@ -412,6 +440,7 @@ async fn an_add_or_a_delete_of_ten_tracks_is_three_round_trips() {
         tracks: (from..from + 10).map(gid).collect(),
         expected_version: None,
         max_tracks: 1000,
+        idempotency: None,
     };
     let added_ids = |outcome: groove_store::WriteOutcome<AddOutcome>| -> Vec<_> {
         outcome
@@ -425,13 +454,21 @@ async fn an_add_or_a_delete_of_ten_tracks_is_three_round_trips() {
     };
     // The first add and delete prepare the statements on the connection.
     let warm = added_ids(store.add_tracks(add(1)).await.unwrap());
-    store.delete_tracks(DeleteTracks { user, tracks: warm, expected_version: None }).await.unwrap();
+    store
+        .delete_tracks(DeleteTracks { user, tracks: warm, expected_version: None, idempotency: None })
+        .await
+        .unwrap();
 
     trips.take();
     let ids = added_ids(store.add_tracks(add(11)).await.unwrap());
     let add_trips = trips.take();
     let deleted = store
-        .delete_tracks(DeleteTracks { user, tracks: ids[..5].to_vec(), expected_version: None })
+        .delete_tracks(DeleteTracks {
+            user,
+            tracks: ids[..5].to_vec(),
+            expected_version: None,
+            idempotency: None,
+        })
         .await
         .unwrap();
     let delete_trips = trips.take();
@@ -454,7 +491,13 @@ async fn a_write_that_fails_at_its_first_round_trip_leaves_its_connection_clean(
     let store = PostgresStore::connect(&db.url(), opts).await.unwrap();
     store.import_catalog(catalog(3)).await.unwrap();
     let user = store.create_user("alice").await.unwrap().id;
-    let add = |n| AddTracks { user, tracks: vec![gid(n)], expected_version: None, max_tracks: 100 };
+    let add = |n| AddTracks {
+        user,
+        tracks: vec![gid(n)],
+        expected_version: None,
+        max_tracks: 100,
+        idempotency: None,
+    };
 
     let holder = db.client().await;
     holder.batch_execute("BEGIN").await.unwrap();

@@ -197,6 +197,7 @@ async fn fill_collections(store: &Arc<dyn Store>, args: &Args, users: &[User]) -
                         tracks,
                         expected_version: None,
                         max_tracks: u32::MAX,
+                        idempotency: None,
                     })
                     .await?;
                 added += outcome.items.iter().filter(|o| matches!(o, AddOutcome::Added(_))).count() as u64;

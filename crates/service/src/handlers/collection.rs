@@ -1,12 +1,15 @@
 //! The user's track collection: add, delete and browse.
 
+use crate::idempotency::{Keyed, attach, respond};
 use crate::paging::{next_token, page_error, page_request};
-use crate::reply::{ApiError, Ctx, render, request_is_xml};
+use crate::reply::{ApiError, Ctx, encode, render, request_is_xml};
 use crate::state::AppState;
 use crate::views;
 use crate::writes::{MAX_IDS_PER_CALL, parse_state_token};
 use axum::response::Response;
-use groove_store::{AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, SortOrder, User};
+use groove_store::{
+    AddOutcome, AddTracks, Answer, DeleteOutcome, DeleteTracks, Encode, SortOrder, User, WriteOutcome,
+};
 use groove_wire::ErrorCode;
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, echo_input_id};
 use groove_wire::model::{
@@ -14,6 +17,7 @@ use groove_wire::model::{
 };
 use groove_wire::query::Query;
 use http::{HeaderMap, StatusCode};
+use std::sync::Arc;
 
 /// The item error of an add whose input is not a catalog track (`uri-add-track-collection.md`).
 const ADD_INVALID_ID_MESSAGE: &str = "Collection ErrorCode=ArgumentInvalid, Details=ContentId";
@@ -52,14 +56,14 @@ pub fn track_ids(headers: &HeaderMap, body: &[u8]) -> Result<(Vec<String>, Optio
     Ok((ids, expected))
 }
 
-/// Builds the response: one result per input, and the top-level error if any item failed.
-fn track_action_response(ctx: &Ctx, results: Vec<TrackActionResult>) -> Response {
+/// Builds the answer: one result per input, and the top-level error if any item failed.
+fn track_action_answer(ctx: &Ctx, results: Vec<TrackActionResult>) -> Answer {
     let failed = results.iter().any(|r| r.error.is_some());
     let response = TrackActionResponse {
         track_action_results: results,
         error: failed.then(|| ErrorCode::CollectionSomeOperationsFailed.to_wire(ctx.style)),
     };
-    render(ctx, StatusCode::OK, &response)
+    encode(ctx, StatusCode::OK, &response)
 }
 
 /// `POST /1/content/{namespace}/collection/add` (`uri-add-track-collection.md`).
@@ -69,35 +73,46 @@ pub async fn add(
     user: &User,
     headers: &HeaderMap,
     body: &[u8],
+    keyed: Option<&Keyed>,
 ) -> Result<Response, ApiError> {
     let (inputs, expected_version) = track_ids(headers, body)?;
     let parsed: Vec<Option<CatalogId>> = inputs.iter().map(|s| CatalogId::parse(s)).collect();
     let valid: Vec<CatalogId> = parsed.iter().flatten().copied().collect();
-    let mut outcomes = if valid.is_empty() {
-        Vec::new().into_iter()
+    let ctx = ctx.clone();
+    let encode: Encode<WriteOutcome<AddOutcome>> = Arc::new(move |outcome| {
+        let mut outcomes = outcome.items.iter().copied();
+        let invalid = || Some(ErrorCode::CollectionInvalidId.with_message(ctx.style, ADD_INVALID_ID_MESSAGE));
+        let results = inputs
+            .iter()
+            .zip(&parsed)
+            .map(|(input, parsed)| {
+                let input_id = echo_input_id(input);
+                let outcome = parsed.and_then(|_| outcomes.next());
+                let (id, error) = match outcome {
+                    Some(AddOutcome::Added(id) | AddOutcome::Existing(id)) => (Some(id.to_string()), None),
+                    Some(AddOutcome::CollectionFull) => {
+                        (None, Some(ErrorCode::CollectionFull.to_wire(ctx.style)))
+                    }
+                    Some(AddOutcome::NotInCatalog) | None => (None, invalid()),
+                };
+                TrackActionResult { input_id, id, error }
+            })
+            .collect();
+        track_action_answer(&ctx, results)
+    });
+    let outcome = if valid.is_empty() {
+        WriteOutcome::default()
     } else {
-        let req =
-            AddTracks { user: user.id, tracks: valid, expected_version, max_tracks: state.config.max_tracks };
-        state.store.add_tracks(req).await?.items.into_iter()
+        let req = AddTracks {
+            user: user.id,
+            tracks: valid,
+            expected_version,
+            max_tracks: state.config.max_tracks,
+            idempotency: attach(keyed, &encode),
+        };
+        state.store.add_tracks(req).await?
     };
-    let invalid = || Some(ErrorCode::CollectionInvalidId.with_message(ctx.style, ADD_INVALID_ID_MESSAGE));
-    let results = inputs
-        .iter()
-        .zip(parsed)
-        .map(|(input, parsed)| {
-            let input_id = echo_input_id(input);
-            let outcome = parsed.and_then(|_| outcomes.next());
-            let (id, error) = match outcome {
-                Some(AddOutcome::Added(id) | AddOutcome::Existing(id)) => (Some(id.to_string()), None),
-                Some(AddOutcome::CollectionFull) => {
-                    (None, Some(ErrorCode::CollectionFull.to_wire(ctx.style)))
-                }
-                Some(AddOutcome::NotInCatalog) | None => (None, invalid()),
-            };
-            TrackActionResult { input_id, id, error }
-        })
-        .collect();
-    Ok(track_action_response(ctx, results))
+    Ok(respond(&encode(&outcome), false))
 }
 
 /// `POST /1/content/{namespace}/collection/delete` (`uri-delete-track-collection.md`).
@@ -107,32 +122,42 @@ pub async fn delete(
     user: &User,
     headers: &HeaderMap,
     body: &[u8],
+    keyed: Option<&Keyed>,
 ) -> Result<Response, ApiError> {
     let (inputs, expected_version) = track_ids(headers, body)?;
     let parsed: Vec<Option<CollectionId>> =
         inputs.iter().map(|s| CollectionId::parse_kind(s, CollectionKind::Track)).collect();
     let valid: Vec<CollectionId> = parsed.iter().flatten().copied().collect();
-    let mut outcomes = if valid.is_empty() {
-        Vec::new().into_iter()
+    let ctx = ctx.clone();
+    let encode: Encode<WriteOutcome<DeleteOutcome>> = Arc::new(move |outcome| {
+        let mut outcomes = outcome.items.iter().copied();
+        let results = inputs
+            .iter()
+            .zip(&parsed)
+            .map(|(input, parsed)| {
+                let error = match parsed.and_then(|_| outcomes.next()) {
+                    Some(DeleteOutcome::Deleted) => None,
+                    Some(DeleteOutcome::NotFound) | None => {
+                        Some(ErrorCode::CollectionInvalidId.to_wire(ctx.style))
+                    }
+                };
+                TrackActionResult { input_id: echo_input_id(input), id: None, error }
+            })
+            .collect();
+        track_action_answer(&ctx, results)
+    });
+    let outcome = if valid.is_empty() {
+        WriteOutcome::default()
     } else {
-        let req = DeleteTracks { user: user.id, tracks: valid, expected_version };
-        state.store.delete_tracks(req).await?.items.into_iter()
+        let req = DeleteTracks {
+            user: user.id,
+            tracks: valid,
+            expected_version,
+            idempotency: attach(keyed, &encode),
+        };
+        state.store.delete_tracks(req).await?
     };
-    let results = inputs
-        .iter()
-        .zip(parsed)
-        .map(|(input, parsed)| {
-            let outcome = parsed.and_then(|_| outcomes.next());
-            let error = match outcome {
-                Some(DeleteOutcome::Deleted) => None,
-                Some(DeleteOutcome::NotFound) | None => {
-                    Some(ErrorCode::CollectionInvalidId.to_wire(ctx.style))
-                }
-            };
-            TrackActionResult { input_id: echo_input_id(input), id: None, error }
-        })
-        .collect();
-    Ok(track_action_response(ctx, results))
+    Ok(respond(&encode(&outcome), false))
 }
 
 /// `GET /1/content/{namespace}/collection/{type}/browse`

@@ -1,14 +1,16 @@
 //! Playlists: create (`uri-create-playlist.md`), update (`uri-update-playlist.md`), delete
 //! (`uri-delete-playlist.md`), and browse (`uri-browse-user-collection-playlist.md`).
 
+use crate::idempotency::{Keyed, attach, respond};
 use crate::paging::{next_token, page_error, page_request};
-use crate::reply::{ApiError, Ctx, render, request_is_xml};
+use crate::reply::{ApiError, Ctx, encode, render, request_is_xml};
 use crate::state::{AppState, store_error};
 use crate::views;
 use crate::writes::{MAX_IDS_PER_CALL, parse_state_token};
 use axum::response::Response;
 use groove_store::{
-    ChangeOutcome, ItemRef, PlaylistWrite, SortOrder, StoreError, TrackChange, TrackEdits, User,
+    Answer, ChangeOutcome, CollectionState, Encode, ItemRef, PlaylistOutcome, PlaylistWrite, SortOrder,
+    StoreError, TrackChange, TrackEdits, User,
 };
 use groove_wire::ErrorCode;
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, PlaylistId, echo_input_id};
@@ -18,6 +20,7 @@ use groove_wire::model::{
 };
 use groove_wire::query::Query;
 use http::{HeaderMap, StatusCode};
+use std::sync::Arc;
 
 /// The item error of an add whose input is not a catalog track (`uri-create-playlist.md`).
 const ADD_INVALID_ID_MESSAGE: &str = "Collection ErrorCode=ArgumentInvalid, Details=ContentId";
@@ -158,13 +161,13 @@ fn write_error(e: &StoreError) -> ApiError {
     store_error(e, ErrorCode::CollectionOperationUnknownError)
 }
 
-fn respond(ctx: &Ctx, result: PlaylistActionResult) -> Response {
+fn answer(ctx: &Ctx, result: PlaylistActionResult) -> Answer {
     let failed = result.track_action_results.iter().flatten().any(|r| r.error.is_some());
     let response = PlaylistActionResponse {
         playlist_action_result: Some(result),
         error: failed.then(|| ErrorCode::CollectionSomeOperationsFailed.to_wire(ctx.style)),
     };
-    render(ctx, StatusCode::OK, &response)
+    encode(ctx, StatusCode::OK, &response)
 }
 
 /// `POST /1/content/{namespace}/collection/playlists/create` and `.../update`.
@@ -175,6 +178,7 @@ pub async fn write(
     create: bool,
     headers: &HeaderMap,
     body: &[u8],
+    keyed: Option<&Keyed>,
 ) -> Result<Response, ApiError> {
     let action = decode(headers, body)?;
     let expected_version = parse_state_token(action.collection_state_token.as_deref())?;
@@ -200,45 +204,56 @@ pub async fn write(
         tracks: edits,
         max_playlists: state.config.max_playlists,
         max_playlist_tracks: state.config.max_playlist_tracks,
+        idempotency: None,
     };
-    let outcome = state.store.write_playlist(req).await.map_err(|e| write_error(&e))?;
-    let track_action_results = plan.filter(|p| matches!(p.edits, TrackEdits::Changes(_))).map(|p| {
-        p.inputs
-            .into_iter()
-            .map(|(input, planned, add)| {
-                let outcome = match planned {
-                    Planned::Change(i) => outcome.changes.get(i).copied(),
-                    Planned::Invalid => None,
-                };
-                let invalid_add =
-                    || Some(ErrorCode::CollectionInvalidId.with_message(ctx.style, ADD_INVALID_ID_MESSAGE));
-                let (id, error) = match outcome {
-                    Some(ChangeOutcome::Added(e)) => (Some(e.to_string()), None),
-                    Some(ChangeOutcome::Deleted) => (None, None),
-                    Some(ChangeOutcome::PlaylistFull) => {
-                        (None, Some(ErrorCode::CollectionPlaylistFull.to_wire(ctx.style)))
-                    }
-                    Some(ChangeOutcome::NotFound) | None if add => (None, invalid_add()),
-                    Some(ChangeOutcome::NotFound) | None => {
-                        (None, Some(ErrorCode::CollectionInvalidId.to_wire(ctx.style)))
-                    }
-                };
-                TrackActionResult { input_id: echo_input_id(&input), id, error }
-            })
-            .collect()
+    let ctx = ctx.clone();
+    let encode: Encode<PlaylistOutcome> = Arc::new(move |outcome| {
+        let track_action_results =
+            plan.as_ref().filter(|p| matches!(p.edits, TrackEdits::Changes(_))).map(|p| {
+                p.inputs
+                    .iter()
+                    .map(|(input, planned, add)| {
+                        let outcome = match planned {
+                            Planned::Change(i) => outcome.changes.get(*i).copied(),
+                            Planned::Invalid => None,
+                        };
+                        let invalid_add = || {
+                            Some(
+                                ErrorCode::CollectionInvalidId
+                                    .with_message(ctx.style, ADD_INVALID_ID_MESSAGE),
+                            )
+                        };
+                        let (id, error) = match outcome {
+                            Some(ChangeOutcome::Added(e)) => (Some(e.to_string()), None),
+                            Some(ChangeOutcome::Deleted) => (None, None),
+                            Some(ChangeOutcome::PlaylistFull) => {
+                                (None, Some(ErrorCode::CollectionPlaylistFull.to_wire(ctx.style)))
+                            }
+                            Some(ChangeOutcome::NotFound) | None if *add => (None, invalid_add()),
+                            Some(ChangeOutcome::NotFound) | None => {
+                                (None, Some(ErrorCode::CollectionInvalidId.to_wire(ctx.style)))
+                            }
+                        };
+                        TrackActionResult { input_id: echo_input_id(input), id, error }
+                    })
+                    .collect()
+            });
+        let result = PlaylistActionResult {
+            id: id.to_string(),
+            name: action.name.as_ref().map(|_| outcome.playlist.name.clone()),
+            is_read_only: action.is_read_only.map(|_| outcome.playlist.is_read_only),
+            is_published: if create || action.is_published.is_some() {
+                Some(outcome.playlist.is_published)
+            } else {
+                None
+            },
+            track_action_results,
+        };
+        answer(&ctx, result)
     });
-    let result = PlaylistActionResult {
-        id: id.to_string(),
-        name: action.name.map(|_| outcome.playlist.name.clone()),
-        is_read_only: action.is_read_only.map(|_| outcome.playlist.is_read_only),
-        is_published: if create || action.is_published.is_some() {
-            Some(outcome.playlist.is_published)
-        } else {
-            None
-        },
-        track_action_results,
-    };
-    Ok(respond(ctx, result))
+    let req = PlaylistWrite { idempotency: attach(keyed, &encode), ..req };
+    let outcome = state.store.write_playlist(req).await.map_err(|e| write_error(&e))?;
+    Ok(respond(&encode(&outcome), false))
 }
 
 /// `POST /1/content/{namespace}/collection/playlists/delete` (`uri-delete-playlist.md`).
@@ -248,12 +263,21 @@ pub async fn delete(
     user: &User,
     headers: &HeaderMap,
     body: &[u8],
+    keyed: Option<&Keyed>,
 ) -> Result<Response, ApiError> {
     let action = decode(headers, body)?;
     let expected_version = parse_state_token(action.collection_state_token.as_deref())?;
     let id = playlist_id(&action)?;
-    state.store.delete_playlist(user.id, id, expected_version).await.map_err(|e| write_error(&e))?;
-    Ok(respond(ctx, PlaylistActionResult { id: id.to_string(), ..PlaylistActionResult::default() }))
+    let ctx = ctx.clone();
+    let encode: Encode<CollectionState> = Arc::new(move |_| {
+        answer(&ctx, PlaylistActionResult { id: id.to_string(), ..PlaylistActionResult::default() })
+    });
+    let state_after = state
+        .store
+        .delete_playlist(user.id, id, expected_version, attach(keyed, &encode))
+        .await
+        .map_err(|e| write_error(&e))?;
+    Ok(respond(&encode(&state_after), false))
 }
 
 /// `GET /1/content/{namespace}/collection/playlists/browse`: most recently created first.

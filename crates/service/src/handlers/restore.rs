@@ -1,13 +1,14 @@
 //! Recently deleted tracks and playlists, and their restore (SPEC §6): the project's own
 //! extension of the collection API.
 
+use crate::idempotency::{Keyed, attach, respond};
 use crate::paging::{next_token, page_error, page_request};
-use crate::reply::{ApiError, Ctx, render, request_is_xml};
+use crate::reply::{ApiError, Ctx, encode, render, request_is_xml};
 use crate::state::AppState;
 use crate::views;
 use crate::writes::{MAX_IDS_PER_CALL, parse_state_token};
 use axum::response::Response;
-use groove_store::{RestoreOutcome, RestoreRequest, SortOrder, User};
+use groove_store::{Encode, RestoreOutcome, RestoreRequest, RestoreResult, SortOrder, User};
 use groove_wire::ErrorCode;
 use groove_wire::extensions::{
     DeletedPlaylist, DeletedResponse, DeletedTrack, RestoreActionResult, RestoreResponse, timestamp,
@@ -16,6 +17,7 @@ use groove_wire::ids::{CollectionId, CollectionKind, PlaylistId};
 use groove_wire::model::PaginatedList;
 use groove_wire::query::Query;
 use http::{HeaderMap, StatusCode};
+use std::sync::Arc;
 
 /// `GET /1/content/{namespace}/collection/deleted/{tracks|playlists}/browse`: newest
 /// deletion first.
@@ -145,41 +147,46 @@ pub async fn restore(
     user: &User,
     headers: &HeaderMap,
     body: &[u8],
+    keyed: Option<&Keyed>,
 ) -> Result<Response, ApiError> {
     let (track_inputs, playlist_inputs, expected_version) = restore_request(headers, body)?;
     let tracks: Vec<Option<CollectionId>> =
         track_inputs.iter().map(|s| CollectionId::parse_kind(s, CollectionKind::Track)).collect();
     let playlists: Vec<Option<PlaylistId>> = playlist_inputs.iter().map(|s| PlaylistId::parse(s)).collect();
+    let wanted_tracks: Vec<CollectionId> = tracks.iter().flatten().copied().collect();
+    let wanted_playlists: Vec<PlaylistId> = playlists.iter().flatten().copied().collect();
+    let ctx = ctx.clone();
+    let encode: Encode<RestoreResult> = Arc::new(move |outcome| {
+        let (mut track_outcomes, mut playlist_outcomes) = (outcome.tracks.iter(), outcome.playlists.iter());
+        let mut results = Vec::with_capacity(track_inputs.len() + playlist_inputs.len());
+        for (input, id) in track_inputs.iter().zip(&tracks) {
+            let outcome = id.and_then(|_| track_outcomes.next().copied());
+            results.push(item(&ctx, input, id.map(|i| i.to_string()), outcome, false));
+        }
+        for (input, id) in playlist_inputs.iter().zip(&playlists) {
+            let outcome = id.and_then(|_| playlist_outcomes.next().copied());
+            results.push(item(&ctx, input, id.map(|i| i.to_string()), outcome, true));
+        }
+        let failed = results.iter().any(|r| r.error.is_some());
+        let response = RestoreResponse {
+            track_action_results: results,
+            error: failed.then(|| ErrorCode::CollectionSomeOperationsFailed.to_wire(ctx.style)),
+        };
+        encode(&ctx, StatusCode::OK, &response)
+    });
     let req = RestoreRequest {
         user: user.id,
-        tracks: tracks.iter().flatten().copied().collect(),
-        playlists: playlists.iter().flatten().copied().collect(),
+        tracks: wanted_tracks,
+        playlists: wanted_playlists,
         expected_version,
         max_tracks: state.config.max_tracks,
         max_playlists: state.config.max_playlists,
+        idempotency: attach(keyed, &encode),
     };
     let outcome = if req.tracks.is_empty() && req.playlists.is_empty() {
-        None
+        RestoreResult::default()
     } else {
-        Some(state.store.restore(req).await?)
+        state.store.restore(req).await?
     };
-    let (mut track_outcomes, mut playlist_outcomes) = match outcome {
-        Some(o) => (o.tracks.into_iter(), o.playlists.into_iter()),
-        None => (Vec::new().into_iter(), Vec::new().into_iter()),
-    };
-    let mut results = Vec::with_capacity(track_inputs.len() + playlist_inputs.len());
-    for (input, id) in track_inputs.iter().zip(&tracks) {
-        let outcome = id.and_then(|_| track_outcomes.next());
-        results.push(item(ctx, input, id.map(|i| i.to_string()), outcome, false));
-    }
-    for (input, id) in playlist_inputs.iter().zip(&playlists) {
-        let outcome = id.and_then(|_| playlist_outcomes.next());
-        results.push(item(ctx, input, id.map(|i| i.to_string()), outcome, true));
-    }
-    let failed = results.iter().any(|r| r.error.is_some());
-    let response = RestoreResponse {
-        track_action_results: results,
-        error: failed.then(|| ErrorCode::CollectionSomeOperationsFailed.to_wire(ctx.style)),
-    };
-    Ok(render(ctx, StatusCode::OK, &response))
+    Ok(respond(&encode(&outcome), false))
 }

@@ -88,6 +88,7 @@ pub fn fixture(catalog_size: usize, collection: usize) -> Fixture {
                 tracks: catalog_ids(start..(start + 1000).min(collection)),
                 expected_version: None,
                 max_tracks: 100_000,
+                idempotency: None,
             };
             store.add_tracks(req).await.expect("the tracks are added");
         }

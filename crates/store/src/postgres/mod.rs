@@ -64,7 +64,9 @@ use crate::{
     NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
     SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
-use crate::{DeletedPlaylist, DeletedTrack, Purged, RestoreRequest, RestoreResult};
+use crate::{
+    Answer, DeletedPlaylist, DeletedTrack, Idempotent, KeptAnswer, Purged, RestoreRequest, RestoreResult,
+};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
 use groove_wire::ids::{CatalogId, CollectionId, ExternalId, PlaylistId};
@@ -657,11 +659,20 @@ impl Store for PostgresStore {
         user: UserId,
         playlist: PlaylistId,
         expected_version: Option<u64>,
+        keyed: Option<Idempotent<CollectionState>>,
     ) -> StoreResult<CollectionState> {
         let bury = self.bury();
+        let keyed = &keyed;
         self.write(move |mut tx| async move {
-            let outcome =
-                rules::playlists::delete_playlist(&mut tx, user, playlist, expected_version, bury).await;
+            let outcome = rules::playlists::delete_playlist(
+                &mut tx,
+                user,
+                playlist,
+                expected_version,
+                bury,
+                keyed.as_ref(),
+            )
+            .await;
             (tx, outcome)
         })
         .await
@@ -735,6 +746,24 @@ impl Store for PostgresStore {
             (tx, outcome)
         })
         .await
+    }
+
+    async fn kept_answer(&self, user: UserId, key: &str, at: i64) -> StoreResult<Option<KeptAnswer>> {
+        let since = crate::rules::idempotency::window_start(at);
+        let Some(row) = self.query_opt(crate::rules::idempotency::FIND, &[&user, &key, &since]).await? else {
+            return Ok(None);
+        };
+        let bad = |what: &str| StoreError::Internal(format!("a kept answer's {what}"));
+        let fingerprint: Vec<u8> = row.try_get(0).map_err(|_| bad("fingerprint"))?;
+        let status: i32 = row.try_get(1).map_err(|_| bad("status"))?;
+        Ok(Some(KeptAnswer {
+            fingerprint: fingerprint.try_into().map_err(|_| bad("fingerprint"))?,
+            answer: Answer {
+                status: u16::try_from(status).map_err(|_| bad("status"))?,
+                content_type: row.try_get(2).map_err(|_| bad("content type"))?,
+                body: row.try_get(3).map_err(|_| bad("body"))?,
+            },
+        }))
     }
 
     // --- administration and metrics -----------------------------------------------------

@@ -195,7 +195,25 @@ impl RestoreTx for PgTx {
         let row = rows.first().ok_or_else(|| internal("a purge without an answer"))?;
         let count =
             |i: usize| -> Result<u64, Fail> { u64::try_from(row.try_get::<_, i64>(i)?).map_err(internal) };
-        Ok(Purged { tracks: count(0)?, playlists: count(1)? })
+        Ok(Purged { tracks: count(0)?, playlists: count(1)?, keys: 0 })
+    }
+
+    async fn forget_keys(&mut self, before: i64, limit: u32) -> Result<u64, Fail> {
+        let limit = i64::from(limit);
+        let rows = self
+            .query(
+                "WITH gone AS (
+                     DELETE FROM idempotency_keys WHERE (user_id, key) IN
+                         (SELECT user_id, key FROM idempotency_keys WHERE created_at < $1
+                          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                     RETURNING 1
+                 )
+                 SELECT count(*) FROM gone",
+                &[&before, &limit],
+            )
+            .await?;
+        let row = rows.first().ok_or_else(|| internal("a purge without an answer"))?;
+        u64::try_from(row.try_get::<_, i64>(0)?).map_err(internal)
     }
 }
 

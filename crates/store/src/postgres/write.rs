@@ -181,6 +181,39 @@ impl WriteTx for PgTx {
         );
         Ok(())
     }
+
+    /// A transaction-level advisory lock on the user and key: held until the transaction
+    /// ends, by one transaction of any process at a time.
+    async fn claim_key(&mut self, user: UserId, key: &str) -> Result<bool, Fail> {
+        let rows =
+            self.query("SELECT pg_try_advisory_xact_lock(hashtextextended($2, $1))", &[&user, &key]).await?;
+        Ok(rows.first().ok_or_else(|| internal("an advisory lock without an answer"))?.try_get(0)?)
+    }
+
+    async fn key_used(&mut self, user: UserId, key: &str, since: i64) -> Result<bool, Fail> {
+        Ok(!self.query(crate::rules::idempotency::USED, &[&user, &key, &since]).await?.is_empty())
+    }
+
+    async fn keep_answer<O>(
+        &mut self,
+        user: UserId,
+        keyed: &crate::Idempotent<O>,
+        answer: &crate::Answer,
+    ) -> Result<(), Fail> {
+        self.defer(
+            crate::rules::idempotency::KEEP,
+            vec![
+                Box::new(user),
+                Box::new(keyed.key.clone()),
+                Box::new(keyed.fingerprint.to_vec()),
+                Box::new(i32::from(answer.status)),
+                Box::new(answer.content_type.clone()),
+                Box::new(answer.body.clone()),
+                Box::new(keyed.at),
+            ],
+        );
+        Ok(())
+    }
 }
 
 /// Credits from two parallel arrays (`NULL` when there are none).

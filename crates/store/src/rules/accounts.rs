@@ -14,6 +14,7 @@ pub(crate) const DELETE_USER: &[&str] = &[
     "DELETE FROM deleted_playlist_entries WHERE user_id = $1",
     "DELETE FROM deleted_playlists WHERE user_id = $1",
     "DELETE FROM deleted_tracks WHERE user_id = $1",
+    "DELETE FROM idempotency_keys WHERE user_id = $1",
     "DELETE FROM oauth_grants WHERE user_id = $1",
     "DELETE FROM user_passwords WHERE user_id = $1",
     "DELETE FROM users WHERE id = $1",

@@ -158,7 +158,7 @@ pub(crate) async fn add_tracks<T: CollectionTx>(
     req: &AddTracks,
     now: i64,
 ) -> Result<WriteOutcome<AddOutcome>, T::Error> {
-    let mut user: UserRow = tx.lock_user(req.user).await?;
+    let mut user: UserRow = super::idempotency::lock_user(tx, req.user, req.idempotency.as_ref()).await?;
     check_version(&user, req.expected_version)?;
     let (unique, slot) = first_occurrences(&req.tracks);
     let candidates = tx.candidates(req.user, &unique).await?;
@@ -193,7 +193,9 @@ pub(crate) async fn add_tracks<T: CollectionTx>(
         counts.apply(tx, req.user).await?;
         commit_user(tx, req.user, &mut user).await?;
     }
-    Ok(WriteOutcome { items, state: user.state })
+    let outcome = WriteOutcome { items, state: user.state };
+    super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
+    Ok(outcome)
 }
 
 /// `collection/delete`: one outcome per input, in input order; a track named twice is
@@ -204,7 +206,7 @@ pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
     req: &DeleteTracks,
     bury: Option<i64>,
 ) -> Result<WriteOutcome<DeleteOutcome>, T::Error> {
-    let mut user = tx.lock_user(req.user).await?;
+    let mut user = super::idempotency::lock_user(tx, req.user, req.idempotency.as_ref()).await?;
     check_version(&user, req.expected_version)?;
     let tracks: Vec<CollectionId> =
         req.tracks.iter().copied().filter(|id| id.kind() == CollectionKind::Track).collect();
@@ -233,7 +235,9 @@ pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
         counts.apply(tx, req.user).await?;
         commit_user(tx, req.user, &mut user).await?;
     }
-    Ok(WriteOutcome { items, state: user.state })
+    let outcome = WriteOutcome { items, state: user.state };
+    super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
+    Ok(outcome)
 }
 
 #[cfg(test)]

@@ -20,10 +20,11 @@
 pub(crate) mod accounts;
 pub(crate) mod catalog;
 pub(crate) mod collection;
+pub(crate) mod idempotency;
 pub(crate) mod playlists;
 pub(crate) mod restore;
 
-use crate::{CollectionState, StoreError, UserId};
+use crate::{Answer, CollectionState, Idempotent, StoreError, UserId};
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
@@ -61,6 +62,22 @@ pub(crate) trait WriteTx {
     async fn lock_user(&mut self, user: UserId) -> Result<UserRow, Self::Error>;
     /// Writes the user's row back.
     async fn save_user(&mut self, user: UserId, row: &UserRow) -> Result<(), Self::Error>;
+
+    /// Holds a user's `Idempotency-Key` for this transaction against writes of other
+    /// processes; `false` if one of them holds it now. A backend written by one process
+    /// only (SQLite's writer) has nothing to hold: the service holds keys per process.
+    async fn claim_key(&mut self, _user: UserId, _key: &str) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+    /// Whether a user's key has an answer kept at `since` (milliseconds) or later.
+    async fn key_used(&mut self, user: UserId, key: &str, since: i64) -> Result<bool, Self::Error>;
+    /// Keeps the answer of a keyed write, replacing an expired one under the same key.
+    async fn keep_answer<O>(
+        &mut self,
+        user: UserId,
+        keyed: &Idempotent<O>,
+        answer: &Answer,
+    ) -> Result<(), Self::Error>;
 }
 
 /// Refuses a write made against another state of the collection than the current one.

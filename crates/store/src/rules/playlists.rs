@@ -6,8 +6,8 @@
 use super::{UserRow, WriteTx, check_version, commit_user};
 use crate::order::{MAX_POSITION_BYTES, evenly_spaced, positions_between};
 use crate::{
-    ChangeOutcome, CollectionState, ItemRef, PlaylistInfo, PlaylistOutcome, PlaylistWrite, Refusal,
-    StoreError, TrackChange, TrackEdits, UserId,
+    ChangeOutcome, CollectionState, Idempotent, ItemRef, PlaylistInfo, PlaylistOutcome, PlaylistWrite,
+    Refusal, StoreError, TrackChange, TrackEdits, UserId,
 };
 use fractional_index::FractionalIndex;
 use groove_wire::ids::{CollectionId, CollectionKind, PlaylistId};
@@ -223,7 +223,7 @@ pub(crate) async fn write_playlist<T: PlaylistTx>(
     tx: &mut T,
     req: &PlaylistWrite,
 ) -> Result<PlaylistOutcome, T::Error> {
-    let mut user: UserRow = tx.lock_user(req.user).await?;
+    let mut user: UserRow = super::idempotency::lock_user(tx, req.user, req.idempotency.as_ref()).await?;
     check_version(&user, req.expected_version)?;
     if req.name.as_deref().is_some_and(|n| !valid_name(n)) {
         return Err(StoreError::PlaylistNameInvalid.into());
@@ -283,7 +283,9 @@ pub(crate) async fn write_playlist<T: PlaylistTx>(
         }
         commit_user(tx, req.user, &mut user).await?;
     }
-    Ok(PlaylistOutcome { playlist: info, changes: outcomes, state: user.state })
+    let outcome = PlaylistOutcome { playlist: info, changes: outcomes, state: user.state };
+    super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
+    Ok(outcome)
 }
 
 /// `playlists/delete`. With `bury` (the time of the delete), the playlist is kept
@@ -294,8 +296,9 @@ pub(crate) async fn delete_playlist<T: PlaylistTx + super::restore::RestoreTx>(
     id: PlaylistId,
     expected: Option<u64>,
     bury: Option<i64>,
+    keyed: Option<&Idempotent<CollectionState>>,
 ) -> Result<CollectionState, T::Error> {
-    let mut user = tx.lock_user(user_id).await?;
+    let mut user = super::idempotency::lock_user(tx, user_id, keyed).await?;
     check_version(&user, expected)?;
     let info = tx.playlist(user_id, id).await?.ok_or(StoreError::PlaylistNotFound)?;
     if info.is_read_only {
@@ -307,6 +310,7 @@ pub(crate) async fn delete_playlist<T: PlaylistTx + super::restore::RestoreTx>(
     tx.delete_playlist(user_id, id).await?;
     user.state.playlist_count = user.state.playlist_count.saturating_sub(1);
     commit_user(tx, user_id, &mut user).await?;
+    super::idempotency::keep(tx, user_id, keyed, &user.state).await?;
     Ok(user.state)
 }
 

@@ -100,6 +100,9 @@ pub(crate) trait RestoreTx: WriteTx {
     /// Removes at most `limit` deleted tracks and `limit` deleted playlists (with their
     /// entries) deleted before `before`, of any user.
     async fn purge(&mut self, before: i64, limit: u32) -> Result<Purged, Self::Error>;
+    /// Forgets at most `limit` kept answers of keyed writes made before `before`, oldest
+    /// first; says how many.
+    async fn forget_keys(&mut self, before: i64, limit: u32) -> Result<u64, Self::Error>;
 }
 
 /// The moment before which deleted items are expired.
@@ -115,7 +118,7 @@ pub(crate) async fn restore<T: CollectionTx + PlaylistTx + RestoreTx>(
     now: i64,
     retention: i64,
 ) -> Result<RestoreResult, T::Error> {
-    let mut user = tx.lock_user(req.user).await?;
+    let mut user = super::idempotency::lock_user(tx, req.user, req.idempotency.as_ref()).await?;
     check_version(&user, req.expected_version)?;
     let not_before = expiry(now, retention);
     let tracks: Vec<CollectionId> =
@@ -183,7 +186,9 @@ pub(crate) async fn restore<T: CollectionTx + PlaylistTx + RestoreTx>(
     if !restored.is_empty() || !back.is_empty() {
         commit_user(tx, req.user, &mut user).await?;
     }
-    Ok(RestoreResult { tracks: track_outcomes, playlists: playlist_outcomes, state: user.state })
+    let outcome = RestoreResult { tracks: track_outcomes, playlists: playlist_outcomes, state: user.state };
+    super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
+    Ok(outcome)
 }
 
 /// Deleted items are listed newest deletion first, the one order their lists have.
@@ -215,8 +220,11 @@ pub(crate) async fn deleted_tracks<T: CatalogTx>(
 }
 
 /// One batch of the purge of expired deleted items.
+/// Answers of keyed writes past their window go with them.
 pub(crate) async fn purge<T: RestoreTx>(tx: &mut T, now: i64, retention: i64) -> Result<Purged, T::Error> {
-    tx.purge(expiry(now, retention), PURGE_BATCH).await
+    let mut purged = tx.purge(expiry(now, retention), PURGE_BATCH).await?;
+    purged.keys = tx.forget_keys(super::idempotency::window_start(now), PURGE_BATCH).await?;
+    Ok(purged)
 }
 
 #[cfg(test)]

@@ -133,6 +133,19 @@ impl WriteTx for SqliteTx<'_> {
             .map(|_| ())
             .map_err(|e| unavailable(&e))
     }
+
+    async fn key_used(&mut self, user: UserId, key: &str, since: i64) -> StoreResult<bool> {
+        super::idempotency::key_used(self.conn, user, key, since)
+    }
+
+    async fn keep_answer<O>(
+        &mut self,
+        user: UserId,
+        keyed: &crate::Idempotent<O>,
+        answer: &crate::Answer,
+    ) -> StoreResult<()> {
+        super::idempotency::keep_answer(self.conn, user, keyed, answer)
+    }
 }
 
 /// Credits as the writer last read them, for one generation of the catalog.

@@ -9,6 +9,7 @@ mod actors;
 mod backup;
 mod catalog;
 mod collection;
+mod idempotency;
 mod library;
 mod migrations;
 mod playlists;
@@ -23,7 +24,7 @@ use crate::{
     NewApp, Page, PageRequest, PlaylistEntry, PlaylistInfo, PlaylistOutcome, PlaylistWrite, SearchPage,
     SearchRequest, Store, StoreError, StoreResult, User, UserId, WriteOutcome,
 };
-use crate::{DeletedPlaylist, DeletedTrack, Purged, RestoreRequest, RestoreResult};
+use crate::{DeletedPlaylist, DeletedTrack, Idempotent, KeptAnswer, Purged, RestoreRequest, RestoreResult};
 use actors::{Readers, Writer};
 use async_trait::async_trait;
 use collection::SqliteTx;
@@ -455,6 +456,7 @@ impl Store for SqliteStore {
         user: UserId,
         playlist: PlaylistId,
         expected_version: Option<u64>,
+        keyed: Option<Idempotent<CollectionState>>,
     ) -> StoreResult<CollectionState> {
         let bury = self.bury();
         self.writer
@@ -465,6 +467,7 @@ impl Store for SqliteStore {
                     playlist,
                     expected_version,
                     bury,
+                    keyed.as_ref(),
                 ))
             })
             .await
@@ -521,6 +524,11 @@ impl Store for SqliteStore {
         self.writer
             .run(move |conn| now(rules::restore::purge(&mut SqliteTx { conn }, now_millis(), retention)))
             .await
+    }
+
+    async fn kept_answer(&self, user: UserId, key: &str, at: i64) -> StoreResult<Option<KeptAnswer>> {
+        let key = key.to_owned();
+        self.readers.run(move |conn| idempotency::kept_answer(conn, user, &key, at)).await
     }
 
     // --- administration and metrics -----------------------------------------------------

@@ -161,7 +161,11 @@ impl RestoreTx for SqliteTx<'_> {
             execute(self.conn, sql::FORGET_ENTRIES, params![user, id])?;
             execute(self.conn, sql::FORGET_PLAYLIST, params![user, id])?;
         }
-        Ok(Purged { tracks: tracks as u64, playlists: expired.len() as u64 })
+        Ok(Purged { tracks: tracks as u64, playlists: expired.len() as u64, keys: 0 })
+    }
+
+    async fn forget_keys(&mut self, before: i64, limit: u32) -> StoreResult<u64> {
+        Ok(execute(self.conn, crate::rules::idempotency::FORGET, params![before, limit])? as u64)
     }
 }
 

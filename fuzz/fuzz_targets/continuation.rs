@@ -30,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
             KeyPart::Int(number),
             KeyPart::Bytes(data.to_vec()),
         ]),
+        filter: (number % 3 == 0).then(|| format!("genre={rest}")),
+        served: (number % 5 == 0).then_some(number.unsigned_abs()),
     };
     let token = sealer.seal(&c);
     assert_eq!(sealer.open(&token), Some(c));

@@ -233,6 +233,10 @@ pub struct LibraryArgs {
     /// Seconds a stream link (`Url` of a stream answer) stays valid.
     #[arg(long, env = "GROOVE_STREAM_LINK_TTL", default_value = "3600", value_parser = crate::listen::parse_seconds)]
     pub stream_link_ttl: Duration,
+    /// MiB of resized pictures of library items kept in memory (least recently used dropped
+    /// first); 0 keeps none.
+    #[arg(long, env = "GROOVE_IMAGE_CACHE", default_value = "32", value_parser = clap::value_parser!(u16))]
+    pub image_cache: u16,
 }
 
 #[derive(Debug, Subcommand)]

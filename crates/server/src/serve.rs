@@ -124,6 +124,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         },
         metrics: args.metrics,
         stream_link_ttl: args.library.stream_link_ttl,
+        image_cache_bytes: usize::from(args.library.image_cache) * 1024 * 1024,
         ..ServiceConfig::default()
     };
     let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {

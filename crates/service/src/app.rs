@@ -51,7 +51,18 @@ pub fn router(state: AppState) -> Router {
         .fallback(dispatch)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
         .with_state(state.clone());
-    with_layers(routes).merge(stream_routes(state))
+    with_layers(routes).merge(stream_routes(state.clone())).merge(image_routes(state))
+}
+
+/// Pictures of library items (`crate::art`): outside the compression layer (JPEG and PNG
+/// do not compress), with CORS for `<img>` and canvas use, the access log and the panic guard.
+fn image_routes(state: AppState) -> Router {
+    Router::new()
+        .route("/content/{id}/image", get(crate::art::serve))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
+        .with_state(state)
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET]).allow_headers(Any))
+        .layer(CatchPanicLayer::custom(panic_response))
 }
 
 /// Stream links (`crate::stream`): outside the compression layer (audio does not compress,
@@ -183,7 +194,8 @@ async fn answer(
     let asked = match reply::response_format(&query, headers) {
         Ok(f) => f,
         Err(e) => {
-            let ctx = Ctx { format: Format::Json, style, root: "ErrorResponse", body_decides: false };
+            let ctx =
+                Ctx { format: Format::Json, style, root: "ErrorResponse", body_decides: false, origin: None };
             return e.render(&ctx);
         }
     };
@@ -197,7 +209,7 @@ async fn answer(
     if let Some(Extension(ClientAddr(addr))) = client
         && let Err(wait) = state.limits.check_address(addr.ip())
     {
-        let ctx = Ctx { format, style, root: "ErrorResponse", body_decides };
+        let ctx = Ctx { format, style, root: "ErrorResponse", body_decides, origin: None };
         return too_many_requests(wait, "this address").render(&ctx);
     }
     let method = match method {
@@ -214,9 +226,13 @@ async fn answer(
             tracing::Span::current().record("endpoint", e.name());
             e
         }
-        Err(e) => return route_error(e).render(&Ctx { format, style, root: "ErrorResponse", body_decides }),
+        Err(e) => {
+            let ctx = Ctx { format, style, root: "ErrorResponse", body_decides, origin: None };
+            return route_error(e).render(&ctx);
+        }
     };
-    let mut ctx = Ctx { format, style, root: endpoint.response_root(), body_decides };
+    let origin = Some(reply::origin(headers));
+    let mut ctx = Ctx { format, style, root: endpoint.response_root(), body_decides, origin };
     if let Err(e) = text::check_request(uri.path(), &query) {
         return e.render(&ctx);
     }

@@ -46,6 +46,12 @@ pub struct Continuation {
     /// Position after the last item returned.
     #[serde(rename = "k")]
     pub after: SortKey,
+    /// The filter of the list, where it has one (catalog browse: `genre=...`).
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Items of the list returned up to here, where the list is capped (catalog browse).
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub served: Option<u64>,
 }
 
 /// Seals and opens tokens with a key derived from the store's shared secret.
@@ -114,6 +120,8 @@ mod tests {
             order: "TrackTitle".into(),
             page_size: 25,
             after: SortKey(vec![KeyPart::Text("get lucky".into()), KeyPart::Bytes(vec![1, 2, 3])]),
+            filter: None,
+            served: None,
         }
     }
 

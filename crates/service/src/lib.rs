@@ -1,6 +1,7 @@
 //! The Groove Music REST service over HTTP.
 //!
 //! - [`app`]: the router, and the dispatcher of the Groove surface;
+//! - [`art`]: pictures of library items, the `ImageUrl`s of this server;
 //! - [`caller`]: authentication of users and applications ([`auth`]: the server's own
 //!   tokens; [`oidc`]: an external identity provider's);
 //! - [`limits`]: rate limits per client address and per caller;
@@ -16,6 +17,7 @@
 //! - [`web`]: the web page at `/`, its assets embedded in the binary.
 
 pub mod app;
+pub mod art;
 pub mod auth;
 pub mod caller;
 pub mod continuation;

@@ -27,6 +27,7 @@ pub fn endpoint_name(method: &Method, path: &str) -> &'static str {
         "/metrics" => "metrics",
         "/openapi.json" => "openapi",
         "/oauth/token" | "/accesstoken.srf" => "token",
+        p if p.starts_with("/content/") && p.ends_with("/image") => "image",
         _ => {
             let m = match *method {
                 Method::GET | Method::HEAD => endpoint::Method::Get,

@@ -108,6 +108,31 @@ pub fn page_request(
     list: &str,
     orders: &[SortOrder],
 ) -> Result<PageRequest, ApiError> {
+    Ok(list_page(state, query, user, list, orders, None)?.request)
+}
+
+/// A page of a list that may be filtered and capped (catalog browse), and what its
+/// continuation token carried.
+#[derive(Clone, Debug)]
+pub struct ListPage {
+    pub request: PageRequest,
+    /// The list's filter (`genre=rock`): the query's, or the token's.
+    pub filter: Option<String>,
+    /// Items of the list before this page.
+    pub before: u64,
+}
+
+/// [`page_request`] for a list with a filter: `filter` is the query's, as `name=value`. With
+/// a continuation token the token's filter holds, and a filter sent with the token must be
+/// the token's (`400 INCOMPATIBLE-INPUT-PARAMETERS` otherwise).
+pub fn list_page(
+    state: &AppState,
+    query: &Query,
+    user: Option<UserId>,
+    list: &str,
+    orders: &[SortOrder],
+    filter: Option<&str>,
+) -> Result<ListPage, ApiError> {
     if let Some(token) = query.get("continuationtoken") {
         let c = state.sealer.open(token).ok_or_else(invalid_continuation)?;
         if c.user != user || c.list != list || c.page_size == 0 || c.page_size > MAX_ITEMS {
@@ -121,7 +146,13 @@ pub fn page_request(
             return Err(contradicts_token("orderBy"));
         }
         check_token_page_size(query, c.page_size)?;
-        return Ok(PageRequest { order, limit: c.page_size, after: Some(c.after), skip: 0 });
+        if let Some(f) = filter
+            && c.filter.as_deref() != Some(f)
+        {
+            return Err(contradicts_token(f.split('=').next().unwrap_or(f)));
+        }
+        let request = PageRequest { order, limit: c.page_size, after: Some(c.after), skip: 0 };
+        return Ok(ListPage { request, filter: c.filter, before: c.served.unwrap_or(0) });
     }
     let order = match query.get("orderby") {
         None => orders[0],
@@ -131,7 +162,8 @@ pub fn page_request(
             .ok_or_else(incompatible_order)?,
     };
     let (limit, skip) = paging(query)?;
-    Ok(PageRequest { order, limit, after: None, skip })
+    let request = PageRequest { order, limit, after: None, skip };
+    Ok(ListPage { request, filter: filter.map(str::to_owned), before: skip })
 }
 
 /// The continuation token of a page, if more items follow.
@@ -142,6 +174,20 @@ pub fn next_token(
     request: &PageRequest,
     next: Option<SortKey>,
 ) -> Option<String> {
+    next_list_token(state, user, list, request, next, None, None)
+}
+
+/// [`next_token`] of a filtered or capped list: the token carries the filter and the items
+/// returned up to the end of this page.
+pub fn next_list_token(
+    state: &AppState,
+    user: Option<UserId>,
+    list: &str,
+    request: &PageRequest,
+    next: Option<SortKey>,
+    filter: Option<String>,
+    served: Option<u64>,
+) -> Option<String> {
     next.map(|after| {
         state.sealer.seal(&Continuation {
             user,
@@ -149,6 +195,8 @@ pub fn next_token(
             order: order_name(request.order).to_owned(),
             page_size: request.limit,
             after,
+            filter,
+            served,
         })
     })
 }

@@ -33,6 +33,24 @@ pub struct Ctx {
     /// Neither `jsonp`, `contentType` nor `Accept` asked for a format: the answer takes the
     /// request body's (`uri-add-track-collection.md`, "Add a track using XML").
     pub body_decides: bool,
+    /// Where the client reached this server (`http://host:port`, [`origin`]): the image
+    /// paths of an answer are written as URLs on it ([`groove_wire::image_url`]).
+    pub origin: Option<String>,
+}
+
+/// Where links to this server point: the host the client called, over the scheme a proxy in
+/// front says it used (`X-Forwarded-Proto`), plain HTTP otherwise.
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
 }
 
 impl Ctx {
@@ -90,8 +108,12 @@ pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T)
 }
 
 /// `value` in the negotiated format, as an answer that can be kept and sent again
-/// ([`crate::idempotency`]).
+/// ([`crate::idempotency`]); pictures' URLs are on the request's origin.
 pub fn encode<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T) -> Answer {
+    groove_wire::image_url::with_origin(ctx.origin.as_deref(), || encode_now(ctx, status, value))
+}
+
+fn encode_now<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T) -> Answer {
     let (body, content_type) = match &ctx.format {
         Format::Json => match serde_json::to_vec(value) {
             Ok(v) => (v, "application/json; charset=utf-8"),
@@ -282,6 +304,7 @@ mod tests {
             style: ErrorStyle::Hyphen,
             root: "X",
             body_decides: false,
+            origin: None,
         };
         let e = ApiError::with(ErrorCode::InvalidInputParameter, "a\u{2028}b\u{2029}c\u{2027}\u{202A}");
         let response = e.render(&ctx);

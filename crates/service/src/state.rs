@@ -41,6 +41,8 @@ pub struct ServiceConfig {
     pub metrics: bool,
     /// How long a stream link stays valid.
     pub stream_link_ttl: Duration,
+    /// Bytes of pictures of library items kept made ([`crate::art::ArtCache`]).
+    pub image_cache_bytes: usize,
 }
 
 impl Default for ServiceConfig {
@@ -55,6 +57,7 @@ impl Default for ServiceConfig {
             rates: RateConfig::default(),
             metrics: false,
             stream_link_ttl: Duration::from_hours(1),
+            image_cache_bytes: crate::art::DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct Inner {
     pub links: crate::stream::StreamLinks,
     /// The `Idempotency-Key`s of the writes running in this process.
     pub running_keys: crate::idempotency::RunningKeys,
+    /// Pictures of library items: their cache and the decodings under way.
+    pub art: crate::art::Art,
 }
 
 impl std::ops::Deref for AppState {
@@ -105,6 +110,7 @@ impl AppState {
             oidc,
             sealer: TokenSealer::new(token_secret),
             links: crate::stream::StreamLinks::new(&token_secret),
+            art: crate::art::Art::new(config.image_cache_bytes),
             limits: RateLimits::new(config.rates),
             metrics: config.metrics.then(Metrics::default),
             config,

@@ -274,11 +274,18 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     async fn library_update(&self, files: Vec<LibraryFile>, missing: Vec<String>) -> StoreResult<()>;
     /// The present file of a catalog track, if it has one.
     async fn library_file(&self, track: CatalogId) -> StoreResult<Option<LibraryFile>>;
+    /// The file whose art (`LibraryFile::art`) pictures a catalog track (a present file of
+    /// it with art) or album (that of its first track, by number, with one); `None` if the
+    /// library has no picture of it. Records with a picture carry its `ImageUrl`.
+    async fn library_art(&self, id: CatalogId) -> StoreResult<Option<LibraryFile>>;
     /// A page of the whole catalog of one kind (track, album or artist), in one of
-    /// [`catalog_browse_orders`]; [`StoreError::OrderUnsupported`] for another.
+    /// [`catalog_browse_orders`]; [`StoreError::OrderUnsupported`] for another. With a
+    /// `genre`, only the items filed under it (case and accents aside): tracks and albums of
+    /// that first genre, artists credited on such a track.
     async fn browse_catalog(
         &self,
         kind: groove_wire::ids::CollectionKind,
         page: PageRequest,
+        genre: Option<String>,
     ) -> StoreResult<Page<CatalogItem>>;
 }

@@ -27,6 +27,23 @@ pub struct LibraryFile {
     pub art: Option<String>,
 }
 
+/// Whether the library has a picture of the track of the row `catalog_tracks`: one of its
+/// present files has art (`EXISTS`, a column of the statements that read its document).
+macro_rules! track_art {
+    () => {
+        "EXISTS (SELECT 1 FROM library_files f WHERE f.track_gid = catalog_tracks.gid AND f.present AND f.art IS NOT NULL)"
+    };
+}
+/// Whether the library has a picture of the album of the row `catalog_albums`: a present file
+/// of one of its tracks has art.
+macro_rules! album_art {
+    () => {
+        "EXISTS (SELECT 1 FROM catalog_tracks t JOIN library_files f ON f.track_gid = t.gid
+            WHERE t.album_id = catalog_albums.id AND f.present AND f.art IS NOT NULL)"
+    };
+}
+pub(crate) use {album_art, track_art};
+
 /// The statements both backends run as they are (`$n` parameters, which SQLite reads as
 /// numbered in order of first appearance).
 pub(crate) mod sql {
@@ -43,6 +60,17 @@ pub(crate) mod sql {
             track_gid = excluded.track_gid, content_type = excluded.content_type,
             present = excluded.present, art = excluded.art";
     pub(crate) const MARK_MISSING: &str = "UPDATE library_files SET present = $1 WHERE path = $2";
+    /// The file whose art pictures a track: a present one with art, the first by path.
+    pub(crate) const ART_OF_TRACK: &str = "SELECT path, size, mtime_ns, track_gid, content_type, present, art
+        FROM library_files WHERE track_gid = $1 AND present = $2 AND art IS NOT NULL ORDER BY path LIMIT 1";
+    /// The file whose art pictures an album: that of its first track (by track number, then
+    /// path) with a present file with art.
+    pub(crate) const ART_OF_ALBUM: &str =
+        "SELECT f.path, f.size, f.mtime_ns, f.track_gid, f.content_type, f.present, f.art
+        FROM catalog_albums a JOIN catalog_tracks t ON t.album_id = a.id
+            JOIN library_files f ON f.track_gid = t.gid
+        WHERE a.gid = $1 AND f.present = $2 AND f.art IS NOT NULL
+        ORDER BY t.track_number, f.path LIMIT 1";
 }
 
 /// A stored size as the row holds it (sizes beyond `i64` do not occur on real disks).
@@ -99,6 +127,12 @@ pub(crate) async fn browsed_items<T: crate::reads::CatalogTx>(
 pub(crate) fn browse_list(
     kind: groove_wire::ids::CollectionKind,
     order: crate::SortOrder,
+    genre: Option<&str>,
 ) -> crate::StoreResult<crate::lists::ListQuery<'static, crate::lists::Arg>> {
-    crate::lists::catalog_browse(kind, order).ok_or(crate::StoreError::OrderUnsupported(order))
+    crate::lists::catalog_browse(kind, order, genre).ok_or(crate::StoreError::OrderUnsupported(order))
+}
+
+/// The statement that counts a browsed list (its condition with the list's placeholders).
+pub(crate) fn count_of<A>(list: &crate::lists::ListQuery<'_, A>) -> String {
+    format!("SELECT count(*) FROM {} WHERE {}", list.from, list.filter)
 }

@@ -130,7 +130,15 @@ pub(crate) fn catalog_artist_tracks<'a>(artist: i64, keys: &'a [&'a str]) -> Lis
 
 /// The whole catalog of one kind in one order (`uri-browse-catalog.md`): catalog row;
 /// `None` for an order the kind has not. Every order ends with the row, so keys are unique.
-pub(crate) fn catalog_browse(kind: CollectionKind, order: SortOrder) -> Option<ListQuery<'static, Arg>> {
+///
+/// With a genre (`genre=`), only the items filed under it: tracks and albums whose genre is
+/// that one (the folded first genre, `genre_key`, the one `GenreName` orders by), artists
+/// credited on such a track.
+pub(crate) fn catalog_browse(
+    kind: CollectionKind,
+    order: SortOrder,
+    genre: Option<&str>,
+) -> Option<ListQuery<'static, Arg>> {
     let (from, keys): (&'static str, Keys) = match (kind, order) {
         (CollectionKind::Track, SortOrder::TrackTitle) => ("catalog_tracks", (&["name_key", "id"], false)),
         (CollectionKind::Track, SortOrder::AlbumTitle) => {
@@ -158,7 +166,15 @@ pub(crate) fn catalog_browse(kind: CollectionKind, order: SortOrder) -> Option<L
         (CollectionKind::Artist, SortOrder::ArtistName) => ("catalog_artists", (&["name_key", "id"], false)),
         _ => return None,
     };
-    Some(ListQuery::new("id", from, "1 = 1", Vec::new(), keys))
+    let Some(genre) = genre else { return Some(ListQuery::new("id", from, "1 = 1", Vec::new(), keys)) };
+    let filter = match kind {
+        CollectionKind::Track | CollectionKind::Album => "genre_key = ?1",
+        _ => {
+            "id IN (SELECT ta.artist_id FROM catalog_track_artists ta
+                JOIN catalog_tracks t ON t.id = ta.track_id WHERE t.genre_key = ?1)"
+        }
+    };
+    Some(ListQuery::new("id", from, filter, vec![Arg::Text(crate::text::fold(genre))], keys))
 }
 
 /// The orders of [`catalog_browse`] for a kind, the default first.

@@ -31,13 +31,29 @@ fn missing(what: &str, id: i64) -> StoreError {
     StoreError::Internal(format!("catalog {what} {id} is missing"))
 }
 
-/// A catalog record's row: its row ID, GUID, document, and (tracks) album row.
+/// A catalog record's row: its row ID, GUID, document, (tracks) album row, and whether the
+/// library has a picture of it ([`crate::library::track_art`], [`crate::library::album_art`]).
 #[derive(Clone, Debug)]
 pub(crate) struct DocRow {
     pub(crate) id: i64,
     pub(crate) gid: Vec<u8>,
     pub(crate) doc: String,
     pub(crate) album: i64,
+    pub(crate) art: bool,
+}
+
+/// A record's document, with the `ImageUrl` of this server's picture when the library has
+/// one (replacing whatever an imported document said).
+fn record<T: serde::de::DeserializeOwned>(
+    row: &DocRow,
+    content: impl FnOnce(&mut T) -> &mut groove_wire::model::Content,
+) -> StoreResult<(CatalogId, T)> {
+    let id = catalog_id(&row.gid)?;
+    let mut doc: T = parse_doc(&row.doc)?;
+    if row.art {
+        content(&mut doc).image_url = Some(groove_wire::image_url::path(id));
+    }
+    Ok((id, doc))
 }
 
 /// Whose credits: an album's or a track's.
@@ -136,7 +152,8 @@ impl CatalogReader {
         for row in rows {
             let own = credits.remove(&row.id).unwrap_or_default();
             let artists = self.credits_of(&own)?;
-            let album = CatalogAlbum { id: catalog_id(&row.gid)?, album: parse_doc(&row.doc)?, artists };
+            let (id, album) = record(&row, |a: &mut groove_wire::model::Album| &mut a.content)?;
+            let album = CatalogAlbum { id, album, artists };
             let artist_rows = distinct(own.iter().map(|(_, a)| *a));
             self.albums.insert(row.id, LoadedAlbum { album, artist_rows });
         }
@@ -190,13 +207,9 @@ impl CatalogReader {
             let own = credits.get(id).map(Vec::as_slice).unwrap_or_default();
             let artists = self.credits_of(own)?;
             let artist_rows = distinct(own.iter().map(|(_, a)| *a).chain(album.artist_rows.iter().copied()));
+            let (track_id, track) = record(row, |t: &mut groove_wire::model::Track| &mut t.content)?;
             out.push(LoadedTrack {
-                track: CatalogTrack {
-                    id: catalog_id(&row.gid)?,
-                    track: parse_doc(&row.doc)?,
-                    album: album.album.clone(),
-                    artists,
-                },
+                track: CatalogTrack { id: track_id, track, album: album.album.clone(), artists },
                 album_row: row.album,
                 artist_rows,
             });

@@ -9,6 +9,7 @@
 //! - [`country`]: the ISO 3166-1 codes the `country` parameter takes.
 //! - [`date`]: how collection items write their dates.
 //! - [`text`]: which characters text may hold.
+//! - [`image_url`]: how `ImageUrl`s of this server's pictures are written.
 
 pub mod country;
 pub mod date;
@@ -17,6 +18,7 @@ pub mod endpoint;
 pub mod error;
 pub mod extensions;
 pub mod ids;
+pub mod image_url;
 pub mod model;
 pub mod query;
 pub mod text;

@@ -72,7 +72,9 @@ pub struct Content {
     pub id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A path of this server (`/content/{id}/image`) is written as a URL on the answer's
+    /// origin ([`crate::image_url`]).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::image_url::serialize")]
     pub image_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,

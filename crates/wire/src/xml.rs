@@ -208,7 +208,7 @@ fn write_other_ids(w: &mut XmlWriter, ids: Option<&OtherIds>) {
 fn write_content(w: &mut XmlWriter, c: &Content) {
     w.opt_text("CompatibleSources", c.compatible_sources.as_deref());
     w.opt_text("Id", c.id.as_deref());
-    w.opt_text("ImageUrl", c.image_url.as_deref());
+    w.opt_text("ImageUrl", c.image_url.as_deref().map(crate::image_url::absolute).as_deref());
     w.opt_text("Link", c.link.as_deref());
     w.opt_text("Name", c.name.as_deref());
     write_other_ids(w, c.other_ids.as_ref());

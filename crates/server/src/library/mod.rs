@@ -130,17 +130,62 @@ fn walk(root: &Path, found: &mut Vec<Found>, skipped: &mut Vec<(PathBuf, String)
     }
 }
 
+/// `LibraryFile::art` of a file whose tags hold a picture.
+const EMBEDDED: &str = "embedded";
+
 /// The album art beside a file, if any (embedded art comes first).
 fn art_of(path: &Path, embedded: bool) -> Option<String> {
     if embedded {
-        return Some("embedded".to_owned());
+        return Some(EMBEDDED.to_owned());
     }
-    let dir = path.parent()?;
+    cover_in(path.parent()?)
+}
+
+/// The first of [`COVER_FILES`] in a folder.
+fn cover_in(dir: &Path) -> Option<String> {
     COVER_FILES
         .iter()
         .map(|name| dir.join(name))
         .find(|p| p.is_file())
         .and_then(|p| p.to_str().map(str::to_owned))
+}
+
+/// Records the art of unchanged files whose cover file came, went or changed since they
+/// were read (a rescan reads only changed audio files, so it would not see it otherwise).
+async fn record_cover_changes(
+    store: &dyn Store,
+    found: &[Found],
+    known: &HashMap<String, LibraryFile>,
+) -> anyhow::Result<()> {
+    let unchanged: Vec<LibraryFile> = found
+        .iter()
+        .filter_map(|f| known.get(&f.path).filter(|k| k.size == f.size && k.mtime_ns == f.mtime_ns))
+        .filter(|k| k.present && k.art.as_deref() != Some(EMBEDDED))
+        .cloned()
+        .collect();
+    let changed = tokio::task::spawn_blocking(move || covers_changed(unchanged)).await?;
+    if !changed.is_empty() {
+        store.library_update(changed, Vec::new()).await.context("cannot record changed album art")?;
+    }
+    Ok(())
+}
+
+/// The files among `unchanged` (none with embedded art) whose cover file came, went or
+/// changed name since they were read, with their art as it is now. Each folder is looked at
+/// once.
+fn covers_changed(unchanged: Vec<LibraryFile>) -> Vec<LibraryFile> {
+    let mut covers: HashMap<PathBuf, Option<String>> = HashMap::new();
+    unchanged
+        .into_iter()
+        .filter_map(|mut f| {
+            let dir = Path::new(&f.path).parent()?.to_owned();
+            let now = covers.entry(dir).or_insert_with_key(|d| cover_in(d)).clone();
+            (now != f.art).then(|| {
+                f.art = now;
+                f
+            })
+        })
+        .collect()
 }
 
 fn progress(total: Option<u64>) -> ProgressBar {
@@ -199,6 +244,7 @@ pub async fn scan(store: &dyn Store, roots: &[PathBuf]) -> anyhow::Result<ScanRe
         .collect();
     report.unchanged = found.len() - to_read.len();
     report.removed = missing.len();
+    record_cover_changes(store, &found, &known).await?;
 
     let bar = progress(Some(to_read.len() as u64));
     bar.set_message(format!("reading ({} unchanged)", report.unchanged));

@@ -32,7 +32,7 @@ pub const UNKNOWN_ARTIST: &str = "Unknown artist";
 pub struct FileTrack {
     pub track: Track,
     pub content_type: &'static str,
-    /// Whether the file's tags hold a picture.
+    /// Whether the file's tags hold a picture that can be served (JPEG or PNG).
     pub embedded_art: bool,
 }
 
@@ -85,7 +85,10 @@ pub fn read_file(path: &Path) -> Result<FileTrack, String> {
     let file_type = tagged.file_type();
     let empty = Tag::new(tagged.primary_tag_type());
     let tag = tagged.primary_tag().or_else(|| tagged.first_tag()).unwrap_or(&empty);
-    let embedded_art = tagged.tags().iter().any(|t| !t.pictures().is_empty());
+    let embedded_art = tagged
+        .tags()
+        .iter()
+        .any(|t| t.pictures().iter().any(|p| groove_service::art::Kind::sniff(p.data()).is_some()));
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
     let track = track_of(tag, &stem, millis);

@@ -153,6 +153,8 @@ async fn fill_playlists(
             order: String::new(),
             page_size: limit,
             after: offsets_key(Offsets { collection: Some(end as u64), catalog: None }),
+            filter: None,
+            served: None,
         })
     });
     response.playlists = Some(PaginatedList {
@@ -319,6 +321,8 @@ async fn fill(
             order: String::new(),
             page_size: limit,
             after: offsets_key(next),
+            filter: None,
+            served: None,
         })
     });
     let total = Some(i64::try_from(total).unwrap_or(i64::MAX));

@@ -53,18 +53,35 @@ pub(super) async fn update(tx: &Tx<'_>, files: &[LibraryFile], missing: &[String
     Ok(())
 }
 
+/// The file whose art pictures a catalog track or album.
+pub(super) async fn art_of(tx: &Tx<'_>, id: CatalogId) -> Result<Option<LibraryFile>, Fail> {
+    for sql in [sql::ART_OF_TRACK, sql::ART_OF_ALBUM] {
+        let st = tx.prepare_cached(sql).await?;
+        if let Some(row) = tx.query_opt(&st, &[&id.as_bytes().as_slice(), &true]).await?
+            && let Some(f) = file(&row)?
+        {
+            return Ok(Some(f));
+        }
+    }
+    Ok(None)
+}
+
 /// A page of the whole catalog of one kind.
 pub(super) async fn browse_catalog(
     tx: &Tx<'_>,
     kind: groove_wire::ids::CollectionKind,
     page: &crate::PageRequest,
+    genre: Option<&str>,
 ) -> Result<crate::Page<crate::CatalogItem>, Fail> {
-    let list = crate::library::browse_list(kind, page.order).map_err(Fail::Store)?;
-    let total_sql = format!("SELECT count(*) FROM {}", list.from);
+    let list = crate::library::browse_list(kind, page.order, genre).map_err(Fail::Store)?;
+    let total_sql = crate::library::count_of(&list).replace('?', "$");
+    let args: Vec<super::read::Param> = list.args.iter().cloned().map(super::read::param).collect();
     let (rows, next) = super::read::page_rows(tx, super::read::pg(list), page, None).await?;
     let ids = rows.iter().map(|r| r.try_get(0).map_err(Fail::from)).collect::<Result<Vec<i64>, Fail>>()?;
     let items = crate::library::browsed_items(&mut super::read::Sequential(tx), kind, &ids).await?;
     let st = tx.prepare_cached(&total_sql).await?;
-    let total: i64 = tx.query_one(&st, &[]).await?.try_get(0)?;
+    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        args.iter().map(|a| a.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+    let total: i64 = tx.query_one(&st, &params).await?.try_get(0)?;
     Ok(crate::Page { items, next, total: Some(u64::try_from(total).unwrap_or(0)) })
 }

@@ -808,11 +808,16 @@ impl Store for PostgresStore {
         run!(self, Mode::Read, |tx| library::file_of_track(&tx, track).await?)
     }
 
+    async fn library_art(&self, id: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
+        run!(self, Mode::Read, |tx| library::art_of(&tx, id).await?)
+    }
+
     async fn browse_catalog(
         &self,
         kind: groove_wire::ids::CollectionKind,
         page: PageRequest,
+        genre: Option<String>,
     ) -> StoreResult<Page<CatalogItem>> {
-        run!(self, Mode::Read, |tx| library::browse_catalog(&tx, kind, &page).await?)
+        run!(self, Mode::Read, |tx| library::browse_catalog(&tx, kind, &page, genre.as_deref()).await?)
     }
 }

@@ -36,6 +36,11 @@ pub(crate) fn pg(q: crate::lists::ListQuery<'_, Arg>) -> ListQuery<'_> {
     q.with_placeholders('$', PgPages::arg)
 }
 
+/// A value of a list as a PostgreSQL parameter.
+pub(crate) fn param(value: Arg) -> Param {
+    PgPages::arg(value)
+}
+
 /// Whether a position's component can stand for a key column of type `ty`.
 fn fits(part: &KeyPart, ty: &Type) -> bool {
     match part {
@@ -148,14 +153,16 @@ async fn count(tx: &Tx<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result
 /// shares ([`crate::reads`]) and the catalog import ([`crate::rules::catalog`]).
 pub(crate) struct Sequential<'a, 't>(pub(crate) &'a Tx<'t>);
 
-fn doc_rows(rows: &[Row], with_album: bool) -> Result<Vec<DocRow>, Fail> {
+/// Rows of a statement that selects row, GUID, document, album row and art, in that order.
+fn doc_rows(rows: &[Row]) -> Result<Vec<DocRow>, Fail> {
     rows.iter()
         .map(|row| {
             Ok(DocRow {
                 id: row.try_get(0)?,
                 gid: row.try_get(1)?,
                 doc: row.try_get(2)?,
-                album: if with_album { row.try_get(3)? } else { 0 },
+                album: row.try_get(3)?,
+                art: row.try_get(4)?,
             })
         })
         .collect()
@@ -165,21 +172,33 @@ impl CatalogTx for Sequential<'_, '_> {
     type Error = Fail;
 
     async fn artist_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
-        let st = self.0.prepare_cached("SELECT id, gid, doc FROM catalog_artists WHERE id = ANY($1)").await?;
-        doc_rows(&self.0.query(&st, &[&ids]).await?, false)
+        let st = self
+            .0
+            .prepare_cached(
+                "SELECT id, gid, doc, CAST(0 AS BIGINT), FALSE FROM catalog_artists WHERE id = ANY($1)",
+            )
+            .await?;
+        doc_rows(&self.0.query(&st, &[&ids]).await?)
     }
 
     async fn album_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
-        let st = self.0.prepare_cached("SELECT id, gid, doc FROM catalog_albums WHERE id = ANY($1)").await?;
-        doc_rows(&self.0.query(&st, &[&ids]).await?, false)
+        const SQL: &str = concat!(
+            "SELECT id, gid, doc, CAST(0 AS BIGINT), ",
+            crate::library::album_art!(),
+            " FROM catalog_albums WHERE id = ANY($1)"
+        );
+        let st = self.0.prepare_cached(SQL).await?;
+        doc_rows(&self.0.query(&st, &[&ids]).await?)
     }
 
     async fn track_docs(&mut self, ids: &[i64]) -> Result<Vec<DocRow>, Fail> {
-        let st = self
-            .0
-            .prepare_cached("SELECT id, gid, doc, album_id FROM catalog_tracks WHERE id = ANY($1)")
-            .await?;
-        doc_rows(&self.0.query(&st, &[&ids]).await?, true)
+        const SQL: &str = concat!(
+            "SELECT id, gid, doc, album_id, ",
+            crate::library::track_art!(),
+            " FROM catalog_tracks WHERE id = ANY($1)"
+        );
+        let st = self.0.prepare_cached(SQL).await?;
+        doc_rows(&self.0.query(&st, &[&ids]).await?)
     }
 
     async fn credits(&mut self, of: CreditsOf, owners: &[i64]) -> Result<Vec<CreditRow>, Fail> {

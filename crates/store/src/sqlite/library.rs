@@ -48,15 +48,29 @@ pub(super) fn update(conn: &Connection, files: &[LibraryFile], missing: &[String
     Ok(())
 }
 
+/// The file whose art pictures a catalog track or album.
+pub(super) fn art_of(conn: &Connection, id: CatalogId) -> StoreResult<Option<LibraryFile>> {
+    for sql in [sql::ART_OF_TRACK, sql::ART_OF_ALBUM] {
+        let mut st = conn.prepare_cached(sql).map_err(|e| unavailable(&e))?;
+        let found = st.query_row(params![id.as_bytes().as_slice(), true], file).optional();
+        if let Some(f) = found.map_err(|e| unavailable(&e))?.flatten() {
+            return Ok(Some(f));
+        }
+    }
+    Ok(None)
+}
+
 /// A page of the whole catalog of one kind.
 pub(super) fn browse_catalog(
     conn: &Connection,
     kind: groove_wire::ids::CollectionKind,
     page: &crate::PageRequest,
+    genre: Option<&str>,
 ) -> StoreResult<crate::Page<crate::CatalogItem>> {
-    let list = crate::library::browse_list(kind, page.order)?;
-    let total_sql = format!("SELECT count(*) FROM {}", list.from);
-    let (rows, next) = super::read::page_rows(conn, super::read::lite(list), page, None)?;
+    let list = super::read::lite(crate::library::browse_list(kind, page.order, genre)?);
+    let total_sql = crate::library::count_of(&list);
+    let args = list.args.clone();
+    let (rows, next) = super::read::page_rows(conn, list, page, None)?;
     let ids = rows
         .iter()
         .map(|r| match r.first() {
@@ -65,6 +79,8 @@ pub(super) fn browse_catalog(
         })
         .collect::<StoreResult<Vec<i64>>>()?;
     let items = super::now(crate::library::browsed_items(&mut super::read::SqliteRead(conn), kind, &ids))?;
-    let total: i64 = conn.query_row(&total_sql, [], |r| r.get(0)).map_err(|e| unavailable(&e))?;
+    let total: i64 = conn
+        .query_row(&total_sql, rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+        .map_err(|e| unavailable(&e))?;
     Ok(crate::Page { items, next, total: Some(u64::try_from(total).unwrap_or(0)) })
 }

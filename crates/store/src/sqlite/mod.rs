@@ -579,12 +579,17 @@ impl Store for SqliteStore {
         self.readers.run(move |conn| library::file_of_track(conn, track)).await
     }
 
+    async fn library_art(&self, id: CatalogId) -> StoreResult<Option<crate::LibraryFile>> {
+        self.readers.run(move |conn| library::art_of(conn, id)).await
+    }
+
     async fn browse_catalog(
         &self,
         kind: groove_wire::ids::CollectionKind,
         page: PageRequest,
+        genre: Option<String>,
     ) -> StoreResult<Page<CatalogItem>> {
-        self.readers.run(move |conn| library::browse_catalog(conn, kind, &page)).await
+        self.readers.run(move |conn| library::browse_catalog(conn, kind, &page, genre.as_deref())).await
     }
 }
 

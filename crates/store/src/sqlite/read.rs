@@ -186,18 +186,14 @@ pub(crate) fn credit_rows(conn: &Connection, of: CreditsOf, owner: i64) -> Store
 pub(crate) struct SqliteRead<'c>(pub(crate) &'c Connection);
 
 impl SqliteRead<'_> {
-    fn docs(&self, sql: &str, ids: &[i64], with_album: bool) -> StoreResult<Vec<DocRow>> {
+    /// Rows of a statement that selects GUID, document, album row and art, in that order.
+    fn docs(&self, sql: &str, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
         let mut st = self.0.prepare_cached(sql).map_err(|e| unavailable(&e))?;
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
             let row = st
                 .query_row([id], |r| {
-                    Ok(DocRow {
-                        id,
-                        gid: r.get(0)?,
-                        doc: r.get(1)?,
-                        album: if with_album { r.get(2)? } else { 0 },
-                    })
+                    Ok(DocRow { id, gid: r.get(0)?, doc: r.get(1)?, album: r.get(2)?, art: r.get(3)? })
                 })
                 .optional()
                 .map_err(|e| unavailable(&e))?;
@@ -211,15 +207,25 @@ impl CatalogTx for SqliteRead<'_> {
     type Error = StoreError;
 
     async fn artist_docs(&mut self, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
-        self.docs("SELECT gid, doc FROM catalog_artists WHERE id = ?1", ids, false)
+        self.docs("SELECT gid, doc, 0, 0 FROM catalog_artists WHERE id = ?1", ids)
     }
 
     async fn album_docs(&mut self, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
-        self.docs("SELECT gid, doc FROM catalog_albums WHERE id = ?1", ids, false)
+        const SQL: &str = concat!(
+            "SELECT gid, doc, 0, ",
+            crate::library::album_art!(),
+            " FROM catalog_albums WHERE id = ?1"
+        );
+        self.docs(SQL, ids)
     }
 
     async fn track_docs(&mut self, ids: &[i64]) -> StoreResult<Vec<DocRow>> {
-        self.docs("SELECT gid, doc, album_id FROM catalog_tracks WHERE id = ?1", ids, true)
+        const SQL: &str = concat!(
+            "SELECT gid, doc, album_id, ",
+            crate::library::track_art!(),
+            " FROM catalog_tracks WHERE id = ?1"
+        );
+        self.docs(SQL, ids)
     }
 
     async fn credits(&mut self, of: CreditsOf, owners: &[i64]) -> StoreResult<Vec<CreditRow>> {

@@ -3,6 +3,8 @@
 //! - [`app`]: the router, and the dispatcher of the Groove surface;
 //! - [`caller`]: authentication of users and applications ([`auth`]: the server's own
 //!   tokens; [`oidc`]: an external identity provider's);
+//! - [`provider`]: sign-in at an external OpenID Connect provider (the server as a relying
+//!   party);
 //! - [`limits`]: rate limits per client address and per caller;
 //! - [`culture`]: the `language` and `country` parameters;
 //! - [`observe`]: the access log, request ids and metrics;
@@ -26,6 +28,7 @@ pub mod observe;
 pub mod oidc;
 pub mod openapi;
 pub mod paging;
+pub mod provider;
 pub mod reply;
 pub mod signin;
 pub mod state;
@@ -36,7 +39,7 @@ pub mod web;
 pub mod writes;
 
 pub use app::router;
-pub use state::{AppState, ServiceConfig};
+pub use state::{AppState, ExternalIdentity, ServiceConfig};
 
 /// The address of the client at the other end of the connection, set by the server on
 /// every request.

@@ -71,21 +71,6 @@ async fn catalog_track(state: &AppState, caller: &Caller, id: &str) -> Result<Ca
     }
 }
 
-/// Where links point: the host the client called, over the scheme a proxy in front says it
-/// used (`X-Forwarded-Proto`), plain HTTP otherwise.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .unwrap_or("localhost");
-    let scheme = match headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) {
-        Some(p) if p.eq_ignore_ascii_case("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
-}
-
 /// `GET /1/content/{id}/stream` and `GET /1/content/{id}/preview`.
 pub async fn stream(
     state: &AppState,
@@ -116,7 +101,7 @@ pub async fn stream(
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default();
     let response = StreamResponse {
-        url: format!("{}{}", base_url(headers), state.links.sign(track, expires)),
+        url: format!("{}{}", crate::web::base_url(headers), state.links.sign(track, expires)),
         content_type: file.content_type,
         expires_on,
     };

@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ class Server:
         self.tmp = tempfile.mkdtemp(prefix="groove-browser-")
         self.data = os.path.join(self.tmp, "data")
         self.store = ["--data-dir", self.data]
+        self.database_url = database_url
         if database_url:
             self.store += ["--database-url", database_url]
         env = dict(os.environ, RUST_LOG="info", GROOVE_RATE_LIMIT_ADDRESS="0",
@@ -80,6 +82,17 @@ class Server:
         if out.returncode != 0:
             raise RuntimeError(f"{args}: {out.stderr}")
         return out.stdout
+
+    def sql(self, statement):
+        """Runs one statement on the server's database behind its back (to age rows)."""
+        if self.database_url:
+            out = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.database_url, "-c", statement],
+                                 capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                raise RuntimeError(f"psql: {statement}: {out.stderr}")
+        else:
+            with sqlite3.connect(os.path.join(self.data, "groove.sqlite3"), timeout=30) as db:
+                db.execute(statement)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -610,6 +623,7 @@ def scenario_restore_and_drill_down(server, browser, out):
     page.get_by_role("button", name=f"Restore {gone_title}", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text(f"“{gone_title}” can no longer be restored")
     check("{" not in page.locator("#error-text").text_content(), "the error is a sentence, not JSON")
+    expect(page.locator(f'#list li[data-id="{gone_id}"]')).to_have_count(0)
     page.get_by_role("button", name="Dismiss").click()
 
     # Deleted playlists: restore one.
@@ -626,6 +640,27 @@ def scenario_restore_and_drill_down(server, browser, out):
     expect(page.locator("#list li.empty")).to_have_text("No recently deleted playlists.")
     page.get_by_role("tab", name="Playlists").click()
     expect(page.get_by_role("button", name="Open Old mix")).to_be_visible()
+
+    # A readable error: an item deleted longer ago than the retention period (30 days).
+    page.get_by_role("tab", name="Recently deleted").click()
+    page.get_by_label("Show").select_option("tracks")
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    old = page.locator("#list li[data-id]").first
+    old_id = old.get_attribute("data-id")
+    old_title = old.locator(".title").text_content()
+    # 31 days in milliseconds, written out: PostgreSQL would multiply 32-bit integers.
+    server.sql("UPDATE deleted_tracks SET deleted_at = deleted_at - 2678400000 "
+               "WHERE user_id = (SELECT id FROM users WHERE name = 'carol')")
+    page.get_by_role("button", name=f"Restore {old_title}", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text(f"“{old_title}” can no longer be restored")
+    expect(page.locator(f'#list li[data-id="{old_id}"]')).to_have_count(0)
+    page.get_by_role("button", name="Dismiss").click()
+    page.get_by_label("Show").select_option("tracks")
+    expect(page.locator("#list li.empty")).to_have_text("No recently deleted tracks.")
+    check(True, "expired deleted tracks can no longer be restored, and leave the view")
+    tracks_now = all_track_ids(server, token)
+    status, _ = api(server, "POST", "/1/content/music/collection/delete", token, {"TrackIds": tracks_now[:1]})
+    check(status == 200, "one more track deleted")
 
     # COLLECTION-FULL, readable: fill the collection, then restore a deleted track.
     _, profile = api(server, "GET", "/1/user/music/profile", token)

@@ -137,13 +137,26 @@ export function failures(results) {
  */
 export function restoreFailures(results, nameOf) {
   return (results || []).filter((r) => r.Error).map((r) => {
-    const code = (r.Error.ErrorCode || '').replace(/_/g, '-');
     const name = `“${nameOf(r.InputId)}”`;
-    if (code === 'COLLECTION-INVALID-ID') {
-      return /again/.test(r.Error.Message || '')
-        ? `${name} is in your collection again: it was added since it was deleted.`
-        : `${name} can no longer be restored: it was restored already, or it was deleted too long ago.`;
+    if (noLongerDeleted(r.Error)) {
+      return `${name} can no longer be restored: it was restored already, or it was deleted too long ago.`;
+    }
+    if (codeOf(r.Error) === 'COLLECTION-INVALID-ID') {
+      return `${name} is in your collection again: it was added since it was deleted.`;
     }
     return `${name}: ${readable(400, { Error: r.Error }).message}`;
   });
+}
+
+function codeOf(error) {
+  return (error.ErrorCode || '').replace(/_/g, '-');
+}
+
+/**
+ * Whether a restore's item error says the item is not among the deleted items any more
+ * (restored already, or past the retention period), rather than that its track is in the
+ * collection again under another ID (which the server's message says).
+ */
+export function noLongerDeleted(error) {
+  return codeOf(error) === 'COLLECTION-INVALID-ID' && !/again/.test(error.Message || '');
 }

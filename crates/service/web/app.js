@@ -55,9 +55,8 @@ export const deletedHook = {
     if (!items.length) return;
     ui.undo = { kind, items };
     const one = items.length === 1 ? `“${items[0].name}”` : null;
-    $('undo-text').textContent = kind === 'playlists'
-      ? `Deleted the playlist ${one || `s (${items.length})`}.`
-      : `Deleted ${one || `${items.length} tracks`}.`;
+    const several = `${items.length} ${kind === 'playlists' ? 'playlists' : 'tracks'}`;
+    $('undo-text').textContent = `Deleted ${one ? `${kind === 'playlists' ? 'the playlist ' : ''}${one}` : several}.`;
     $('undo').hidden = false;
     document.body.classList.add('with-toast');
     // The control that deleted is gone with its row: keyboard focus goes to Undo.
@@ -618,7 +617,9 @@ async function restoreItems(kind, items, control) {
     const failed = api.restoreFailures(results, (id) => names.get(id) || id);
     const restored = results.filter((x) => !x.Error).map((x) => x.InputId);
     if (ui.view === 'deleted' && !ui.open) {
-      for (const id of restored) {
+      // Restored, and no longer restorable (restored elsewhere, expired): not in the list.
+      const gone = results.filter((x) => !x.Error || api.noLongerDeleted(x.Error)).map((x) => x.InputId);
+      for (const id of gone) {
         const li = document.querySelector(`#list li[data-id="${CSS.escape(id)}"]`);
         if (li) li.remove();
         ui.selected.delete(id);

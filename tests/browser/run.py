@@ -2,9 +2,10 @@
 """End-to-end tests of the web page and the sign-in flow in Debian's Chromium (headless),
 driven by Playwright for Python, against the real groove-server binary.
 
-Usage: python3 tests/browser/run.py BINARY [--out DIR]
+Usage: python3 tests/browser/run.py BINARY [--out DIR] [--database-url URL]
 
-Starts the server on an ephemeral port with a fresh data directory, creates a user with a
+Starts the server on an ephemeral port with a fresh data directory (and, with
+--database-url, that PostgreSQL database, which must be empty), creates users with a
 password, then runs the scenarios one after the other; exits non-zero at the first failure.
 Screenshots go to DIR (default tests/browser/out). The accessibility check injects the
 vendored axe-core (tests/browser/vendor/axe.min.js, MPL-2.0) and fails on any serious or
@@ -19,6 +20,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -35,19 +37,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CHROMIUM = os.environ.get("GROOVE_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery"
 MAX_TRACKS = 40
+CATALOG = os.path.join(HERE, "..", "..", "catalog", "demo.jsonl")
 
 
 class Server:
     """The groove-server binary on an ephemeral port, stopped by its PID."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, database_url=None):
         self.binary = binary
         self.tmp = tempfile.mkdtemp(prefix="groove-browser-")
         self.data = os.path.join(self.tmp, "data")
+        self.store = ["--data-dir", self.data]
+        self.database_url = database_url
+        if database_url:
+            self.store += ["--database-url", database_url]
         env = dict(os.environ, RUST_LOG="info", GROOVE_RATE_LIMIT_ADDRESS="0",
                    GROOVE_RATE_LIMIT_CALLER="0", GROOVE_RATE_LIMIT_TOKEN="0")
         self.proc = subprocess.Popen(
-            [binary, "--data-dir", self.data, "serve", "--listen", "127.0.0.1:0",
+            [binary, *self.store, "serve", "--listen", "127.0.0.1:0",
              "--log-format", "json", "--max-tracks", str(MAX_TRACKS)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         deadline = time.time() + 60
@@ -70,11 +77,22 @@ class Server:
         threading.Thread(target=lambda: [None for _ in self.proc.stderr], daemon=True).start()
 
     def admin(self, *args, stdin=None):
-        out = subprocess.run([self.binary, "--data-dir", self.data, *args], input=stdin,
+        out = subprocess.run([self.binary, *self.store, *args], input=stdin,
                              capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise RuntimeError(f"{args}: {out.stderr}")
         return out.stdout
+
+    def sql(self, statement):
+        """Runs one statement on the server's database behind its back (to age rows)."""
+        if self.database_url:
+            out = subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", self.database_url, "-c", statement],
+                                 capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                raise RuntimeError(f"psql: {statement}: {out.stderr}")
+        else:
+            with sqlite3.connect(os.path.join(self.data, "groove.sqlite3"), timeout=30) as db:
+                db.execute(statement)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -416,6 +434,268 @@ def scenario_app(server, browser, out):
     finally:
         app_server.shutdown()
 
+def catalog_tracks():
+    """The demo catalog's tracks (the server loads the same file)."""
+    with open(CATALOG, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def all_track_ids(server, token):
+    """Every track of the user's collection, following continuation tokens."""
+    ids, path = [], "/1/content/music/collection/tracks/browse"
+    while True:
+        status, r = api(server, "GET", path, token)
+        check(status == 200, f"tracks browse ({status})")
+        ids += [t["Id"] for t in r["Tracks"]["Items"]]
+        cont = r["Tracks"].get("ContinuationToken")
+        if not cont:
+            return ids
+        path = "/1/content/music/collection/tracks/browse?" + urllib.parse.urlencode({"continuationToken": cont})
+
+
+def sign_in_as(browser, server, user, viewport=None):
+    context = browser.new_context(viewport=viewport or {"width": 1100, "height": 800})
+    page = context.new_page()
+    page.goto(server.base + "/")
+    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page, user)
+    expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()
+    return context, page
+
+
+def scenario_restore_and_drill_down(server, browser, out):
+    """Undo after deleting tracks (by keyboard and by mouse) and a playlist; the Recently
+    deleted view (newest first, paging, DeletedDate, restoring a selection and a playlist,
+    readable errors); drill-down from an album and from an artist to their tracks."""
+    print("undo, recently deleted, drill-down")
+    token = server.admin("token", "user", "carol").strip()
+    catalog = catalog_tracks()
+    ram = sorted((t for t in catalog if t["Album"]["Name"] == "Random Access Memories"),
+                 key=lambda t: t["TrackNumber"])
+    spare = [t["Id"] for t in catalog if t["Album"]["Name"] not in ("Random Access Memories",)]
+    status, r = api(server, "POST", "/1/content/music/collection/add", token,
+                    {"TrackIds": [t["Id"] for t in ram] + spare[:5]})
+    check(status == 200 and "Error" not in r, f"carol's collection: an album and 5 more tracks ({status})")
+    spare = spare[5:]
+    n = len(ram) + 5
+    errors = []
+    context, page = sign_in_as(browser, server, "carol")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    expect(page.locator("#counts")).to_have_text(f"{n} tracks · 0 playlists")
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+
+    # Delete a track, then Undo by keyboard: the focus is on Undo once the row is gone.
+    first = list_titles(page)[0]
+    page.get_by_role("button", name=f"Delete {first}", exact=True).click()
+    wait_status(page, r"Deleted 1 track")
+    expect(page.locator("#undo-text")).to_have_text(f"Deleted “{first}”.")
+    undo = page.get_by_role("button", name="Undo", exact=True)
+    expect(undo).to_be_focused()
+    axe_check(page, "undo message")
+    expect(undo).to_be_focused()
+    page.screenshot(path=os.path.join(out, "undo.png"))
+    page.keyboard.press("Enter")
+    wait_status(page, r"Restored 1 track\.")
+    expect(page.locator("#undo")).to_be_hidden()
+    expect(page.locator("#counts")).to_have_text(f"{n} tracks · 0 playlists")
+    expect(page.locator("#list li[data-id] .title").first).to_have_text(first)
+    check(True, "Undo (Enter) brought the deleted track back")
+
+    # Delete two with a selection; Undo with the mouse.
+    titles = list_titles(page)
+    page.get_by_label(f"Select {titles[1]}").check()
+    page.get_by_label(f"Select {titles[2]}").check()
+    page.get_by_role("button", name="Delete selected (2)").click()
+    wait_status(page, r"Deleted 2 tracks")
+    expect(page.locator("#undo-text")).to_have_text("Deleted 2 tracks.")
+    expect(page.locator("#counts")).to_have_text(f"{n - 2} tracks · 0 playlists")
+    undo.click()
+    wait_status(page, r"Restored 2 tracks\.")
+    expect(page.locator("#counts")).to_have_text(f"{n} tracks · 0 playlists")
+    expect(page.locator("#list li[data-id]")).to_have_count(min(n, 25))
+    check(list_titles(page) == titles, "Undo brought both tracks back, in their places")
+
+    # Delete a playlist, then Undo: it comes back with its tracks.
+    status, r = api(server, "POST", "/1/content/music/collection/playlists/create", token, {
+        "Name": "Mix", "TrackActions": [{"Id": ram[0]["Id"], "Action": "Add"}, {"Id": ram[1]["Id"], "Action": "Add"}]})
+    check(status == 200, "a playlist of two tracks")
+    page.get_by_role("tab", name="Playlists").click()
+    page.get_by_role("button", name="Delete playlist Mix").click()
+    wait_status(page, r"Playlist deleted")
+    expect(page.locator("#undo-text")).to_have_text("Deleted the playlist “Mix”.")
+    expect(page.get_by_role("button", name="Open Mix")).to_have_count(0)
+    expect(page.locator("#counts")).to_have_text(f"{n} tracks · 0 playlists")
+    page.get_by_role("button", name="Undo", exact=True).click()
+    wait_status(page, r"Restored 1 playlist\.")
+    expect(page.locator("#counts")).to_have_text(f"{n} tracks · 1 playlists")
+    page.get_by_role("button", name="Open Mix").click()
+    expect(page.locator("#list li[data-id]")).to_have_count(2)
+    check(True, "Undo brought the playlist back with its tracks")
+
+    # Drill-down: an album's tracks, in track order; delete one there and undo.
+    page.get_by_role("tab", name="Albums").click()
+    page.get_by_role("button", name="Open album Random Access Memories").click()
+    expect(page.get_by_role("heading", name="Album: Random Access Memories")).to_be_focused()
+    expect(page.locator("#list li[data-id]")).to_have_count(len(ram))
+    shown = list_titles(page)
+    check(all(s.startswith(t["Name"]) for s, t in zip(shown, ram)), f"the album's tracks in track order: {shown[:3]}...")
+    axe_check(page, "album's tracks")
+    page.get_by_role("button", name=f"Delete {shown[3]}", exact=True).click()
+    wait_status(page, r"Deleted 1 track")
+    expect(page.locator("#list li[data-id]")).to_have_count(len(ram) - 1)
+    page.get_by_role("button", name="Undo", exact=True).click()
+    wait_status(page, r"Restored 1 track\.")
+    expect(page.locator("#list li[data-id]")).to_have_count(len(ram))
+    page.get_by_role("button", name="← All albums").click()
+    expect(page.get_by_role("button", name="Open album Random Access Memories")).to_be_focused()
+    # From an artist: its albums, then one album's tracks, and back.
+    page.get_by_role("tab", name="Artists").click()
+    page.get_by_role("button", name="Open artist Daft Punk").click()
+    expect(page.get_by_role("heading", name="Artist: Daft Punk")).to_be_visible()
+    expect(page.locator("#list li[data-id]")).to_have_count(1)
+    axe_check(page, "artist's albums")
+    page.get_by_role("button", name="Open album Random Access Memories").click()
+    expect(page.get_by_role("heading", name="Album: Random Access Memories")).to_be_visible()
+    expect(page.locator("#list li[data-id]")).to_have_count(len(ram))
+    page.get_by_role("button", name="← Artist: Daft Punk").click()
+    expect(page.get_by_role("heading", name="Artist: Daft Punk")).to_be_visible()
+    page.get_by_role("button", name="← All artists").click()
+    expect(page.get_by_role("button", name="Open artist Daft Punk")).to_be_focused()
+    check(True, "drill-down from an artist to an album's tracks and back")
+
+    # Recently deleted: 20 more tracks, 27 deleted in two calls; newest deletion first,
+    # 25 a page, the rest on scrolling.
+    more = spare[:20]
+    spare = spare[20:]
+    status, r = api(server, "POST", "/1/content/music/collection/add", token, {"TrackIds": more})
+    added = [x.get("Id") for x in r["TrackActionResults"]]
+    check(status == 200 and len(added) == 20 and all(added), "20 more tracks")
+    originals = [i for i in all_track_ids(server, token) if i not in added]
+    older, newer = added[:18] + originals[:7], added[18:]
+    status, _ = api(server, "POST", "/1/content/music/collection/delete", token, {"TrackIds": older})
+    check(status == 200, f"{len(older)} tracks deleted")
+    time.sleep(0.01)  # DeletedDate counts milliseconds: the second call is the newer one
+    status, _ = api(server, "POST", "/1/content/music/collection/delete", token, {"TrackIds": newer})
+    deleted_count = len(older) + len(newer)
+    check(deleted_count > 25, f"{deleted_count} tracks deleted, more than a page")
+    page.get_by_role("tab", name="Recently deleted").click()
+    expect(page.get_by_role("heading", name="Recently deleted")).to_be_visible()
+    expect(page.locator("#list li[data-id]")).to_have_count(25)
+    rows = page.locator("#list li[data-id]")
+    check(sorted(rows.nth(i).get_attribute("data-id") for i in range(2)) == sorted(newer),
+          "the newest deletion comes first")
+    _, d = api(server, "GET", "/1/content/music/collection/deleted/tracks/browse?maxItems=1", token)
+    first_deleted = d["Tracks"]["Items"][0]
+    when = rows.first.locator("time")
+    check(when.get_attribute("datetime") == first_deleted["DeletedDate"], "each row carries its DeletedDate")
+    expect(when).to_have_text(re.compile(r"^Deleted \S.*\d"))
+    check(not re.search(r"\d{4}-\d\d-\d\dT", when.text_content()), f"the date reads as a date: {when.text_content()!r}")
+    axe_check(page, "recently deleted")
+    page.screenshot(path=os.path.join(out, "deleted.png"))
+    page.locator("#more").scroll_into_view_if_needed()
+    expect(page.locator("#list li[data-id]")).to_have_count(deleted_count)
+    expect(page.locator("#more")).to_be_hidden()
+    check(True, "the next page of deleted tracks came on scrolling")
+
+    # Restore a selection: the rows leave the view; the tracks are back in the collection.
+    count_before = n + len(more) - deleted_count
+    expect(page.locator("#counts")).to_have_text(f"{count_before} tracks · 1 playlists")
+    for i in newer:
+        page.locator(f'#list li[data-id="{i}"] input[type=checkbox]').check()
+    page.get_by_role("button", name="Restore selected (2)").click()
+    wait_status(page, r"Restored 2 tracks\.")
+    expect(page.locator("#list li[data-id]")).to_have_count(deleted_count - 2)
+    expect(page.locator("#counts")).to_have_text(f"{count_before + 2} tracks · 1 playlists")
+    page.get_by_role("tab", name="Tracks").click()
+    page.get_by_label("Order by").select_option("CollectionDate")
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    back = set(page.locator("#list li[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)"))
+    check(set(newer) <= back, "the restored tracks are in the collection again")
+
+    # A readable error: an item restored elsewhere in the meantime.
+    page.get_by_role("tab", name="Recently deleted").click()
+    expect(page.locator("#list li[data-id]")).to_have_count(25)
+    gone = page.locator("#list li[data-id]").first
+    gone_id = gone.get_attribute("data-id")
+    gone_title = gone.locator(".title").text_content()
+    status, _ = api(server, "POST", "/1/content/music/collection/restore", token, {"TrackIds": [gone_id]})
+    check(status == 200, "restored behind the page's back")
+    page.get_by_role("button", name=f"Restore {gone_title}", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text(f"“{gone_title}” can no longer be restored")
+    check("{" not in page.locator("#error-text").text_content(), "the error is a sentence, not JSON")
+    expect(page.locator(f'#list li[data-id="{gone_id}"]')).to_have_count(0)
+    page.get_by_role("button", name="Dismiss").click()
+
+    # Deleted playlists: restore one.
+    status, r = api(server, "POST", "/1/content/music/collection/playlists/create", token, {"Name": "Old mix"})
+    pid = r["PlaylistActionResult"]["Id"]
+    status, _ = api(server, "POST", "/1/content/music/collection/playlists/delete", token, {"Id": pid})
+    page.get_by_label("Show").select_option("playlists")
+    expect(page.locator("#list li[data-id]")).to_have_count(1)
+    expect(page.locator("#list li[data-id] .title")).to_have_text("Old mix")
+    expect(page.locator("#list li[data-id] time")).to_have_text(re.compile(r"^Deleted "))
+    axe_check(page, "recently deleted playlists")
+    page.get_by_role("button", name="Restore playlist Old mix").click()
+    wait_status(page, r"Restored 1 playlist\.")
+    expect(page.locator("#list li.empty")).to_have_text("No recently deleted playlists.")
+    page.get_by_role("tab", name="Playlists").click()
+    expect(page.get_by_role("button", name="Open Old mix")).to_be_visible()
+
+    # A readable error: an item deleted longer ago than the retention period (30 days).
+    page.get_by_role("tab", name="Recently deleted").click()
+    page.get_by_label("Show").select_option("tracks")
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    old = page.locator("#list li[data-id]").first
+    old_id = old.get_attribute("data-id")
+    old_title = old.locator(".title").text_content()
+    # 31 days in milliseconds, written out: PostgreSQL would multiply 32-bit integers.
+    server.sql("UPDATE deleted_tracks SET deleted_at = deleted_at - 2678400000 "
+               "WHERE user_id = (SELECT id FROM users WHERE name = 'carol')")
+    page.get_by_role("button", name=f"Restore {old_title}", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text(f"“{old_title}” can no longer be restored")
+    expect(page.locator(f'#list li[data-id="{old_id}"]')).to_have_count(0)
+    page.get_by_role("button", name="Dismiss").click()
+    page.get_by_label("Show").select_option("tracks")
+    expect(page.locator("#list li.empty")).to_have_text("No recently deleted tracks.")
+    check(True, "expired deleted tracks can no longer be restored, and leave the view")
+    tracks_now = all_track_ids(server, token)
+    status, _ = api(server, "POST", "/1/content/music/collection/delete", token, {"TrackIds": tracks_now[:1]})
+    check(status == 200, "one more track deleted")
+
+    # COLLECTION-FULL, readable: fill the collection, then restore a deleted track.
+    _, profile = api(server, "GET", "/1/user/music/profile", token)
+    room = MAX_TRACKS - profile["Collection"]["TrackCount"]
+    status, _ = api(server, "POST", "/1/content/music/collection/add", token, {"TrackIds": spare[:room]})
+    page.get_by_role("tab", name="Recently deleted").click()
+    page.get_by_label("Show").select_option("tracks")
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    full_title = page.locator("#list li[data-id] .title").first.text_content()
+    page.get_by_role("button", name=f"Restore {full_title}", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Your collection is full")
+    expect(page.locator("#list li[data-id] .title").first).to_have_text(full_title)
+    page.screenshot(path=os.path.join(out, "restore-error.png"))
+    page.get_by_role("button", name="Dismiss").click()
+
+    # Phone size: the Recently deleted view and the Undo message fit.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("tab", name="Recently deleted").click()
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    check(width <= 390, f"no horizontal scrolling on a phone ({width} px)")
+    axe_check(page, "recently deleted, phone")
+    page.screenshot(path=os.path.join(out, "deleted-phone.png"))
+    page.get_by_role("tab", name="Tracks").click()
+    expect(page.locator("#list li[data-id]").first).to_be_visible()
+    victim = list_titles(page)[0]
+    page.get_by_role("button", name=f"Delete {victim}", exact=True).click()
+    expect(page.get_by_role("button", name="Undo", exact=True)).to_be_in_viewport()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    check(width <= 390, f"the Undo message fits a phone ({width} px)")
+    page.get_by_role("button", name="Undo", exact=True).click()
+    wait_status(page, r"Restored 1 track\.")
+    check(not errors, f"no error in the console: {errors}")
+    context.close()
+
 
 def main():
     if len(sys.argv) < 2:
@@ -425,16 +705,21 @@ def main():
     out = os.path.join(HERE, "out")
     if "--out" in sys.argv:
         out = sys.argv[sys.argv.index("--out") + 1]
+    database_url = None
+    if "--database-url" in sys.argv:
+        database_url = sys.argv[sys.argv.index("--database-url") + 1]
     os.makedirs(out, exist_ok=True)
-    server = Server(binary)
+    server = Server(binary, database_url)
     try:
-        server.admin("user", "create", "alice", "--password", stdin=PASSWORD + "\n")
+        for user in ("alice", "carol"):
+            server.admin("user", "create", user, "--password", stdin=PASSWORD + "\n")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
             try:
                 scenario_page(server, browser, out)
                 scenario_remember_me(server, browser)
                 scenario_app(server, browser, out)
+                scenario_restore_and_drill_down(server, browser, out)
             finally:
                 browser.close()
     finally:

@@ -31,7 +31,7 @@ pub fn new_password_hash(name: &str) -> anyhow::Result<String> {
     signin::hash_password(&password).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
 }
 
-/// `user passwd`, `user delete`, `user list`.
+/// `user passwd`, `user delete`, `user list`, `user link`.
 pub async fn user_command(store: &dyn Store, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Passwd { name } => {
@@ -68,6 +68,17 @@ pub async fn user_command(store: &dyn Store, command: UserCommand) -> anyhow::Re
                 );
             }
             Ok(())
+        }
+        UserCommand::Link { name, subject, issuer } => {
+            match store.link_identity(&issuer, &subject, &name).await {
+                Ok(_) => {
+                    eprintln!("user {name:?} is linked to {subject:?} of {issuer}");
+                    Ok(())
+                }
+                Err(StoreError::NotFound(_)) => bail!("no user named {name:?}"),
+                Err(StoreError::AlreadyExists(why)) => bail!("{why}; nothing was changed"),
+                Err(e) => Err(e.into()),
+            }
         }
         UserCommand::Create { .. } => Ok(()),
     }

@@ -65,7 +65,10 @@ async fn admin(global: &Global, store: &dyn Store, command: Command) -> anyhow::
             }
         }
         Command::User(
-            command @ (UserCommand::Passwd { .. } | UserCommand::Delete { .. } | UserCommand::List),
+            command @ (UserCommand::Passwd { .. }
+            | UserCommand::Delete { .. }
+            | UserCommand::List
+            | UserCommand::Link { .. }),
         ) => accounts::user_command(store, command).await,
         Command::Token(TokenCommand::Revoke { token }) => {
             let authority = keys::token_authority(global, store).await?;

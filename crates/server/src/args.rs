@@ -181,16 +181,8 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "GROOVE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
-    /// Issuer of an external OpenID Connect provider whose tokens identify users (instead of
-    /// the server's own user tokens).
-    #[arg(long, env = "GROOVE_OIDC_ISSUER", requires_all = ["oidc_audience", "oidc_jwks"])]
-    pub oidc_issuer: Option<String>,
-    /// Audience the provider's tokens must carry.
-    #[arg(long, env = "GROOVE_OIDC_AUDIENCE", requires = "oidc_issuer")]
-    pub oidc_audience: Option<String>,
-    /// The provider's JWK set: an http(s) URL or a file.
-    #[arg(long, env = "GROOVE_OIDC_JWKS", requires = "oidc_issuer")]
-    pub oidc_jwks: Option<String>,
+    #[command(flatten)]
+    pub oidc: Box<OidcArgs>,
     /// Seconds a request's head may take to arrive, from its first byte.
     #[arg(long, env = "GROOVE_HEADER_TIMEOUT", default_value = "10", value_parser = crate::listen::parse_seconds)]
     pub header_timeout: Duration,
@@ -218,6 +210,76 @@ pub struct ServeArgs {
     pub metrics: bool,
     #[command(flatten)]
     pub library: Box<LibraryArgs>,
+}
+
+/// The options of `serve` for an external OpenID Connect provider.
+#[derive(Debug, Args, Clone)]
+pub struct OidcArgs {
+    /// Issuer of an external OpenID Connect provider, exactly as its tokens write it: people
+    /// sign in there (with --oidc-client-id), and/or the API accepts its tokens (with
+    /// --oidc-audience and --oidc-jwks).
+    #[arg(id = "oidc_issuer", long = "oidc-issuer", env = "GROOVE_OIDC_ISSUER")]
+    pub issuer: Option<String>,
+    /// Audience the provider's tokens must carry for the API to accept them as user tokens.
+    #[arg(
+        id = "oidc_audience",
+        long = "oidc-audience",
+        env = "GROOVE_OIDC_AUDIENCE",
+        requires = "oidc_issuer"
+    )]
+    pub audience: Option<String>,
+    /// The provider's JWK set: an http(s) URL or a file (with --oidc-client-id, the one the
+    /// discovery document names by default).
+    #[arg(id = "oidc_jwks", long = "oidc-jwks", env = "GROOVE_OIDC_JWKS", requires = "oidc_issuer")]
+    pub jwks: Option<String>,
+    /// This server's client ID at the provider: people sign in at the provider (found at
+    /// `{issuer}/.well-known/openid-configuration`) instead of with a password.
+    #[arg(
+        id = "oidc_client_id",
+        long = "oidc-client-id",
+        env = "GROOVE_OIDC_CLIENT_ID",
+        requires = "oidc_issuer"
+    )]
+    pub client_id: Option<String>,
+    /// The client secret at the provider (better in the environment or a file than on the
+    /// command line, which other local users can read); none for a public client.
+    #[arg(
+        id = "oidc_client_secret",
+        long = "oidc-client-secret",
+        env = "GROOVE_OIDC_CLIENT_SECRET",
+        requires = "oidc_client_id",
+        conflicts_with = "oidc_client_secret_file"
+    )]
+    pub client_secret: Option<String>,
+    /// A file holding the client secret (its first line).
+    #[arg(
+        id = "oidc_client_secret_file",
+        long = "oidc-client-secret-file",
+        env = "GROOVE_OIDC_CLIENT_SECRET_FILE",
+        requires = "oidc_client_id"
+    )]
+    pub client_secret_file: Option<PathBuf>,
+    /// The callback URL registered at the provider, if not `http(s)://HOST/oauth/callback`
+    /// of the host the browser called (`https` when `X-Forwarded-Proto: https`).
+    #[arg(
+        id = "oidc_redirect_uri",
+        long = "oidc-redirect-uri",
+        env = "GROOVE_OIDC_REDIRECT_URI",
+        requires = "oidc_client_id"
+    )]
+    pub redirect_uri: Option<String>,
+    /// Whether an identity of the provider that no user is linked to becomes a new user on
+    /// its first sign-in (or first token); with false, only identities linked with
+    /// `user link` get in (true/false, 1/0, yes/no, on/off).
+    #[arg(
+        id = "oidc_create_users",
+        long = "oidc-create-users",
+        env = "GROOVE_OIDC_CREATE_USERS",
+        default_value = "true",
+        action = ArgAction::Set,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub create_users: bool,
 }
 
 /// The options of `serve` for the music library and its streams.
@@ -263,6 +325,18 @@ pub enum UserCommand {
     },
     /// List the users: name, tracks, playlists, whether they have a password, creation time.
     List,
+    /// Link a user to an identity of the OpenID Connect provider (its issuer and subject):
+    /// signing in there then signs in as this user.
+    Link {
+        /// The user's name.
+        name: String,
+        /// The identity's subject (the `sub` of the provider's ID tokens).
+        #[arg(long)]
+        subject: String,
+        /// The provider's issuer, as `serve --oidc-issuer` names it.
+        #[arg(long, env = "GROOVE_OIDC_ISSUER")]
+        issuer: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

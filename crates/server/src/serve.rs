@@ -8,7 +8,8 @@ use crate::store::{Opener, open_store};
 use anyhow::Context as _;
 use groove_service::limits::RateConfig;
 use groove_service::oidc::{JwksSource, OidcConfig, OidcVerifier};
-use groove_service::{AppState, ServiceConfig};
+use groove_service::provider::{Provider, ProviderConfig};
+use groove_service::{AppState, ExternalIdentity, ServiceConfig};
 use groove_store::Store;
 use groove_wire::ErrorStyle;
 use groove_wire::model::Track;
@@ -87,8 +88,106 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// Checks that the `--oidc-*` options make sense together, before anything starts.
+fn check_oidc_options(args: &ServeArgs) -> anyhow::Result<()> {
+    let Some(issuer) = &args.oidc.issuer else { return Ok(()) };
+    if args.oidc.client_id.is_none() && args.oidc.audience.is_none() {
+        anyhow::bail!(
+            "--oidc-issuer needs --oidc-client-id (people sign in at the provider) or --oidc-audience \
+             with --oidc-jwks (the API accepts the provider's tokens), or both"
+        );
+    }
+    if args.oidc.audience.is_some() && args.oidc.jwks.is_none() && args.oidc.client_id.is_none() {
+        anyhow::bail!(
+            "--oidc-audience needs --oidc-jwks (or --oidc-client-id, whose discovery names the key set)"
+        );
+    }
+    if issuer.trim().is_empty() {
+        anyhow::bail!("--oidc-issuer is empty");
+    }
+    if let Some(uri) = &args.oidc.redirect_uri {
+        let parsed: Option<http::Uri> = uri.parse().ok();
+        let fits = parsed.as_ref().is_some_and(|u| {
+            matches!(u.scheme_str(), Some("http" | "https"))
+                && u.host().is_some()
+                && u.path() == groove_service::provider::CALLBACK_PATH
+                && u.query().is_none()
+        });
+        if !fits {
+            anyhow::bail!(
+                "--oidc-redirect-uri must be this server's address with the path {} (for example \
+                 https://music.example.org{}), not {uri:?}",
+                groove_service::provider::CALLBACK_PATH,
+                groove_service::provider::CALLBACK_PATH
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The client secret at the provider: the option's, or the first line of its file.
+fn client_secret(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    if let Some(path) = &args.oidc.client_secret_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the client secret from {}", path.display()))?;
+        let secret = text.lines().next().unwrap_or_default().trim().to_owned();
+        if secret.is_empty() {
+            anyhow::bail!("{} holds no client secret", path.display());
+        }
+        return Ok(Some(secret));
+    }
+    Ok(args.oidc.client_secret.clone().filter(|s| !s.is_empty()))
+}
+
+/// The external identity provider, if one is configured: its tokens for the API
+/// (`--oidc-audience`), sign-in there (`--oidc-client-id`), or both.
+async fn external_identity(args: &ServeArgs, secret: &[u8; 32]) -> anyhow::Result<ExternalIdentity> {
+    let Some(issuer) = &args.oidc.issuer else { return Ok(ExternalIdentity::default()) };
+    let sign_in = match &args.oidc.client_id {
+        Some(client_id) => Some(
+            Provider::discover(
+                ProviderConfig {
+                    issuer: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: client_secret(args)?,
+                    redirect_uri: args.oidc.redirect_uri.clone(),
+                    jwks: args.oidc.jwks.as_deref().map(JwksSource::parse),
+                    create_users: args.oidc.create_users,
+                },
+                secret,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("identity provider: {e}"))?,
+        ),
+        None => None,
+    };
+    let jwks = match (&args.oidc.jwks, &sign_in) {
+        (Some(jwks), _) => Some(JwksSource::parse(jwks)),
+        (None, Some(provider)) => Some(provider.jwks_source()),
+        (None, None) => None,
+    };
+    let tokens = match (&args.oidc.audience, jwks) {
+        (Some(audience), Some(jwks)) => Some(
+            OidcVerifier::new(OidcConfig {
+                issuer: issuer.clone(),
+                audience: audience.clone(),
+                jwks,
+                create_users: args.oidc.create_users,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("identity provider: {e}"))?,
+        ),
+        _ => None,
+    };
+    if let Some(provider) = &sign_in {
+        tracing::info!(issuer = %provider.issuer(), "people sign in at the identity provider");
+    }
+    Ok(ExternalIdentity { tokens, sign_in })
+}
+
 pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
+    check_oidc_options(args)?;
     listen::raise_open_files_limit(args.max_connections);
     // Held until the server stops.
     let (store, _lock) = open_store(global, Opener::Serve).await?;
@@ -127,19 +226,8 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         image_cache_bytes: usize::from(args.library.image_cache) * 1024 * 1024,
         ..ServiceConfig::default()
     };
-    let oidc = match (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks) {
-        (Some(issuer), Some(audience), Some(jwks)) => Some(
-            OidcVerifier::new(OidcConfig {
-                issuer: issuer.clone(),
-                audience: audience.clone(),
-                jwks: JwksSource::parse(jwks),
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("identity provider: {e}"))?,
-        ),
-        _ => None,
-    };
-    let state = AppState::new(Arc::clone(&store), tokens, oidc, secret, config);
+    let external = external_identity(args, &secret).await?;
+    let state = AppState::new(Arc::clone(&store), tokens, external, secret, config);
     let housekeeping = tokio::spawn(forget_idle_clients(state.clone()));
     let purging = tokio::spawn(crate::purge::in_background(Arc::clone(&store)));
     // Open connections, for /metrics when it is on.

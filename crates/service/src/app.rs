@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     // Sign-in (`crate::signin`) and the web page (`crate::web`).
     routes = routes
         .route("/oauth/authorize", get(authorize::page).post(authorize::submit))
+        .route("/oauth/callback", get(authorize::callback))
         .route("/oauth/revoke", post(oauth::revoke))
         .route("/", get(crate::web::index))
         .route("/web/{file}", get(crate::web::asset));

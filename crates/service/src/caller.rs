@@ -79,13 +79,16 @@ async fn verify_bearer(state: &AppState, token: &str) -> Result<Bearer, ApiError
         Some(oidc) if crate::oidc::OidcVerifier::claims_token(token) => {
             oidc.verify(token).await.map(Bearer::External).map_err(user_token_error)
         }
-        Some(_) => match crate::signin::verify_own(state, token).await.map_err(user_token_error)? {
-            // With an identity provider, users are the provider's: the server's own user
-            // tokens are no longer accepted.
-            Principal::User(_) => Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)),
-            app @ Principal::App(_) => Ok(Bearer::Own(app)),
-        },
-        None => crate::signin::verify_own(state, token).await.map(Bearer::Own).map_err(user_token_error),
+        // With a provider's tokens and no sign-in at the provider, users are the provider's:
+        // the server's own user tokens are not accepted. With sign-in at the provider, the
+        // server's tokens are what a sign-in gives.
+        Some(_) if state.provider.is_none() => {
+            match crate::signin::verify_own(state, token).await.map_err(user_token_error)? {
+                Principal::User(_) => Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER)),
+                app @ Principal::App(_) => Ok(Bearer::Own(app)),
+            }
+        }
+        _ => crate::signin::verify_own(state, token).await.map(Bearer::Own).map_err(user_token_error),
     }
 }
 
@@ -120,13 +123,40 @@ pub async fn authenticate(
     }
 }
 
-/// The user of an external provider's token, created on first sight.
+/// The user of an external provider's token: the user linked to its subject, else (with
+/// `--oidc-create-users`, the default) the user named by the subject, created on first
+/// sight and linked to it, so that the same person signing in at the provider is the same
+/// user.
 async fn provision_user(state: &AppState, subject: &str) -> Result<User, ApiError> {
-    if let Some(user) = state.cached_user(subject) {
+    let key = crate::state::identity_cache_key(subject);
+    if let Some(user) = state.cached_user(&key) {
         return Ok(user);
     }
-    let user = state.store.ensure_user(subject).await?;
-    state.cache_user(&user);
+    let Some(oidc) = &state.oidc else {
+        return Err(ApiError::with(ErrorCode::InvalidAuthorizationHeader, NEED_USER));
+    };
+    let issuer = oidc.issuer();
+    let user = match state.store.identity_user(issuer, subject).await? {
+        Some(user) => user,
+        None if oidc.create_users() => {
+            let user = state.store.ensure_user(subject).await?;
+            match state.store.link_identity(issuer, subject, &user.name).await {
+                Ok(user) => user,
+                // Linked to another user meanwhile (a sign-in at the provider): that one.
+                Err(StoreError::AlreadyExists(_)) => {
+                    state.store.identity_user(issuer, subject).await?.unwrap_or(user)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => {
+            return Err(ApiError::with(
+                ErrorCode::InvalidAuthorizationHeader,
+                "No user of this server is linked to this identity",
+            ));
+        }
+    };
+    state.cache_user_as(key, &user);
     Ok(user)
 }
 

@@ -4,6 +4,8 @@
 //! - [`art`]: pictures of library items, the `ImageUrl`s of this server;
 //! - [`caller`]: authentication of users and applications ([`auth`]: the server's own
 //!   tokens; [`oidc`]: an external identity provider's);
+//! - [`provider`]: sign-in at an external OpenID Connect provider (the server as a relying
+//!   party);
 //! - [`limits`]: rate limits per client address and per caller;
 //! - [`culture`]: the `language` and `country` parameters;
 //! - [`observe`]: the access log, request ids and metrics;
@@ -29,6 +31,7 @@ pub mod observe;
 pub mod oidc;
 pub mod openapi;
 pub mod paging;
+pub mod provider;
 pub mod reply;
 pub mod signin;
 pub mod state;
@@ -39,7 +42,7 @@ pub mod web;
 pub mod writes;
 
 pub use app::router;
-pub use state::{AppState, ServiceConfig};
+pub use state::{AppState, ExternalIdentity, ServiceConfig};
 
 /// The address of the client at the other end of the connection, set by the server on
 /// every request.

@@ -1,10 +1,11 @@
 //! User tokens of an external OpenID Connect provider (SPEC section 4): RS256 or ES256 JWTs
 //! signed by a key of the provider's JWKS, with the configured issuer and audience.
 //!
-//! The key set is read at start-up (from a URL or a file) and read again when a token names
-//! a key the server does not know, at most once a minute, so that key rotation needs no
-//! restart. Any other algorithm (`none`, `HS256`, ...) is refused before a key is looked up:
-//! a provider's public key can never be used as an HMAC secret.
+//! The key set ([`KeySet`]) is read at start-up (from a URL or a file) and read again when a
+//! token names a key the server does not know, at most once a minute, so that key rotation
+//! needs no restart. Any other algorithm (`none`, `HS256`, ...) is refused before a key is
+//! looked up: a provider's public key can never be used as an HMAC secret. Sign-in at the
+//! provider (the server as a relying party) is [`crate::provider`]'s, with the same keys' code.
 
 use crate::auth::TokenError;
 use jsonwebtoken::jwk::JwkSet;
@@ -29,7 +30,7 @@ impl JwksSource {
         }
     }
 
-    async fn load(&self) -> Result<JwkSet, String> {
+    pub(crate) async fn load(&self) -> Result<JwkSet, String> {
         let text = match self {
             JwksSource::Url(url) => {
                 let client = reqwest::Client::builder()
@@ -56,6 +57,9 @@ pub struct OidcConfig {
     pub issuer: String,
     pub audience: String,
     pub jwks: JwksSource,
+    /// Whether a subject that no user is linked to becomes a new user on first use
+    /// (`--oidc-create-users`).
+    pub create_users: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,35 +73,37 @@ struct Keys {
     fetched: Instant,
 }
 
-/// Checks user tokens of the provider.
-pub struct OidcVerifier {
-    config: OidcConfig,
+/// The provider's signing keys: read once, and again when a token names a key that is not
+/// among them (at most once a minute), so that key rotation needs no restart.
+pub struct KeySet {
+    source: JwksSource,
     keys: RwLock<Keys>,
 }
 
-impl std::fmt::Debug for OidcVerifier {
+impl std::fmt::Debug for KeySet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcVerifier").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("KeySet").field("source", &self.source).finish_non_exhaustive()
     }
 }
 
 const MIN_REFRESH: Duration = Duration::from_mins(1);
 
-impl OidcVerifier {
-    /// Loads the key set; fails if it cannot be read.
-    pub async fn new(config: OidcConfig) -> Result<Self, String> {
-        let set = config.jwks.load().await?;
-        Ok(OidcVerifier { config, keys: RwLock::new(Keys { set, fetched: Instant::now() }) })
+/// The algorithms accepted from a provider; anything else (`none`, `HS256`, ...) is refused
+/// before a key is looked up.
+pub fn accepted_algorithm(alg: Algorithm) -> bool {
+    matches!(alg, Algorithm::RS256 | Algorithm::ES256)
+}
+
+impl KeySet {
+    /// Reads the key set; fails if it cannot be read.
+    pub async fn load(source: JwksSource) -> Result<Self, String> {
+        let set = source.load().await?;
+        Ok(KeySet { source, keys: RwLock::new(Keys { set, fetched: Instant::now() }) })
     }
 
-    /// The provider's issuer URL (the sign-in page points users there).
-    pub fn issuer(&self) -> &str {
-        &self.config.issuer
-    }
-
-    /// Whether `token` is meant for this verifier (signed with an asymmetric algorithm).
-    pub fn claims_token(token: &str) -> bool {
-        decode_header(token).is_ok_and(|h| matches!(h.alg, Algorithm::RS256 | Algorithm::ES256))
+    /// Where the keys come from.
+    pub fn source(&self) -> &JwksSource {
+        &self.source
     }
 
     fn key_for(&self, kid: Option<&str>) -> Option<DecodingKey> {
@@ -115,7 +121,7 @@ impl OidcVerifier {
         if !due {
             return;
         }
-        match self.config.jwks.load().await {
+        match self.source.load().await {
             Ok(set) => {
                 if let Ok(mut keys) = self.keys.write() {
                     *keys = Keys { set, fetched: Instant::now() };
@@ -130,18 +136,53 @@ impl OidcVerifier {
         }
     }
 
+    /// The key that `kid` names (or the only key, for a token that names none), reading the
+    /// set again once if it is not known.
+    pub async fn key(&self, kid: Option<&str>) -> Option<DecodingKey> {
+        if let Some(k) = self.key_for(kid) {
+            return Some(k);
+        }
+        self.refresh().await;
+        self.key_for(kid)
+    }
+}
+
+/// Checks user tokens of the provider.
+#[derive(Debug)]
+pub struct OidcVerifier {
+    config: OidcConfig,
+    keys: KeySet,
+}
+
+impl OidcVerifier {
+    /// Loads the key set; fails if it cannot be read.
+    pub async fn new(config: OidcConfig) -> Result<Self, String> {
+        let keys = KeySet::load(config.jwks.clone()).await?;
+        Ok(OidcVerifier { config, keys })
+    }
+
+    /// The provider's issuer URL (the sign-in page points users there).
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    /// Whether a subject no user is linked to becomes a new user.
+    pub fn create_users(&self) -> bool {
+        self.config.create_users
+    }
+
+    /// Whether `token` is meant for this verifier (signed with an asymmetric algorithm).
+    pub fn claims_token(token: &str) -> bool {
+        decode_header(token).is_ok_and(|h| accepted_algorithm(h.alg))
+    }
+
     /// The subject of a valid token.
     pub async fn verify(&self, token: &str) -> Result<String, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
+        if !accepted_algorithm(header.alg) {
             return Err(TokenError::Invalid);
         }
-        let key = if let Some(k) = self.key_for(header.kid.as_deref()) {
-            k
-        } else {
-            self.refresh().await;
-            self.key_for(header.kid.as_deref()).ok_or(TokenError::Invalid)?
-        };
+        let key = self.keys.key(header.kid.as_deref()).await.ok_or(TokenError::Invalid)?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&[&self.config.audience]);
@@ -152,11 +193,15 @@ impl OidcVerifier {
         if data.claims.exp <= now {
             return Err(TokenError::Expired(crate::auth::TokenKind::User));
         }
-        // Users are named by `sub`: the same characters as any other text (`groove_wire::text`).
-        let sub = &data.claims.sub;
-        if sub.is_empty() || sub.len() > 256 || groove_wire::text::forbidden_char(sub).is_some() {
+        if !valid_subject(&data.claims.sub) {
             return Err(TokenError::Invalid);
         }
         Ok(data.claims.sub)
     }
+}
+
+/// Users are named by `sub` (or linked to it): the same characters as any other text
+/// (`groove_wire::text`), 1 to 256 bytes.
+pub fn valid_subject(sub: &str) -> bool {
+    !sub.is_empty() && sub.len() <= 256 && groove_wire::text::forbidden_char(sub).is_none()
 }

@@ -73,6 +73,9 @@ pub struct Inner {
     /// User tokens of an external identity provider, when one is configured; the server's
     /// own user tokens are then refused.
     pub oidc: Option<OidcVerifier>,
+    /// Sign-in at an external identity provider, when one is configured: the sign-in page
+    /// sends people there instead of asking for a password.
+    pub provider: Option<crate::provider::Provider>,
     pub sealer: TokenSealer,
     pub limits: RateLimits,
     /// Request metrics, when `config.metrics` is on.
@@ -100,14 +103,15 @@ impl AppState {
     pub fn new(
         store: Arc<dyn Store>,
         tokens: TokenAuthority,
-        oidc: Option<OidcVerifier>,
+        external: ExternalIdentity,
         token_secret: [u8; 32],
         config: ServiceConfig,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
             tokens,
-            oidc,
+            oidc: external.tokens,
+            provider: external.sign_in,
             sealer: TokenSealer::new(token_secret),
             links: crate::stream::StreamLinks::new(&token_secret),
             art: crate::art::Art::new(config.image_cache_bytes),
@@ -130,13 +134,33 @@ impl AppState {
     }
 
     pub fn cache_user(&self, user: &User) {
+        self.cache_user_as(user.name.clone(), user);
+    }
+
+    /// Caches `user` under another key than its name (see [`identity_cache_key`]).
+    pub fn cache_user_as(&self, key: String, user: &User) {
         if let Ok(mut users) = self.users.write() {
             if users.len() >= USER_CACHE_MAX {
                 users.retain(|_, (_, at)| at.elapsed() < USER_CACHE_TTL);
             }
-            users.insert(user.name.clone(), (user.clone(), std::time::Instant::now()));
+            users.insert(key, (user.clone(), std::time::Instant::now()));
         }
     }
+}
+
+/// The key of the user cache for an identity of the provider: U+001F can be in no user's
+/// name (`groove_wire::text`), so no name is the same key.
+pub fn identity_cache_key(subject: &str) -> String {
+    format!("\u{1f}{subject}")
+}
+
+/// How users are identified beside the server's own accounts.
+#[derive(Debug, Default)]
+pub struct ExternalIdentity {
+    /// User tokens of an external provider, accepted by the API.
+    pub tokens: Option<OidcVerifier>,
+    /// Sign-in at an external provider.
+    pub sign_in: Option<crate::provider::Provider>,
 }
 
 /// How long a resolved user is trusted without asking the store again.

@@ -46,22 +46,26 @@ fn origin(uri: &str) -> Option<String> {
     (scheme == "http" || scheme == "https").then(|| format!("{scheme}://{authority}"))
 }
 
-/// The Content-Security-Policy of the server's pages; `redirect` is where a form of the page
-/// may end up after the server's redirect (the sign-in form's application).
-pub fn content_security_policy(redirect: Option<&str>) -> String {
-    let form_action = match redirect.and_then(origin) {
-        Some(o) => format!("'self' {o}"),
-        None => "'self'".to_owned(),
-    };
+/// The Content-Security-Policy of the server's pages; `redirects` are where a form of the
+/// page may end up after the server's redirect (the sign-in form's application, and the
+/// identity provider's sign-in page).
+pub fn content_security_policy(redirects: &[&str]) -> String {
+    let mut form_action = "'self'".to_owned();
+    for o in redirects.iter().filter_map(|r| origin(r)) {
+        if !form_action.split(' ').any(|known| known == o) {
+            form_action.push(' ');
+            form_action.push_str(&o);
+        }
+    }
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
-fn security_headers(r: &mut Response, redirect: Option<&str>) {
+fn security_headers(r: &mut Response, redirects: &[&str]) {
     let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_security_policy(redirect)) {
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(redirects)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -72,10 +76,15 @@ fn security_headers(r: &mut Response, redirect: Option<&str>) {
 
 /// An HTML page with the security headers, never cached.
 pub fn with_page_headers(status: StatusCode, body: String, redirect: Option<&str>) -> Response {
+    with_page_headers_to(status, body, redirect.as_slice())
+}
+
+/// [`with_page_headers`] for a page whose form may end up at any of `redirects`.
+pub fn with_page_headers_to(status: StatusCode, body: String, redirects: &[&str]) -> Response {
     let mut r = (status, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    security_headers(&mut r, redirect);
+    security_headers(&mut r, redirects);
     r
 }
 
@@ -88,14 +97,14 @@ pub async fn index() -> Response {
 pub async fn asset(Path(name): Path<String>) -> Response {
     let Some((_, content_type, body)) = FILES.iter().find(|(n, _, _)| *n == name) else {
         let mut r = (StatusCode::NOT_FOUND, "no such file\n").into_response();
-        security_headers(&mut r, None);
+        security_headers(&mut r, &[]);
         return r;
     };
     let mut r = (StatusCode::OK, *body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // The files change with the binary: a restart may bring new ones.
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    security_headers(&mut r, None);
+    security_headers(&mut r, &[]);
     r
 }
 
@@ -113,9 +122,15 @@ mod tests {
 
     #[test]
     fn policy_allows_the_redirect_origin_only() {
-        let p = content_security_policy(Some("https://app.example:8443/cb?x=1"));
+        let p = content_security_policy(&["https://app.example:8443/cb?x=1"]);
         assert!(p.contains("form-action 'self' https://app.example:8443;"), "{p}");
         assert!(p.contains("frame-ancestors 'none'"));
-        assert!(!content_security_policy(Some("javascript:alert(1)")).contains("javascript"));
+        assert!(!content_security_policy(&["javascript:alert(1)"]).contains("javascript"));
+        let both = content_security_policy(&[
+            "https://app.example/cb",
+            "https://id.example/auth",
+            "https://app.example/x",
+        ]);
+        assert!(both.contains("form-action 'self' https://app.example https://id.example;"), "{both}");
     }
 }

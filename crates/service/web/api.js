@@ -71,13 +71,34 @@ export function browse(kind, orderBy, continuation) {
 }
 
 export function playlistTracks(id, continuation) {
-  const q = new URLSearchParams({ maxItems: '25' });
-  if (continuation) q.set('continuationToken', continuation);
-  return get(`/1/content/${encodeURIComponent(id)}/collection/playlist/tracks/browse?${q}`);
+  return get(`/1/content/${encodeURIComponent(id)}/collection/playlist/tracks/browse?${paged(continuation)}`);
 }
 
-export function albumTracks(id, source) {
-  return get(`/1/content/${encodeURIComponent(id)}/${source}/album/tracks/browse?maxItems=25`);
+/** A page of `q` (maxItems and a continuation token, if there is one). */
+function paged(continuation) {
+  const q = new URLSearchParams({ maxItems: '25' });
+  if (continuation) q.set('continuationToken', continuation);
+  return q;
+}
+
+/** The tracks of an album (`uri-browse-sub-items.md`): `catalog`, or `collection` for the user's own. */
+export function albumTracks(id, source, continuation) {
+  return get(`/1/content/${encodeURIComponent(id)}/${source}/album/tracks/browse?${paged(continuation)}`);
+}
+
+/** The albums of an artist of the user's collection (`uri-browse-sub-items.md`). */
+export function artistAlbums(id, continuation) {
+  return get(`/1/content/${encodeURIComponent(id)}/collection/artist/albums/browse?${paged(continuation)}`);
+}
+
+/** Recently deleted `tracks` or `playlists`, newest deletion first (the server's extension). */
+export function deleted(kind, continuation) {
+  return get(`/1/content/music/collection/deleted/${kind}/browse?${paged(continuation)}`);
+}
+
+/** Restores deleted tracks (`TrackIds`) or playlists (`PlaylistIds`). */
+export function restore(body) {
+  return post('/1/content/music/collection/restore', body);
 }
 
 export function search(q, source) {
@@ -108,4 +129,34 @@ export function deletePlaylist(id) {
 /** The failed items of a TrackActionResponse / PlaylistActionResponse, as messages. */
 export function failures(results) {
   return (results || []).filter((r) => r.Error).map((r) => readable(400, { Error: r.Error }).message);
+}
+
+/**
+ * The failed items of a restore, as messages naming each item (`nameOf(inputId)`). An item
+ * that cannot come back is told apart from a full collection.
+ */
+export function restoreFailures(results, nameOf) {
+  return (results || []).filter((r) => r.Error).map((r) => {
+    const name = `“${nameOf(r.InputId)}”`;
+    if (noLongerDeleted(r.Error)) {
+      return `${name} can no longer be restored: it was restored already, or it was deleted too long ago.`;
+    }
+    if (codeOf(r.Error) === 'COLLECTION-INVALID-ID') {
+      return `${name} is in your collection again: it was added since it was deleted.`;
+    }
+    return `${name}: ${readable(400, { Error: r.Error }).message}`;
+  });
+}
+
+function codeOf(error) {
+  return (error.ErrorCode || '').replace(/_/g, '-');
+}
+
+/**
+ * Whether a restore's item error says the item is not among the deleted items any more
+ * (restored already, or past the retention period), rather than that its track is in the
+ * collection again under another ID (which the server's message says).
+ */
+export function noLongerDeleted(error) {
+  return codeOf(error) === 'COLLECTION-INVALID-ID' && !/again/.test(error.Message || '');
 }

@@ -16,24 +16,63 @@ const ORDER_LABELS = {
   TrackTitle: 'Title', AlbumTitle: 'Album', ArtistName: 'Artist', GenreName: 'Genre',
   ReleaseDate: 'Release date', CollectionDate: 'Date added', TrackNumber: 'Track number',
 };
-const TITLES = { tracks: 'Tracks', albums: 'Albums', artists: 'Artists', playlists: 'Playlists', search: 'Search' };
+const TITLES = {
+  tracks: 'Tracks', albums: 'Albums', artists: 'Artists', playlists: 'Playlists', deleted: 'Recently deleted', search: 'Search',
+};
+/** What an opened item shows, and the words for it. */
+const OPENED = {
+  playlist: { title: 'Playlist', back: '← All playlists' },
+  album: { title: 'Album', back: '← All albums' },
+  artist: { title: 'Artist', back: '← All artists' },
+};
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 const ui = {
   view: 'tracks',
   order: {},
   continuation: null,
-  loading: false,
+  /** Which list is on the page: loads of an older list are dropped. */
+  generation: 0,
+  /** The generation whose page is being loaded, if one is. */
+  loading: -1,
   selected: new Set(),
-  playlist: null, // the open playlist: { id, name }
+  /** An item opened from a list: { kind: 'playlist' | 'album' | 'artist', id, name, parent }. */
+  open: null,
   playlists: [],
+  /** What the Recently deleted view shows: 'tracks' or 'playlists'. */
+  deletedKind: 'tracks',
+  /** The last delete, while it can be undone: { kind: 'tracks' | 'playlists', items: [{ id, name }] }. */
+  undo: null,
 };
 
 /**
- * Hook for "Undo" and "Recently deleted": called after every successful delete with the
- * collection IDs removed and their names. When the server offers restoring deleted items,
- * this shows an "Undo" action and feeds a "Recently deleted" view; until then it does nothing.
+ * Called after every successful delete with what it removed: offers to undo it. The server
+ * keeps deleted tracks and playlists for a while (`collection/restore`), and the Recently
+ * deleted view lists them.
  */
-export const deletedHook = { onDeleted(/* items */) {} };
+export const deletedHook = {
+  onDeleted(items, kind = 'tracks') {
+    if (!items.length) return;
+    ui.undo = { kind, items };
+    const one = items.length === 1 ? `“${items[0].name}”` : null;
+    const several = `${items.length} ${kind === 'playlists' ? 'playlists' : 'tracks'}`;
+    $('undo-text').textContent = `Deleted ${one ? `${kind === 'playlists' ? 'the playlist ' : ''}${one}` : several}.`;
+    $('undo').hidden = false;
+    document.body.classList.add('with-toast');
+    // The control that deleted is gone with its row: keyboard focus goes to Undo.
+    if (!document.activeElement || document.activeElement === document.body || !document.activeElement.isConnected) {
+      $('undo-button').focus();
+    }
+  },
+};
+
+function hideUndo() {
+  ui.undo = null;
+  const hadFocus = $('undo').contains(document.activeElement);
+  $('undo').hidden = true;
+  document.body.classList.remove('with-toast');
+  if (hadFocus) $('view-title').focus();
+}
 
 // --- status, progress and errors ---------------------------------------------------------
 
@@ -123,8 +162,9 @@ async function refreshCounts() {
 
 function setView(view) {
   ui.view = view;
-  ui.playlist = null;
+  ui.open = null;
   ui.selected.clear();
+  if (ui.undo) hideUndo();
   for (const tab of document.querySelectorAll('[role=tab]')) {
     const on = tab.dataset.view === view;
     tab.setAttribute('aria-selected', String(on));
@@ -133,6 +173,14 @@ function setView(view) {
   $('view-title').textContent = TITLES[view];
   if (view === 'search') renderSearch();
   else startList();
+  // The collection may have changed elsewhere (another device, an app).
+  refreshCounts();
+}
+
+/** The current list again from its first page (after a restore, for example). */
+function reload() {
+  if (ui.open) openItem(ui.open, { focus: false });
+  else if (ui.view !== 'search') startList();
 }
 
 function orderSelect(kind) {
@@ -144,19 +192,23 @@ function orderSelect(kind) {
   return el('label', { class: 'inline', for: 'order' }, 'Order by ', select);
 }
 
+/** Delete and add-to-playlist for the selected tracks. */
+function selectionControls() {
+  const del = el('button', { type: 'button', id: 'delete-selected', disabled: true, text: 'Delete selected' });
+  del.addEventListener('click', () => deleteTracks([...ui.selected], del));
+  const target = el('select', { id: 'playlist-target', 'aria-label': 'Playlist to add the selected tracks to' });
+  const add = el('button', { type: 'button', id: 'add-selected-to-playlist', disabled: true, text: 'Add selected to playlist' });
+  add.addEventListener('click', () => addToPlaylist(target.value, [...ui.selected], add));
+  loadPlaylistTargets(target);
+  return [del, target, add];
+}
+
 function listToolbar(kind) {
   const bar = $('toolbar');
   bar.replaceChildren();
+  if (kind === 'deleted') { deletedToolbar(bar); return; }
   if (kind !== 'playlists') bar.append(orderSelect(kind));
-  if (kind === 'tracks') {
-    const del = el('button', { type: 'button', id: 'delete-selected', disabled: true, text: 'Delete selected' });
-    del.addEventListener('click', () => deleteTracks([...ui.selected], del));
-    const target = el('select', { id: 'playlist-target', 'aria-label': 'Playlist to add the selected tracks to' });
-    const add = el('button', { type: 'button', id: 'add-selected-to-playlist', disabled: true, text: 'Add selected to playlist' });
-    add.addEventListener('click', () => addToPlaylist(target.value, [...ui.selected], add));
-    bar.append(del, target, add);
-    loadPlaylistTargets(target);
-  }
+  if (kind === 'tracks') bar.append(...selectionControls());
   if (kind === 'playlists') {
     const name = el('input', { id: 'new-playlist-name', name: 'name', required: true, maxlength: '256', autocomplete: 'off' });
     const form = el('form', { class: 'inline-form', id: 'new-playlist' },
@@ -189,46 +241,84 @@ async function loadPlaylistTargets(select) {
 
 function updateSelectionControls() {
   const n = ui.selected.size;
-  for (const id of ['delete-selected', 'add-selected-to-playlist']) {
+  for (const id of ['delete-selected', 'add-selected-to-playlist', 'restore-selected']) {
     const b = $(id);
     if (b) b.disabled = n === 0;
   }
   const d = $('delete-selected');
   if (d) d.textContent = n ? `Delete selected (${n})` : 'Delete selected';
+  const r = $('restore-selected');
+  if (r) r.textContent = n ? `Restore selected (${n})` : 'Restore selected';
+}
+
+/** Starts a new list in the view: older loads are dropped. */
+function newList(list) {
+  ui.generation += 1;
+  ui.loading = -1;
+  ui.continuation = null;
+  ui.selected.clear();
+  $('view').replaceChildren(list);
 }
 
 function startList() {
   const kind = ui.view;
-  ui.continuation = null;
-  ui.selected.clear();
   listToolbar(kind);
-  const list = el('ul', { class: 'items', id: 'list', 'aria-label': TITLES[kind] });
-  $('view').replaceChildren(list);
+  const label = kind === 'deleted' ? (ui.deletedKind === 'tracks' ? 'Deleted tracks' : 'Deleted playlists') : TITLES[kind];
+  newList(el('ul', { class: 'items', id: 'list', 'aria-label': label }));
   loadMore(true);
 }
 
-async function loadMore(first = false) {
-  if (ui.loading || (!first && !ui.continuation)) return;
+/** One page of the list on the page: its items, the next page's token, and how a row looks. */
+async function fetchPage() {
+  const open = ui.open;
+  const first = (list) => (list && list.Items && list.Items[0]) || {};
+  if (open && open.kind === 'playlist') {
+    const r = await api.playlistTracks(open.id, ui.continuation);
+    return { page: first(r.Playlists).Tracks, render: entryRow, empty: 'This playlist is empty.' };
+  }
+  if (open && open.kind === 'album') {
+    const r = await api.albumTracks(open.id, 'collection', ui.continuation);
+    return { page: first(r.Albums).Tracks, render: (t) => row(t, 'tracks'), empty: 'None of this album’s tracks is in your collection.' };
+  }
+  if (open && open.kind === 'artist') {
+    const r = await api.artistAlbums(open.id, ui.continuation);
+    return { page: first(r.Artists).Albums, render: (a) => row(a, 'albums'), empty: 'None of this artist’s albums is in your collection.' };
+  }
+  if (ui.view === 'deleted') {
+    const r = await api.deleted(ui.deletedKind, ui.continuation);
+    const tracks = ui.deletedKind === 'tracks';
+    return {
+      page: tracks ? r.Tracks : r.Playlists,
+      render: (item) => deletedRow(item, ui.deletedKind),
+      empty: tracks ? 'No recently deleted tracks.' : 'No recently deleted playlists.',
+    };
+  }
   const kind = ui.view;
-  if (kind === 'search') return;
-  ui.loading = true;
+  const r = await api.browse(kind, ui.order[kind] || ORDERS[kind][0], ui.continuation);
+  const key = { tracks: 'Tracks', albums: 'Albums', artists: 'Artists', playlists: 'Playlists' }[kind];
+  return { page: r[key], render: (item) => row(item, kind), empty: 'Nothing here yet. Use Search to add music.' };
+}
+
+async function loadMore(first = false) {
+  const generation = ui.generation;
+  if (ui.loading === generation || (!first && !ui.continuation)) return;
+  if (ui.view === 'search') return;
+  ui.loading = generation;
   const more = $('load-more');
-  await act(more, first ? `Loading ${TITLES[kind].toLowerCase()}…` : 'Loading more…', async () => {
-    const r = ui.playlist
-      ? await api.playlistTracks(ui.playlist.id, ui.continuation)
-      : await api.browse(kind, ui.order[kind] || ORDERS[kind][0], ui.continuation);
-    const key = { tracks: 'Tracks', albums: 'Albums', artists: 'Artists', playlists: 'Playlists' }[kind];
-    const page = ui.playlist ? ((r.Playlists && r.Playlists.Items[0] && r.Playlists.Items[0].Tracks) || {}) : (r[key] || {});
-    const items = page.Items || [];
-    ui.continuation = page.ContinuationToken || null;
+  const what = ui.open ? `${OPENED[ui.open.kind].title.toLowerCase()} ${ui.open.name}` : TITLES[ui.view].toLowerCase();
+  await act(more, first ? `Loading ${what}…` : 'Loading more…', async () => {
+    const { page, render, empty } = await fetchPage();
     const list = $('list');
-    if (!list) return '';
-    for (const item of items) list.append(ui.playlist ? entryRow(item) : row(item, kind));
-    if (first && !items.length) list.append(el('li', { class: 'empty', text: ui.playlist ? 'This playlist is empty.' : 'Nothing here yet. Use Search to add music.' }));
+    // Another list took this one's place while the page came.
+    if (generation !== ui.generation || !list) return '';
+    const items = (page && page.Items) || [];
+    ui.continuation = (page && page.ContinuationToken) || null;
+    for (const item of items) list.append(render(item));
+    if (first && !items.length) list.append(el('li', { class: 'empty', text: empty }));
     $('more').hidden = !ui.continuation;
     return `${list.querySelectorAll('li[data-id]').length} shown${ui.continuation ? ', more below' : ''}.`;
   }, { quiet: true });
-  ui.loading = false;
+  if (ui.loading === generation) ui.loading = -1;
 }
 
 function row(item, kind) {
@@ -250,9 +340,15 @@ function row(item, kind) {
     del.addEventListener('click', () => deleteTracks([item.Id], del));
     li.append(del);
   }
+  if (kind === 'albums' || kind === 'artists') {
+    const what = kind === 'albums' ? 'album' : 'artist';
+    const open = el('button', { type: 'button', class: 'small open', text: 'Open', 'aria-label': `Open ${what} ${title}` });
+    open.addEventListener('click', () => openItem({ kind: what, id: item.Id, name: title, parent: ui.open }));
+    li.append(open);
+  }
   if (kind === 'playlists') {
-    const open = el('button', { type: 'button', class: 'small', text: 'Open', 'aria-label': `Open ${title}` });
-    open.addEventListener('click', () => openPlaylist(item));
+    const open = el('button', { type: 'button', class: 'small open', text: 'Open', 'aria-label': `Open ${title}` });
+    open.addEventListener('click', () => openItem({ kind: 'playlist', id: item.Id, name: item.Name }));
     const rename = el('button', { type: 'button', class: 'small', text: 'Rename', 'aria-label': `Rename ${title}` });
     rename.addEventListener('click', () => renamePlaylist(item, li));
     const del = el('button', { type: 'button', class: 'small danger', text: 'Delete', 'aria-label': `Delete playlist ${title}` });
@@ -265,10 +361,10 @@ function row(item, kind) {
 async function deleteTracks(ids, control) {
   if (!ids.length) return;
   await act(control, `Deleting ${ids.length} track${ids.length > 1 ? 's' : ''}…`, async () => {
-    const names = ids.map((id) => {
+    const names = new Map(ids.map((id) => {
       const t = document.querySelector(`li[data-id="${CSS.escape(id)}"] .title`);
-      return t ? t.textContent : id;
-    });
+      return [id, t ? t.textContent : id];
+    }));
     const r = await api.deleteTracks(ids);
     const failed = api.failures(r.TrackActionResults);
     const removed = (r.TrackActionResults || []).filter((x) => !x.Error).map((x) => x.InputId);
@@ -278,7 +374,7 @@ async function deleteTracks(ids, control) {
       ui.selected.delete(id);
     }
     updateSelectionControls();
-    deletedHook.onDeleted(removed.map((id, i) => ({ id, name: names[i] })));
+    deletedHook.onDeleted(removed.map((id) => ({ id, name: names.get(id) })), 'tracks');
     await refreshCounts();
     if (failed.length) throw new Error(`Deleted ${removed.length}; not deleted: ${failed.join(' ')}`);
     return `Deleted ${removed.length} track${removed.length === 1 ? '' : 's'}.`;
@@ -325,7 +421,7 @@ async function deletePlaylist(item, control) {
     if (r && r.Error) throw new Error(r.Error.Description || 'The playlist could not be deleted.');
     const li = document.querySelector(`li[data-id="${CSS.escape(item.Id)}"]`);
     if (li) li.remove();
-    deletedHook.onDeleted([{ id: item.Id, name: item.Name }]);
+    deletedHook.onDeleted([{ id: item.Id, name: item.Name }], 'playlists');
     await refreshCounts();
     return 'Playlist deleted.';
   });
@@ -333,15 +429,51 @@ async function deletePlaylist(item, control) {
 
 // --- a playlist's tracks: remove, reorder by drag and drop and by keyboard -----------------
 
-function openPlaylist(item) {
-  ui.playlist = { id: item.Id, name: item.Name };
-  ui.continuation = null;
-  $('view-title').textContent = `Playlist: ${item.Name}`;
-  const back = el('button', { type: 'button', id: 'back-to-playlists', text: '← All playlists' });
-  back.addEventListener('click', () => setView('playlists'));
-  $('toolbar').replaceChildren(back, el('p', { class: 'hint', id: 'reorder-hint', text: 'Drag a track, or focus its handle and press Alt+↑ / Alt+↓ (or use the Up/Down buttons), to reorder.' }));
-  $('view').replaceChildren(el('ol', { class: 'items entries', id: 'list', 'aria-label': `Tracks of ${item.Name}`, 'aria-describedby': 'reorder-hint' }));
+/**
+ * Opens an item of a list: a playlist's tracks (to reorder and remove), an album's tracks in
+ * the collection, or an artist's albums in the collection (each of which opens in turn).
+ * `open.parent` is where "back" goes; without one, back to the whole list.
+ */
+function openItem(open, { focus = true } = {}) {
+  ui.open = open;
+  const words = OPENED[open.kind];
+  $('view-title').textContent = `${words.title}: ${open.name}`;
+  const parent = open.parent;
+  const back = el('button', { type: 'button', id: 'back', text: parent ? `← ${OPENED[parent.kind].title}: ${parent.name}` : words.back });
+  back.addEventListener('click', () => {
+    if (parent) openItem(parent);
+    else setView(ui.view);
+    focusOpenButton(open.id);
+  });
+  const bar = $('toolbar');
+  bar.replaceChildren(back);
+  let list;
+  if (open.kind === 'playlist') {
+    bar.append(el('p', { class: 'hint', id: 'reorder-hint', text: 'Drag a track, or focus its handle and press Alt+↑ / Alt+↓ (or use the Up/Down buttons), to reorder.' }));
+    list = el('ol', { class: 'items entries', id: 'list', 'aria-label': `Tracks of ${open.name}`, 'aria-describedby': 'reorder-hint' });
+  } else if (open.kind === 'album') {
+    bar.append(...selectionControls());
+    list = el('ul', { class: 'items', id: 'list', 'aria-label': `Tracks of ${open.name}` });
+  } else {
+    list = el('ul', { class: 'items', id: 'list', 'aria-label': `Albums of ${open.name}` });
+  }
+  newList(list);
+  if (focus) $('view-title').focus();
   loadMore(true);
+}
+
+/** Back from an opened item: its Open button gets the focus once its row is on the page. */
+function focusOpenButton(id) {
+  const generation = ui.generation;
+  let tries = 0;
+  const attempt = () => {
+    if (generation !== ui.generation) return;
+    const b = document.querySelector(`#list li[data-id="${CSS.escape(id)}"] button.open`);
+    if (b) b.focus();
+    else if (tries++ < 50 && ui.loading === generation) setTimeout(attempt, 100);
+    else $('view-title').focus();
+  };
+  setTimeout(attempt, 0);
 }
 
 function entryRow(entry) {
@@ -396,7 +528,7 @@ function moveBy(li, delta, control) {
 
 /** Moves `li` before `before` (null: to the end), on the server then on the page. */
 function move(li, before, control) {
-  const body = { Id: ui.playlist.id, TrackActions: [{ Id: li.dataset.id, Action: 'Move' }] };
+  const body = { Id: ui.open.id, TrackActions: [{ Id: li.dataset.id, Action: 'Move' }] };
   if (before) body.InsertBeforeTrackId = before.dataset.id;
   const title = li.querySelector('.title').textContent;
   act(control, `Moving ${title}…`, async () => {
@@ -414,7 +546,7 @@ function move(li, before, control) {
 async function removeEntry(li, control) {
   const title = li.querySelector('.title').textContent;
   await act(control, `Removing ${title}…`, async () => {
-    const r = await api.updatePlaylist({ Id: ui.playlist.id, TrackActions: [{ Id: li.dataset.id, Action: 'Delete' }] });
+    const r = await api.updatePlaylist({ Id: ui.open.id, TrackActions: [{ Id: li.dataset.id, Action: 'Delete' }] });
     const res = r.PlaylistActionResult || {};
     const failed = api.failures(res.TrackActionResults);
     if (failed.length) throw new Error(failed.join(' '));
@@ -423,6 +555,98 @@ async function removeEntry(li, control) {
     if (next) next.querySelector('.handle').focus();
     return `${title} removed from the playlist.`;
   });
+}
+
+// --- recently deleted: restore, and undo -------------------------------------------------------
+
+function deletedToolbar(bar) {
+  const show = el('select', { id: 'deleted-kind', name: 'deleted-kind' },
+    el('option', { value: 'tracks', text: 'Deleted tracks', selected: ui.deletedKind === 'tracks' }),
+    el('option', { value: 'playlists', text: 'Deleted playlists', selected: ui.deletedKind === 'playlists' }));
+  show.addEventListener('change', () => { ui.deletedKind = show.value; startList(); });
+  const restore = el('button', { type: 'button', id: 'restore-selected', disabled: true, text: 'Restore selected' });
+  restore.addEventListener('click', () => restoreItems(ui.deletedKind, [...ui.selected].map(deletedItem), restore));
+  bar.append(el('label', { class: 'inline', for: 'deleted-kind' }, 'Show ', show), restore,
+    el('p', { class: 'hint', id: 'deleted-hint', text: 'Newest deletion first. Deleted items stay here for a limited time.' }));
+}
+
+/** `{ id, name }` of a row of the list. */
+function deletedItem(id) {
+  const t = document.querySelector(`#list li[data-id="${CSS.escape(id)}"] .title`);
+  return { id, name: t ? t.textContent : id };
+}
+
+function deletedRow(item, kind) {
+  const tracks = kind === 'tracks';
+  const [title, sub] = describe(item, kind);
+  const li = el('li', { 'data-id': item.Id, class: 'item' });
+  const box = el('input', { type: 'checkbox', id: `sel-${item.Id}`, 'aria-label': `Select ${title}` });
+  box.addEventListener('change', () => {
+    if (box.checked) ui.selected.add(item.Id); else ui.selected.delete(item.Id);
+    li.classList.toggle('selected', box.checked);
+    updateSelectionControls();
+  });
+  const when = new Date(item.DeletedDate);
+  const deletedAt = Number.isNaN(when.getTime())
+    ? null
+    : el('time', { class: 'deleted-date', datetime: item.DeletedDate, text: `Deleted ${dateFormat.format(when)}` });
+  li.append(box, el('div', { class: 'text' },
+    el('span', { class: 'title', text: title }),
+    el('span', { class: 'sub', text: sub }),
+    deletedAt));
+  if (tracks) li.append(el('span', { class: 'duration', text: duration(item.Duration) }));
+  const restore = el('button', { type: 'button', class: 'small', text: 'Restore', 'aria-label': `Restore ${tracks ? '' : 'playlist '}${title}` });
+  restore.addEventListener('click', () => restoreItems(kind, [{ id: item.Id, name: title }], restore));
+  li.append(restore);
+  return li;
+}
+
+/**
+ * Restores deleted tracks or playlists (`collection/restore`). Rows of the Recently deleted
+ * view that came back leave it; any other list is loaded again, where they reappear.
+ */
+async function restoreItems(kind, items, control) {
+  if (!items.length) return;
+  const tracks = kind === 'tracks';
+  const noun = (n) => (tracks ? `track${n === 1 ? '' : 's'}` : `playlist${n === 1 ? '' : 's'}`);
+  await act(control, `Restoring ${items.length} ${noun(items.length)}…`, async () => {
+    const ids = items.map((i) => i.id);
+    const r = await api.restore(tracks ? { TrackIds: ids } : { PlaylistIds: ids });
+    const results = r.TrackActionResults || [];
+    const names = new Map(items.map((i) => [i.id, i.name]));
+    const failed = api.restoreFailures(results, (id) => names.get(id) || id);
+    const restored = results.filter((x) => !x.Error).map((x) => x.InputId);
+    if (ui.view === 'deleted' && !ui.open) {
+      // Restored, and no longer restorable (restored elsewhere, expired): not in the list.
+      const gone = results.filter((x) => !x.Error || api.noLongerDeleted(x.Error)).map((x) => x.InputId);
+      for (const id of gone) {
+        const li = document.querySelector(`#list li[data-id="${CSS.escape(id)}"]`);
+        if (li) li.remove();
+        ui.selected.delete(id);
+      }
+      updateSelectionControls();
+      const list = $('list');
+      if (list && !ui.continuation && !list.querySelector('li')) {
+        list.append(el('li', { class: 'empty', text: tracks ? 'No recently deleted tracks.' : 'No recently deleted playlists.' }));
+      }
+    } else if (restored.length) {
+      reload();
+    }
+    await refreshCounts();
+    const done = `Restored ${restored.length} ${noun(restored.length)}.`;
+    if (failed.length) throw new Error(`${restored.length ? `${done} ` : ''}Not restored: ${failed.join(' ')}`);
+    return done;
+  });
+  if (!control.isConnected) $('view-title').focus();
+}
+
+/** "Undo": restores what the last delete removed. */
+function undoLastDelete() {
+  const last = ui.undo;
+  if (!last) return;
+  const button = $('undo-button');
+  hideUndo();
+  restoreItems(last.kind, last.items, button);
 }
 
 // --- search: the catalog and the collection, and adding --------------------------------------
@@ -528,6 +752,7 @@ function addTracks(ids, control) {
 // --- signed in and out -----------------------------------------------------------------------
 
 async function showSignedOut(message) {
+  if (ui.undo) hideUndo();
   $('app').hidden = true;
   $('account').hidden = true;
   $('counts').textContent = '';
@@ -540,7 +765,6 @@ function showSignedIn() {
   $('app').hidden = false;
   $('account').hidden = false;
   $('who').textContent = `Signed in as ${auth.userName()}`;
-  refreshCounts();
   setView('tracks');
 }
 
@@ -568,6 +792,8 @@ function wire() {
   }
   $('load-more').addEventListener('click', () => loadMore());
   $('dismiss-error').addEventListener('click', () => showError(''));
+  $('undo-button').addEventListener('click', undoLastDelete);
+  $('undo-dismiss').addEventListener('click', hideUndo);
   // Continuation paging as the user scrolls: the "Load more" button doubles as the sentinel.
   new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();

@@ -90,4 +90,15 @@ pub trait Accounts: Send + Sync {
     async fn revoke_ids(&self, ids: Vec<String>, expires_at_ms: i64) -> StoreResult<()>;
     /// Whether any of these token IDs or grant families is revoked.
     async fn any_revoked(&self, ids: Vec<String>) -> StoreResult<bool>;
+    /// The user linked to an identity of an external OpenID Connect provider (its issuer
+    /// and its subject, `sub`).
+    async fn identity_user(&self, issuer: &str, subject: &str) -> StoreResult<Option<User>>;
+    /// Links an identity to the user named `name` and returns that user;
+    /// [`crate::StoreError::NotFound`] if there is no such user,
+    /// [`crate::StoreError::AlreadyExists`] if the identity is linked to another user
+    /// (linking it again to the same user changes nothing).
+    async fn link_identity(&self, issuer: &str, subject: &str, name: &str) -> StoreResult<User>;
+    /// The user linked to an identity; if there is none, a new user linked to it, named
+    /// `name` or, when that name is taken, `name-2`, `name-3`, ... (never an existing user).
+    async fn create_identity_user(&self, issuer: &str, subject: &str, name: &str) -> StoreResult<User>;
 }

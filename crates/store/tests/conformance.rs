@@ -598,6 +598,38 @@ pub async fn users_and_apps(store: &dyn Store) {
     assert!(store.find_app("other").await.unwrap().is_none());
 }
 
+/// Identities of an OpenID Connect provider: a new user of its own (never an existing user
+/// of the wanted name), the same user for the same identity, links to existing users, and
+/// deletion with the user.
+pub async fn identities_of_a_provider(store: &dyn Store) {
+    let iss = "https://id.example";
+    store.create_user("ada").await.unwrap();
+    assert_eq!(store.identity_user(iss, "s1").await.unwrap(), None);
+    let u = store.create_identity_user(iss, "s1", "ada").await.unwrap();
+    assert_eq!(u.name, "ada-2", "the name of an existing user is not taken");
+    assert_eq!(
+        store.create_identity_user(iss, "s1", "other").await.unwrap(),
+        u,
+        "the same identity, the same user"
+    );
+    assert_eq!(store.identity_user(iss, "s1").await.unwrap(), Some(u.clone()));
+    assert_eq!(store.identity_user("https://elsewhere.example", "s1").await.unwrap(), None, "per issuer");
+    assert_eq!(store.create_identity_user(iss, "s2", "ada").await.unwrap().name, "ada-3");
+    // Links.
+    let ada = store.link_identity(iss, "s3", "ada").await.unwrap();
+    assert_eq!(ada.name, "ada");
+    assert_eq!(store.link_identity(iss, "s3", "ada").await.unwrap(), ada, "again: no error");
+    assert!(matches!(store.link_identity(iss, "s3", "ada-2").await, Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(store.link_identity(iss, "s4", "nobody").await, Err(StoreError::NotFound(_))));
+    assert_eq!(store.identity_user(iss, "s3").await.unwrap(), Some(ada));
+    // Deleting the user deletes its links; the identity then makes a new user.
+    store.delete_user("ada-2").await.unwrap();
+    assert_eq!(store.identity_user(iss, "s1").await.unwrap(), None);
+    let again = store.create_identity_user(iss, "s1", "ada").await.unwrap();
+    assert_ne!(again.id, u.id);
+    assert_eq!(again.name, "ada-2");
+}
+
 fn album_names(page: &groove_store::Page<groove_store::CollectionAlbum>) -> Vec<String> {
     page.items.iter().map(|a| a.album.album.content.name.clone().unwrap()).collect()
 }
@@ -1223,6 +1255,10 @@ macro_rules! suite {
             #[tokio::test]
             async fn users_and_apps() {
                 with_store(|s| async move { super::users_and_apps(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn identities_of_a_provider() {
+                with_store(|s| async move { super::identities_of_a_provider(&*s).await }).await;
             }
         }
     };

@@ -6,16 +6,23 @@
 //! Errors of the client ID or redirect URI are shown on the page and never redirected
 //! (section 4.1.2.1); the others are sent back to the application. The form carries an
 //! anti-forgery token ([`crate::signin::form_token`]).
+//!
+//! With sign-in at an identity provider ([`crate::provider`]) the page asks for no password:
+//! the web page's sign-in goes to the provider at once, and an application's shows the
+//! consent form (allow or deny), whose "allow" goes to the provider. The provider's answer
+//! comes back to [`callback`], which ends the flow as a password sign-in does.
 
 use crate::ClientAddr;
 use crate::app::read_limited;
+use crate::provider::{AppRequest, CALLBACK_PATH, PENDING_TTL_SECS, Provider, SignInError, cookie_name};
 use crate::signin::{self, FORM_COOKIE, WEB_CLIENT_ID};
 use crate::state::AppState;
-use crate::web::{html_escape, with_page_headers};
+use crate::web::{html_escape, with_page_headers, with_page_headers_to};
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use groove_store::{StoreError, User};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use std::fmt::Write as _;
 
@@ -42,6 +49,29 @@ impl Request {
             code_challenge: get("code_challenge").unwrap_or_default(),
             code_challenge_method: get("code_challenge_method").unwrap_or_default(),
             scope: get("scope"),
+        }
+    }
+
+    /// The request an application made, as a sign-in at the provider keeps it.
+    fn app_request(&self) -> AppRequest {
+        AppRequest {
+            client_id: self.client_id.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            state: self.state.clone(),
+            code_challenge: self.code_challenge.clone(),
+        }
+    }
+
+    /// The request again, from what a sign-in at the provider kept.
+    fn from_app_request(a: AppRequest) -> Request {
+        Request {
+            response_type: "code".into(),
+            client_id: a.client_id,
+            redirect_uri: a.redirect_uri,
+            state: a.state,
+            code_challenge: a.code_challenge,
+            code_challenge_method: "S256".into(),
+            scope: None,
         }
     }
 
@@ -96,6 +126,76 @@ fn problem_page(status: StatusCode, message: &str) -> Response {
     with_page_headers(status, body, None)
 }
 
+/// The consent form of an application when people sign in at the identity provider: no
+/// password; "allow" goes on to the provider.
+fn provider_form_page(state: &AppState, provider: &Provider, req: &Request, app_name: &str) -> Response {
+    let token = signin::form_token(state);
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Sign in – Groove</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/web/signin.css\">\n</head>\n\
+         <body>\n<main class=\"signin\">\n<h1>Sign in</h1>\n\
+         <p><strong>{app}</strong> asks to see and change your music collection and playlists.</p>\n\
+         <p>You sign in at your identity provider, {issuer}.</p>\n\
+         <form method=\"post\" action=\"/oauth/authorize\">\n{hidden}\
+         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\n\
+         <div class=\"actions\">\n\
+         <button type=\"submit\" name=\"decision\" value=\"allow\">Sign in and allow</button>\n\
+         <button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>\n\
+         </div>\n</form>\n</main>\n</body>\n</html>\n",
+        app = html_escape(app_name),
+        issuer = html_escape(provider.issuer()),
+        hidden = req.hidden_fields(),
+    );
+    // "Allow" is redirected to the provider, "deny" to the application.
+    let targets = [req.redirect_uri.as_str(), provider.authorization_endpoint()];
+    let mut r = with_page_headers_to(StatusCode::OK, body, &targets);
+    set_form_cookie(&mut r, &token);
+    r
+}
+
+fn set_form_cookie(r: &mut Response, token: &str) {
+    let cookie =
+        format!("{FORM_COOKIE}={token}; Path=/oauth/authorize; HttpOnly; SameSite=Strict; Max-Age=1800");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Sends the person to the provider's sign-in page, remembering the application's request
+/// in a sealed cookie of this browser until the provider sends them back.
+fn to_provider(provider: &Provider, req: &Request, headers: &HeaderMap) -> Response {
+    let callback = provider.callback_url(&crate::reply::origin(headers));
+    let Some((url, pending, sealed)) = provider.begin(req.app_request(), callback) else {
+        return problem_page(
+            StatusCode::BAD_REQUEST,
+            "The application's request is too long to be carried through the identity provider.",
+        );
+    };
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    let secure = if pending.callback.starts_with("https:") { "; Secure" } else { "" };
+    // SameSite=Lax: the provider's redirect back is a top-level navigation from its site.
+    let cookie = format!(
+        "{}={sealed}; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age={PENDING_TTL_SECS}{secure}",
+        cookie_name(&pending.state)
+    );
+    match (HeaderValue::from_str(&url), HeaderValue::from_str(&cookie)) {
+        (Ok(location), Ok(cookie)) => {
+            r.headers_mut().insert(header::LOCATION, location);
+            r.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        _ => {
+            return problem_page(
+                StatusCode::BAD_REQUEST,
+                "The application's request cannot be carried through the identity provider.",
+            );
+        }
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r
+}
+
 /// The sign-in and consent form.
 fn form_page(
     state: &AppState,
@@ -137,11 +237,7 @@ fn form_page(
         user = html_escape(username),
     );
     let mut r = with_page_headers(status, body, Some(&req.redirect_uri));
-    let cookie =
-        format!("{FORM_COOKIE}={token}; Path=/oauth/authorize; HttpOnly; SameSite=Strict; Max-Age=1800");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_form_cookie(&mut r, &token);
     r
 }
 
@@ -238,7 +334,7 @@ fn request_error(req: &Request) -> Option<Response> {
 
 /// `GET /oauth/authorize`.
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    if let Some(oidc) = &state.oidc {
+    if let (None, Some(oidc)) = (&state.provider, &state.oidc) {
         return provider_page(oidc.issuer());
     }
     let pairs: Vec<(String, String)> =
@@ -257,7 +353,12 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
     if let Some(r) = request_error(&req) {
         return r;
     }
-    form_page(&state, &req, &app_name, "", None, StatusCode::OK)
+    match &state.provider {
+        // The server's own page needs no consent.
+        Some(provider) if req.client_id == WEB_CLIENT_ID => to_provider(provider, &req, &headers),
+        Some(provider) => provider_form_page(&state, provider, &req, &app_name),
+        None => form_page(&state, &req, &app_name, "", None, StatusCode::OK),
+    }
 }
 
 /// `POST /oauth/authorize`: the form's answer.
@@ -269,7 +370,7 @@ pub async fn submit(
     body: Body,
 ) -> Response {
     debug_assert_eq!(method, Method::POST);
-    if let Some(oidc) = &state.oidc {
+    if let (None, Some(oidc)) = (&state.provider, &state.oidc) {
         return provider_page(oidc.issuer());
     }
     let addr = client.map(|Extension(ClientAddr(a))| a.ip());
@@ -315,6 +416,10 @@ pub async fn submit(
     if get("decision") != Some("allow") {
         return req
             .redirect(&[("error", "access_denied"), ("error_description", "the user denied the request")]);
+    }
+    // With a provider, a password is never checked here, whatever the form carries.
+    if let Some(provider) = &state.provider {
+        return to_provider(provider, &req, &headers);
     }
     let username = get("username").unwrap_or_default();
     let password = get("password").unwrap_or_default();
@@ -362,4 +467,139 @@ fn too_many(secs: u64) -> Response {
     );
     r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     r
+}
+
+/// `GET /oauth/callback`: the identity provider sends the person back here
+/// ([`crate::provider`]). The sign-in under way is the one of the cookie named after
+/// `state`; its ID token is checked, its identity mapped to a user, and the application
+/// gets a code of this server, as after a password sign-in. Every failure is a page that
+/// says what happened (never a 500), and the cookie is cleared whatever the outcome.
+pub async fn callback(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let Some(provider) = &state.provider else {
+        return problem_page(
+            StatusCode::NOT_FOUND,
+            "This server does not sign people in at an identity provider.",
+        );
+    };
+    if let Some(Extension(ClientAddr(addr))) = client
+        && let Err(wait) = state.limits.check_address(addr.ip())
+    {
+        return too_many(crate::limits::retry_after_secs(wait));
+    }
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    if let Err(e) = crate::text::check_form(&pairs) {
+        return problem_page(
+            StatusCode::BAD_REQUEST,
+            e.message.as_deref().unwrap_or("The request is not valid."),
+        );
+    }
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let Some(sent_state) = get("state") else {
+        return problem_page(
+            StatusCode::BAD_REQUEST,
+            "The identity provider's answer names no sign-in (no state).",
+        );
+    };
+    let name = cookie_name(sent_state);
+    let mut r = finish(&state, provider, &headers, &name, sent_state, &pairs).await;
+    let clear = format!("{name}=; Path={CALLBACK_PATH}; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r
+}
+
+async fn finish(
+    state: &AppState,
+    provider: &Provider,
+    headers: &HeaderMap,
+    cookie: &str,
+    sent_state: &str,
+    pairs: &[(String, String)],
+) -> Response {
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let Some(pending) = signin::cookie(headers, cookie).and_then(|c| provider.open(c, sent_state)) else {
+        return problem_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in did not start in this browser, or it took too long. Go back to the application and sign in again.",
+        );
+    };
+    let req = Request::from_app_request(pending.request.clone());
+    if let Some(error) = get("error") {
+        if error == "access_denied" {
+            return req.redirect(&[
+                ("error", "access_denied"),
+                ("error_description", "the user did not sign in at the identity provider"),
+            ]);
+        }
+        let detail = get("error_description").map(|d| format!(": {d}")).unwrap_or_default();
+        let message = format!("The identity provider did not sign you in ({error}{detail}).");
+        return problem_page(StatusCode::BAD_REQUEST, &message.chars().take(500).collect::<String>());
+    }
+    let Some(code) = get("code").filter(|c| !c.is_empty()) else {
+        return problem_page(StatusCode::BAD_REQUEST, "The identity provider's answer carries no code.");
+    };
+    let checked = match provider.redeem(code, &pending).await {
+        Ok(id_token) => provider.verify(&id_token, &pending).await,
+        Err(e) => Err(e),
+    };
+    let identity = match checked {
+        Ok(identity) => identity,
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in at the identity provider failed");
+            return sign_in_failed(&e);
+        }
+    };
+    let user = match user_of(state, provider, &identity).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return problem_page(
+                StatusCode::FORBIDDEN,
+                "You signed in at the identity provider, but no account of this server is linked to you. \
+                 Ask the server's operator to link one (groove-server user link).",
+            );
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in: cannot find or create the provider's user");
+            return problem_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server cannot sign you in now; try again later.",
+            );
+        }
+    };
+    match signin::issue_code(state, user, &req.client_id, &req.redirect_uri, &req.code_challenge).await {
+        Ok(code) => req.redirect(&[("code", &code)]),
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in: cannot store a code");
+            req.redirect(&[("error", "temporarily_unavailable"), ("error_description", "try again later")])
+        }
+    }
+}
+
+fn sign_in_failed(e: &SignInError) -> Response {
+    problem_page(e.status(), &e.to_string())
+}
+
+/// The user of an identity: the one linked to it, else a new one when the server creates
+/// users (`None`: neither).
+async fn user_of(
+    state: &AppState,
+    provider: &Provider,
+    identity: &crate::provider::Identity,
+) -> Result<Option<User>, StoreError> {
+    let issuer = provider.issuer();
+    if let Some(user) = state.store.identity_user(issuer, &identity.subject).await? {
+        return Ok(Some(user));
+    }
+    if !provider.create_users() {
+        return Ok(None);
+    }
+    state.store.create_identity_user(issuer, &identity.subject, &identity.name).await.map(Some)
 }

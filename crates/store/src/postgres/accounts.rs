@@ -146,4 +146,81 @@ impl crate::Accounts for PostgresStore {
         }
         Ok(false)
     }
+
+    async fn identity_user(&self, issuer: &str, subject: &str) -> StoreResult<Option<User>> {
+        let Some(row) = self.query_opt(sql::IDENTITY_USER, &[&issuer, &subject]).await? else {
+            return Ok(None);
+        };
+        Ok(Some(User { id: column(&row, 0)?, name: column(&row, 1)? }))
+    }
+
+    async fn link_identity(&self, issuer: &str, subject: &str, name: &str) -> StoreResult<User> {
+        let now = now_millis();
+        let outcome: Result<User, StoreError> = run!(self, Mode::Write, |tx| {
+            match tx.query_opt("SELECT id FROM users WHERE name = $1 FOR UPDATE", &[&name]).await? {
+                None => Err(StoreError::NotFound(format!("user {name:?}"))),
+                Some(row) => {
+                    let user = User { id: row.try_get(0)?, name: name.to_owned() };
+                    tx.execute(sql::INSERT_IDENTITY, &[&issuer, &subject, &user.id, &now]).await?;
+                    // Linked now, by this statement or before it (committed: this statement sees it).
+                    let linked: i64 = tx
+                        .query_one(
+                            "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2",
+                            &[&issuer, &subject],
+                        )
+                        .await?
+                        .try_get(0)?;
+                    if linked == user.id {
+                        Ok(user)
+                    } else {
+                        let other: String = tx
+                            .query_one("SELECT name FROM users WHERE id = $1", &[&linked])
+                            .await?
+                            .try_get(0)?;
+                        Err(StoreError::AlreadyExists(format!("this identity is linked to user {other:?}")))
+                    }
+                }
+            }
+        })?;
+        outcome
+    }
+
+    async fn create_identity_user(&self, issuer: &str, subject: &str, name: &str) -> StoreResult<User> {
+        if let Some(user) = self.identity_user(issuer, subject).await? {
+            return Ok(user);
+        }
+        let now = now_millis();
+        let user: Option<User> = run!(self, Mode::Write, |tx| {
+            let mut created = None;
+            for candidate in sql::user_name_candidates(name) {
+                let row = tx
+                    .query_opt(
+                        "INSERT INTO users (name, created_at) VALUES ($1, $2)
+                         ON CONFLICT (name) DO NOTHING RETURNING id",
+                        &[&candidate, &now],
+                    )
+                    .await?;
+                if let Some(row) = row {
+                    created = Some(User { id: row.try_get(0)?, name: candidate });
+                    break;
+                }
+            }
+            match created {
+                None => None,
+                Some(user) => {
+                    let linked =
+                        tx.execute(sql::INSERT_IDENTITY, &[&issuer, &subject, &user.id, &now]).await?;
+                    if linked == 1 {
+                        Some(user)
+                    } else {
+                        // Another process linked the identity meanwhile: its user is the one.
+                        tx.execute("DELETE FROM users WHERE id = $1", &[&user.id]).await?;
+                        let row = tx.query_one(sql::IDENTITY_USER, &[&issuer, &subject]).await?;
+                        Some(User { id: row.try_get(0)?, name: row.try_get(1)? })
+                    }
+                }
+            }
+        })?;
+        user.ok_or_else(|| StoreError::AlreadyExists(format!("every name like {name:?} is taken")))
+    }
 }

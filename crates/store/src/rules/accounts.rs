@@ -17,6 +17,7 @@ pub(crate) const DELETE_USER: &[&str] = &[
     "DELETE FROM idempotency_keys WHERE user_id = $1",
     "DELETE FROM oauth_grants WHERE user_id = $1",
     "DELETE FROM user_passwords WHERE user_id = $1",
+    "DELETE FROM user_identities WHERE user_id = $1",
     "DELETE FROM users WHERE id = $1",
 ];
 
@@ -32,6 +33,26 @@ pub(crate) const PASSWORD: &str = "SELECT u.id, p.password_hash
 pub(crate) const LIST_USERS: &str = "SELECT u.id, u.name, u.created_at, p.password_hash IS NOT NULL,
             u.track_count, u.playlist_count
      FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id ORDER BY u.name";
+
+/// The user linked to identity (`$1` issuer, `$2` subject) of an external provider.
+pub(crate) const IDENTITY_USER: &str = "SELECT u.id, u.name
+     FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = $1 AND i.subject = $2";
+
+/// Links an identity to user `$3`; nothing if the identity is linked already.
+pub(crate) const INSERT_IDENTITY: &str = "INSERT INTO user_identities (issuer, subject, user_id, created_at)
+     VALUES ($1, $2, $3, $4) ON CONFLICT (issuer, subject) DO NOTHING";
+
+/// Most names [`user_name_candidates`] tries with a number before a random suffix.
+const NUMBERED_NAMES: u32 = 100;
+
+/// The names a user created for an identity may take, in order of preference: `name`,
+/// then `name-2`, `name-3`, ..., then `name-` and a random suffix. A name another user has
+/// is never shared: the new user is a new person of this server.
+pub(crate) fn user_name_candidates(name: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(name.to_owned())
+        .chain((2..=NUMBERED_NAMES).map(move |n| format!("{name}-{n}")))
+        .chain(std::iter::repeat_with(move || format!("{name}-{:08x}", rand::random::<u32>())).take(16))
+}
 
 /// Sets the redirect URIs of application `$2` (no row: no such application).
 pub(crate) const SET_REDIRECT_URIS: &str = "INSERT INTO app_redirect_uris (client_id, uris)

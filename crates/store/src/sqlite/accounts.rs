@@ -10,6 +10,18 @@ fn now_ms() -> i64 {
     super::now_millis()
 }
 
+fn identity_user(conn: &Connection, issuer: &str, subject: &str) -> StoreResult<Option<User>> {
+    conn.prepare_cached(sql::IDENTITY_USER)
+        .and_then(|mut st| {
+            st.query_row([issuer, subject], |r| Ok(User { id: r.get(0)?, name: r.get(1)? })).optional()
+        })
+        .map_err(|e| unavailable(&e))
+}
+
+fn insert_identity(conn: &Connection, issuer: &str, subject: &str, user: i64) -> StoreResult<usize> {
+    conn.execute(sql::INSERT_IDENTITY, params![issuer, subject, user, now_ms()]).map_err(|e| unavailable(&e))
+}
+
 fn read_grant(conn: &Connection, key: [u8; 32]) -> StoreResult<Option<Grant>> {
     let row = conn
         .prepare_cached(sql::GRANT)
@@ -186,6 +198,56 @@ impl crate::Accounts for SqliteStore {
                     }
                 }
                 Ok(false)
+            })
+            .await
+    }
+
+    async fn identity_user(&self, issuer: &str, subject: &str) -> StoreResult<Option<User>> {
+        let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
+        self.readers.run(move |conn| identity_user(conn, &issuer, &subject)).await
+    }
+
+    async fn link_identity(&self, issuer: &str, subject: &str, name: &str) -> StoreResult<User> {
+        let (issuer, subject, name) = (issuer.to_owned(), subject.to_owned(), name.to_owned());
+        self.writer
+            .run(move |conn| {
+                // The writer runs one write at a time: what is read here stays true.
+                let Some(user) = super::read_user(conn, &name)? else {
+                    return Err(StoreError::NotFound(format!("user {name:?}")));
+                };
+                match identity_user(conn, &issuer, &subject)? {
+                    Some(linked) if linked.id == user.id => Ok(user),
+                    Some(linked) => Err(StoreError::AlreadyExists(format!(
+                        "this identity is linked to user {:?}",
+                        linked.name
+                    ))),
+                    None => {
+                        insert_identity(conn, &issuer, &subject, user.id)?;
+                        Ok(user)
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn create_identity_user(&self, issuer: &str, subject: &str, name: &str) -> StoreResult<User> {
+        if let Some(user) = self.identity_user(issuer, subject).await? {
+            return Ok(user);
+        }
+        let (issuer, subject, name) = (issuer.to_owned(), subject.to_owned(), name.to_owned());
+        self.writer
+            .run(move |conn| {
+                if let Some(user) = identity_user(conn, &issuer, &subject)? {
+                    return Ok(user);
+                }
+                for candidate in sql::user_name_candidates(&name) {
+                    if super::read_user(conn, &candidate)?.is_none() {
+                        let user = super::insert_user(conn, &candidate)?;
+                        insert_identity(conn, &issuer, &subject, user.id)?;
+                        return Ok(user);
+                    }
+                }
+                Err(StoreError::AlreadyExists(format!("every name like {name:?} is taken")))
             })
             .await
     }

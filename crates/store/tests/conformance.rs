@@ -1100,7 +1100,10 @@ pub fn playlist_order_matches_a_model(store: &Arc<dyn Store>, rt: &tokio::runtim
 async fn keyed_writes_keep_their_answer_for_a_day(store: &dyn Store) {
     let (alice, bob) = setup(store).await;
     let day = groove_store::IDEMPOTENCY_WINDOW_MS;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let now = i64::try_from(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis(),
+    )
+    .unwrap();
     let encode: groove_store::Encode<groove_store::WriteOutcome<AddOutcome>> =
         Arc::new(|out: &groove_store::WriteOutcome<AddOutcome>| groove_store::Answer {
             status: 200,

@@ -19,10 +19,6 @@ pub(crate) const KEEP: &str =
          status = excluded.status, content_type = excluded.content_type, body = excluded.body,
          created_at = excluded.created_at";
 
-/// Forgets at most `$2` answers kept before `$1`, oldest first.
-pub(crate) const FORGET: &str = "DELETE FROM idempotency_keys WHERE (user_id, key) IN
-     (SELECT user_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2)";
-
 /// The oldest time (milliseconds) at which a kept answer still counts, for a request at `at`.
 pub(crate) fn window_start(at: i64) -> i64 {
     at.saturating_sub(IDEMPOTENCY_WINDOW_MS)

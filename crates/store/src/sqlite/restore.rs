@@ -57,6 +57,9 @@ mod sql {
     pub(super) const FORGET_PLAYLIST: &str = "DELETE FROM deleted_playlists WHERE user_id = ?1 AND id = ?2";
     pub(super) const PURGE_TRACKS: &str = "DELETE FROM deleted_tracks WHERE (user_id, cid) IN
         (SELECT user_id, cid FROM deleted_tracks WHERE deleted_at < ?1 ORDER BY deleted_at LIMIT ?2)";
+    /// Forgets at most `?2` answers of keyed writes kept before `?1`, oldest first.
+    pub(super) const FORGET_KEYS: &str = "DELETE FROM idempotency_keys WHERE (user_id, key) IN
+        (SELECT user_id, key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
     pub(super) const EXPIRED_PLAYLISTS: &str =
         "SELECT user_id, id FROM deleted_playlists WHERE deleted_at < ?1 ORDER BY deleted_at LIMIT ?2";
 }
@@ -165,7 +168,7 @@ impl RestoreTx for SqliteTx<'_> {
     }
 
     async fn forget_keys(&mut self, before: i64, limit: u32) -> StoreResult<u64> {
-        Ok(execute(self.conn, crate::rules::idempotency::FORGET, params![before, limit])? as u64)
+        Ok(execute(self.conn, sql::FORGET_KEYS, params![before, limit])? as u64)
     }
 }
 
@@ -234,6 +237,7 @@ mod tests {
             sql::UNBURY_PLAYLIST,
             sql::UNBURY_ENTRIES,
             sql::PURGE_TRACKS,
+            sql::FORGET_KEYS,
             sql::EXPIRED_PLAYLISTS,
         ] {
             let plan = super::super::tests::query_plan(&conn, statement);

@@ -499,8 +499,15 @@ async fn user_commands(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let gone = r.json()["PlaylistActionResult"]["Id"].as_str().map(str::to_owned).unwrap_or_default();
+    // Deleted with an Idempotency-Key, whose kept answer goes with the user too.
     let r = api
-        .post_json("/1/content/music/collection/playlists/delete", &token, &serde_json::json!({"Id": gone}))
+        .send(
+            api.post("/1/content/music/collection/playlists/delete")
+                .bearer_auth(&token)
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "bob-delete")
+                .body(serde_json::json!({"Id": gone}).to_string()),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     server.admin(&["user", "delete", "bob"]);
@@ -528,12 +535,12 @@ async fn user_commands(b: Backend) {
     }
 }
 
-/// Rows of collections, playlists and recently deleted items (the new user's are empty: any
-/// row is the deleted one's).
+/// Rows of collections, playlists, recently deleted items and kept answers of keyed writes
+/// (the new user's are empty: any row is the deleted one's).
 const LEFT_OVER: &str = "SELECT (SELECT count(*) FROM collection_tracks) + (SELECT count(*) FROM collection_albums) \
      + (SELECT count(*) FROM playlists) + (SELECT count(*) FROM playlist_entries) \
      + (SELECT count(*) FROM deleted_tracks) + (SELECT count(*) FROM deleted_playlists) \
-     + (SELECT count(*) FROM deleted_playlist_entries)";
+     + (SELECT count(*) FROM deleted_playlist_entries) + (SELECT count(*) FROM idempotency_keys)";
 
 /// The rows of the deleted user's collection left in the SQLite database.
 fn rusqlite_count(data_dir: &std::path::Path) -> i64 {

@@ -19,6 +19,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use groove_store::{SortKey, UserId};
 use hmac::{Hmac, Mac};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -54,57 +55,79 @@ pub struct Continuation {
     pub served: Option<u64>,
 }
 
-/// Seals and opens tokens with a key derived from the store's shared secret.
+/// Seals values into opaque, authenticated, URL-safe strings, and opens them: JSON encrypted
+/// with XChaCha20-Poly1305 under a key derived from the store's shared secret and a label of
+/// what the strings are for (so that one kind never opens as another), behind a version byte.
 #[derive(Clone)]
-pub struct TokenSealer {
+pub struct Sealer {
     cipher: XChaCha20Poly1305,
+    version: u8,
 }
 
-impl std::fmt::Debug for TokenSealer {
+impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenSealer")
+        f.debug_struct("Sealer").field("version", &self.version).finish_non_exhaustive()
     }
 }
 
-impl TokenSealer {
-    pub fn new(secret: [u8; 32]) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret).expect("HMAC takes keys of any length");
-        mac.update(KEY_LABEL);
+impl Sealer {
+    pub fn new(secret: &[u8], label: &[u8], version: u8) -> Self {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+        mac.update(label);
         let key = mac.finalize().into_bytes();
-        TokenSealer { cipher: XChaCha20Poly1305::new(&key) }
+        Sealer { cipher: XChaCha20Poly1305::new(&key), version }
     }
 
-    pub fn seal(&self, c: &Continuation) -> String {
+    pub fn seal<T: Serialize>(&self, value: &T) -> String {
         // Serializing plain data into memory cannot fail.
-        let plain = serde_json::to_vec(c).unwrap_or_default();
+        let plain = serde_json::to_vec(value).unwrap_or_default();
         // 192 random bits: nonces drawn at random never repeat in practice.
         let nonce: [u8; NONCE_LEN] = rand::random();
         let sealed = self
             .cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: &[VERSION] })
+            .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: &[self.version] })
             .expect("encryption into memory cannot fail");
         let mut bytes = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        bytes.push(VERSION);
+        bytes.push(self.version);
         bytes.extend_from_slice(&nonce);
         bytes.extend_from_slice(&sealed);
         URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The value of a string this sealer sealed, or `None`. A forged one fails the
+    /// authentication tag before anything of it is parsed.
+    pub fn open<T: DeserializeOwned>(&self, sealed: &str) -> Option<T> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < 1 + NONCE_LEN + TAG_LEN || bytes[0] != self.version {
+            return None;
+        }
+        let (nonce, sealed) = bytes[1..].split_at(NONCE_LEN);
+        let nonce = XNonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
+        let plain = self.cipher.decrypt(&nonce, Payload { msg: sealed, aad: &[self.version] }).ok()?;
+        serde_json::from_slice(&plain).ok()
+    }
+}
+
+/// Seals and opens continuation tokens.
+#[derive(Clone, Debug)]
+pub struct TokenSealer(Sealer);
+
+impl TokenSealer {
+    pub fn new(secret: [u8; 32]) -> Self {
+        TokenSealer(Sealer::new(&secret, KEY_LABEL, VERSION))
+    }
+
+    pub fn seal(&self, c: &Continuation) -> String {
+        self.0.seal(c)
     }
 
     /// The continuation of a token this server sealed, or `None`.
     ///
     /// Every token [`TokenSealer::seal`] makes opens, however long: a sort key holds a name,
     /// and catalog names have no length limit. A token arrives in the query string, which
-    /// the request head's limit bounds; a forged one fails the authentication tag before
-    /// anything of it is parsed.
+    /// the request head's limit bounds.
     pub fn open(&self, token: &str) -> Option<Continuation> {
-        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-        if bytes.len() < 1 + NONCE_LEN + TAG_LEN || bytes[0] != VERSION {
-            return None;
-        }
-        let (nonce, sealed) = bytes[1..].split_at(NONCE_LEN);
-        let nonce = XNonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
-        let plain = self.cipher.decrypt(&nonce, Payload { msg: sealed, aad: &[VERSION] }).ok()?;
-        serde_json::from_slice(&plain).ok()
+        self.0.open(token)
     }
 }
 

@@ -93,9 +93,9 @@ pub fn fingerprint(operation: &str, body: &[u8]) -> [u8; 32] {
 }
 
 /// An answer as a response; a replayed one says so.
-pub fn respond(answer: &Answer, replayed: bool) -> Response {
+pub fn respond(answer: Answer, replayed: bool) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, Body::from(answer.body.clone())).into_response();
+    let mut response = (status, Body::from(answer.body)).into_response();
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&answer.content_type) {
         headers.insert(header::CONTENT_TYPE, v);
@@ -134,17 +134,21 @@ impl RunningKeys {
     }
 }
 
-const BUSY: &str = "A request with this Idempotency-Key is still running; send it again once it is answered";
-const USED: &str = "A request with this Idempotency-Key was answered while this one ran";
-
 /// A key held by a running write (of this process or another).
 pub fn busy() -> ApiError {
-    ApiError::with(ErrorCode::CollectionConcurrentUpdate, BUSY)
+    ApiError::with(
+        ErrorCode::CollectionConcurrentUpdate,
+        "A request with this Idempotency-Key is still running; send it again once it is answered",
+    )
 }
 
-/// A key that a write finished with while this one waited for the collection.
+/// A key that a write finished with while this one waited for the collection (and whose
+/// answer expired since).
 pub fn used() -> ApiError {
-    ApiError::with(ErrorCode::CollectionConcurrentUpdate, USED)
+    ApiError::with(
+        ErrorCode::CollectionConcurrentUpdate,
+        "A request with this Idempotency-Key was answered while this one ran",
+    )
 }
 
 fn reused() -> ApiError {
@@ -160,7 +164,7 @@ fn reused() -> ApiError {
 /// The kept answer of a key, replayed; `422` if it answered another request.
 async fn replay(state: &AppState, user: UserId, keyed: &Keyed) -> Result<Option<Response>, ApiError> {
     match state.store.kept_answer(user, &keyed.key, keyed.at).await? {
-        Some(kept) if kept.fingerprint == keyed.fingerprint => Ok(Some(respond(&kept.answer, true))),
+        Some(kept) if kept.fingerprint == keyed.fingerprint => Ok(Some(respond(kept.answer, true))),
         Some(_) => Err(reused()),
         None => Ok(None),
     }
@@ -193,9 +197,9 @@ where
     };
     match write(Some(keyed.clone())).await {
         Ok(response) => Ok(response),
-        // Another process finished a write with this key since it was looked up.
-        Err(e) if e.message.as_deref() == Some(USED) => replay(state, user, &keyed).await?.ok_or(e),
-        Err(e) => Err(e),
+        // A write with this key that another process finished since the look-up above
+        // refuses this one (`KeyUsed`): its answer is the answer.
+        Err(e) => replay(state, user, &keyed).await?.ok_or(e),
     }
 }
 

@@ -16,12 +16,10 @@
 //! The cookie is named after the `state`, so that the provider's answer finds only the
 //! sign-in it belongs to, in the browser it began in (which is what defeats login CSRF).
 
+use crate::continuation::Sealer;
 use crate::oidc::{JwksSource, KeySet, accepted_algorithm, valid_subject};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Validation, decode, decode_header};
 use serde::{Deserialize, Serialize};
@@ -47,7 +45,6 @@ const MAX_COOKIE_VALUE: usize = 3800;
 /// Label of the key derivation of the sealed cookie.
 const KEY_LABEL: &[u8] = b"groove-server provider sign-in v1";
 const VERSION: u8 = 1;
-const NONCE_LEN: usize = 24;
 
 /// Settings of sign-in at the provider.
 #[derive(Clone, Debug)]
@@ -97,7 +94,8 @@ pub struct Provider {
     auth: ClientAuth,
     keys: KeySet,
     http: reqwest::Client,
-    cipher: XChaCha20Poly1305,
+    /// Seals the pending sign-in into its cookie.
+    sealer: Sealer,
 }
 
 impl std::fmt::Debug for Provider {
@@ -188,9 +186,7 @@ impl Provider {
         };
         let jwks = config.jwks.clone().unwrap_or_else(|| JwksSource::Url(doc.jwks_uri.clone()));
         let keys = KeySet::load(jwks).await?;
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
-        mac.update(KEY_LABEL);
-        let cipher = XChaCha20Poly1305::new(&mac.finalize().into_bytes());
+        let sealer = Sealer::new(secret, KEY_LABEL, VERSION);
         Ok(Provider {
             config,
             authorization_endpoint: doc.authorization_endpoint,
@@ -198,7 +194,7 @@ impl Provider {
             auth,
             keys,
             http,
-            cipher,
+            sealer,
         })
     }
 
@@ -251,36 +247,14 @@ impl Provider {
                 .append_pair("code_challenge_method", "S256")
                 .finish(),
         );
-        let sealed = self.seal(&pending);
+        let sealed = self.sealer.seal(&pending);
         (sealed.len() <= MAX_COOKIE_VALUE).then_some((url, pending, sealed))
-    }
-
-    fn seal(&self, pending: &Pending) -> String {
-        let plain = serde_json::to_vec(pending).unwrap_or_default();
-        let nonce: [u8; NONCE_LEN] = rand::random();
-        let sealed = self
-            .cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: &[VERSION] })
-            .expect("encryption into memory cannot fail");
-        let mut bytes = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        bytes.push(VERSION);
-        bytes.extend_from_slice(&nonce);
-        bytes.extend_from_slice(&sealed);
-        URL_SAFE_NO_PAD.encode(bytes)
     }
 
     /// The pending sign-in of a cookie, if it is this server's, of this `state`, and not
     /// expired.
     pub fn open(&self, cookie: &str, state: &str) -> Option<Pending> {
-        let bytes = URL_SAFE_NO_PAD.decode(cookie).ok()?;
-        let (&version, rest) = bytes.split_first()?;
-        if version != VERSION || rest.len() < NONCE_LEN {
-            return None;
-        }
-        let (nonce, sealed) = rest.split_at(NONCE_LEN);
-        let nonce = XNonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
-        let plain = self.cipher.decrypt(&nonce, Payload { msg: sealed, aad: &[VERSION] }).ok()?;
-        let pending: Pending = serde_json::from_slice(&plain).ok()?;
+        let pending: Pending = self.sealer.open(cookie)?;
         let same_state = bool::from(pending.state.as_bytes().ct_eq(state.as_bytes()));
         (same_state && pending.expires > now_secs()).then_some(pending)
     }

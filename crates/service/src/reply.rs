@@ -104,7 +104,7 @@ impl ApiError {
 
 /// Encodes `value` in the negotiated format.
 pub fn render<T: Serialize + XmlWrite>(ctx: &Ctx, status: StatusCode, value: &T) -> Response {
-    crate::idempotency::respond(&encode(ctx, status, value), false)
+    crate::idempotency::respond(encode(ctx, status, value), false)
 }
 
 /// `value` in the negotiated format, as an answer that can be kept and sent again

@@ -112,7 +112,7 @@ pub async fn add(
         };
         state.store.add_tracks(req).await?
     };
-    Ok(respond(&encode(&outcome), false))
+    Ok(respond(encode(&outcome), false))
 }
 
 /// `POST /1/content/{namespace}/collection/delete` (`uri-delete-track-collection.md`).
@@ -157,7 +157,7 @@ pub async fn delete(
         };
         state.store.delete_tracks(req).await?
     };
-    Ok(respond(&encode(&outcome), false))
+    Ok(respond(encode(&outcome), false))
 }
 
 /// `GET /1/content/{namespace}/collection/{type}/browse`

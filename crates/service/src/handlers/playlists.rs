@@ -253,7 +253,7 @@ pub async fn write(
     });
     let req = PlaylistWrite { idempotency: attach(keyed, &encode), ..req };
     let outcome = state.store.write_playlist(req).await.map_err(|e| write_error(&e))?;
-    Ok(respond(&encode(&outcome), false))
+    Ok(respond(encode(&outcome), false))
 }
 
 /// `POST /1/content/{namespace}/collection/playlists/delete` (`uri-delete-playlist.md`).
@@ -277,7 +277,7 @@ pub async fn delete(
         .delete_playlist(user.id, id, expected_version, attach(keyed, &encode))
         .await
         .map_err(|e| write_error(&e))?;
-    Ok(respond(&encode(&state_after), false))
+    Ok(respond(encode(&state_after), false))
 }
 
 /// `GET /1/content/{namespace}/collection/playlists/browse`: most recently created first.

@@ -188,5 +188,5 @@ pub async fn restore(
     } else {
         state.store.restore(req).await?
     };
-    Ok(respond(&encode(&outcome), false))
+    Ok(respond(encode(&outcome), false))
 }

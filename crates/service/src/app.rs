@@ -392,5 +392,8 @@ async fn handle(
         Endpoint::DeletedBrowse { item_type } => {
             restore::browse(state, ctx, &user(caller)?, &item_type.to_ascii_lowercase(), query).await
         }
+        Endpoint::CollectionChanges => {
+            crate::handlers::changes::changes(state, ctx, &user(caller)?, query).await
+        }
     }
 }

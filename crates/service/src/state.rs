@@ -77,6 +77,8 @@ pub struct Inner {
     /// sends people there instead of asking for a password.
     pub provider: Option<crate::provider::Provider>,
     pub sealer: TokenSealer,
+    /// Seals the change feed's tokens (`crate::handlers::changes`).
+    pub feed_sealer: crate::continuation::Sealer,
     pub limits: RateLimits,
     /// Request metrics, when `config.metrics` is on.
     pub metrics: Option<Metrics>,
@@ -113,6 +115,7 @@ impl AppState {
             oidc: external.tokens,
             provider: external.sign_in,
             sealer: TokenSealer::new(token_secret),
+            feed_sealer: crate::handlers::changes::sealer(&token_secret),
             links: crate::stream::StreamLinks::new(&token_secret),
             art: crate::art::Art::new(config.image_cache_bytes),
             limits: RateLimits::new(config.rates),
@@ -188,6 +191,7 @@ pub fn store_error(e: &StoreError, unavailable: ErrorCode) -> ApiError {
         StoreError::ConcurrentUpdate => ApiError::new(ErrorCode::CollectionConcurrentUpdate),
         StoreError::KeyBusy => crate::idempotency::busy(),
         StoreError::KeyUsed => crate::idempotency::used(),
+        StoreError::ChangesExpired => ApiError::new(ErrorCode::CollectionChangesExpired),
         StoreError::Refused(Refusal::CollectionFull) => ApiError::new(ErrorCode::CollectionFull),
         StoreError::Refused(Refusal::ReadOnly) => {
             ApiError::with(ErrorCode::CollectionInvalidOperation, "The playlist is read-only")

@@ -18,6 +18,7 @@ mod accounts;
 mod anchors;
 mod catalog_rows;
 mod collection_reads;
+mod feed;
 mod idempotency;
 mod library;
 mod lists;
@@ -39,6 +40,7 @@ mod types;
 
 pub use accounts::{Accounts, Grant, GrantKind, UserSummary};
 pub use catalog_rows::{is_main_role, validate_track};
+pub use feed::{Change, ChangesPage, FeedPosition, MAX_CHANGES};
 pub use idempotency::{Answer, Encode, IDEMPOTENCY_WINDOW_MS, Idempotent, KeptAnswer};
 pub use library::LibraryFile;
 pub use lists::catalog_browse_orders;
@@ -103,6 +105,10 @@ pub enum StoreError {
     /// changed.
     #[error("a running write holds the idempotency key")]
     KeyBusy,
+    /// A change feed position older than what the user's change log still holds (or from
+    /// another database): the client browses in full again.
+    #[error("the change log no longer holds this position")]
+    ChangesExpired,
     /// The stored data or the database contradicts what this version expects.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -249,6 +255,15 @@ pub trait Store: Accounts + Send + Sync + std::fmt::Debug + 'static {
     async fn purge_deleted(&self) -> StoreResult<Purged>;
     /// The answer kept for a user's `Idempotency-Key`, if a write with it finished within
     /// [`IDEMPOTENCY_WINDOW_MS`] before `at` (milliseconds).
+    /// The change feed's position of now: what a full browse made now shows.
+    async fn feed_now(&self, user: UserId) -> StoreResult<FeedPosition>;
+    /// The changes of a user's collection after a position, at most `max` items.
+    async fn changes(&self, user: UserId, from: FeedPosition, max: u32) -> StoreResult<ChangesPage>;
+    /// Users whose collection (or the catalog, `None`) changed, as they change: from writes
+    /// of this process, and on PostgreSQL of every process on the database. A receiver
+    /// that lags misses names, never a wake-up: it sees `Lagged` and looks again.
+    fn watch_changes(&self) -> tokio::sync::broadcast::Receiver<Option<UserId>>;
+
     async fn kept_answer(&self, user: UserId, key: &str, at: i64) -> StoreResult<Option<KeptAnswer>>;
 
     // --- administration: applications ----------------------------------------------------

@@ -93,4 +93,6 @@ pub struct Purged {
     pub playlists: u64,
     /// Kept answers of keyed writes past their window.
     pub keys: u64,
+    /// Rows of the change log past the retention period.
+    pub changes: u64,
 }

@@ -105,6 +105,8 @@ pub enum Endpoint {
     DeletedBrowse { item_type: String },
     /// `POST /1/content/{namespace}/collection/restore`.
     CollectionRestore,
+    /// `GET /1/user/{namespace}/collection/changes`: the change feed.
+    CollectionChanges,
     /// `GET /1/content/{id}/stream` (`uri-get-stream.md`) and, with `preview`,
     /// `GET /1/content/{id}/preview` (`uri-get-preview.md`): a library track's file.
     Stream { id: String, preview: bool },
@@ -138,6 +140,7 @@ impl Endpoint {
             Endpoint::UserProfile => "user_profile",
             Endpoint::DeletedBrowse { .. } => "deleted_browse",
             Endpoint::CollectionRestore => "collection_restore",
+            Endpoint::CollectionChanges => "collection_changes",
             Endpoint::Stream { preview: false, .. } => "stream",
             Endpoint::Stream { preview: true, .. } => "preview",
             Endpoint::NotServed(n) => match n {
@@ -178,6 +181,7 @@ impl Endpoint {
             | Endpoint::PlaylistDelete
             | Endpoint::DeletedBrowse { .. }
             | Endpoint::CollectionRestore
+            | Endpoint::CollectionChanges
             | Endpoint::Stream { preview: false, .. }
             | Endpoint::NotServed(
                 NotServed::Stream
@@ -199,6 +203,7 @@ impl Endpoint {
                 "PlaylistActionResponse"
             }
             Endpoint::UserProfile => "UserProfileResponse",
+            Endpoint::CollectionChanges => "ChangesResponse",
             Endpoint::NotServed(NotServed::Stream | NotServed::Preview) | Endpoint::Stream { .. } => {
                 "StreamResponse"
             }
@@ -218,6 +223,9 @@ impl Endpoint {
         } else if segs.len() == 4 && is(0, "1") && is(1, "user") && is(3, "profile") {
             check_namespace(&segs[2])?;
             Endpoint::UserProfile
+        } else if segs.len() == 5 && is(0, "1") && is(1, "user") && is(3, "collection") && is(4, "changes") {
+            check_namespace(&segs[2])?;
+            Endpoint::CollectionChanges
         } else {
             return Err(RouteError::UnknownPath);
         };
@@ -335,6 +343,14 @@ mod tests {
         assert_eq!(
             Endpoint::parse(Method::Post, "/1/content/music/collection/Restore"),
             Ok(Endpoint::CollectionRestore)
+        );
+        assert_eq!(
+            Endpoint::parse(Method::Get, "/1/user/music/collection/changes"),
+            Ok(Endpoint::CollectionChanges)
+        );
+        assert_eq!(
+            Endpoint::parse(Method::Post, "/1/user/music/collection/changes"),
+            Err(RouteError::WrongMethod { expected: Method::Get })
         );
         assert_eq!(
             Endpoint::parse(Method::Get, "/1/content/music/collection/restore"),

@@ -106,6 +106,9 @@ error_table! {
     CollectionNoResult = "COLLECTION_NO_RESULT", "COLLECTION-NO-RESULT", 404, "No result in the user's collection";
     /// A write carried a `CollectionStateToken` that is no longer current.
     CollectionConcurrentUpdate = "COLLECTION_CONCURRENT_UPDATE", "COLLECTION-CONCURRENT-UPDATE", 409, "Concurrent update of the collection";
+    /// This project's change feed (SPEC §6): the position is older than the change log still
+    /// holds; the client browses in full and starts again from a new position.
+    CollectionChangesExpired = "COLLECTION_CHANGES_EXPIRED", "COLLECTION-CHANGES-EXPIRED", 410, "The change log no longer holds this position; browse the collection again";
     CollectionInvalidResponse = "COLLECTION_INVALID_RESPONSE", "COLLECTION-INVALID-RESPONSE", 502, "Invalid response from the user's collection";
     /// The store could not be reached or failed; nothing was changed.
     CollectionOperationUnknownError = "COLLECTION_OPERATION_UNKNOWN_ERROR", "COLLECTION-OPERATION-UNKNOWN-ERROR", 502, "The operation failed";

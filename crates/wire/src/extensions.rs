@@ -3,7 +3,7 @@
 //! type after its base type's, as `DataContractSerializer` writes them).
 
 use crate::error::Error;
-use crate::model::{PaginatedList, Playlist, Track};
+use crate::model::{Album, Artist, PaginatedList, Playlist, Track};
 use crate::xml::{XmlWrite, XmlWriter};
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +84,105 @@ pub struct RestoreResponse {
     pub track_action_results: Vec<RestoreActionResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
+}
+
+/// An entry of a playlist in the change feed: its ID (what playlist updates take) and the
+/// catalog ID of its track.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FeedEntry {
+    pub id: String,
+    pub track_id: String,
+}
+
+/// A playlist in the change feed: as playlist browse shows it, with its entries in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FeedPlaylist {
+    #[serde(flatten)]
+    pub playlist: Playlist,
+    pub entries: Vec<FeedEntry>,
+}
+
+/// An item that left the collection: its ID and kind (`Track`, `Album`, `Artist`,
+/// `Playlist`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Removed {
+    pub id: String,
+    pub kind: String,
+}
+
+/// One change of the feed: exactly one member, the item as browse shows it now, or its
+/// removal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FeedChange {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track: Option<Track>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub album: Option<Album>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artist: Option<Artist>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playlist: Option<FeedPlaylist>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Removed>,
+}
+
+/// `GET /1/user/{namespace}/collection/changes`: the changes after the position the
+/// request's token names, oldest first, the token to ask from next, and whether more are
+/// waiting now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangesResponse {
+    pub changes: Vec<FeedChange>,
+    pub token: String,
+    pub has_more: bool,
+}
+
+impl XmlWrite for FeedEntry {
+    const TYPE_NAME: &'static str = "Entry";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.text("Id", &self.id);
+        w.text("TrackId", &self.track_id);
+    }
+}
+
+impl XmlWrite for FeedPlaylist {
+    const TYPE_NAME: &'static str = "Playlist";
+    fn write_members(&self, w: &mut XmlWriter) {
+        self.playlist.write_members(w);
+        w.list("Entries", &self.entries);
+    }
+}
+
+impl XmlWrite for Removed {
+    const TYPE_NAME: &'static str = "Removed";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.text("Id", &self.id);
+        w.text("Kind", &self.kind);
+    }
+}
+
+impl XmlWrite for FeedChange {
+    const TYPE_NAME: &'static str = "Change";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.opt_element("Album", self.album.as_ref());
+        w.opt_element("Artist", self.artist.as_ref());
+        w.opt_element("Playlist", self.playlist.as_ref());
+        w.opt_element("Removed", self.removed.as_ref());
+        w.opt_element("Track", self.track.as_ref());
+    }
+}
+
+impl XmlWrite for ChangesResponse {
+    const TYPE_NAME: &'static str = "ChangesResponse";
+    fn write_members(&self, w: &mut XmlWriter) {
+        w.list("Changes", &self.changes);
+        w.text("HasMore", if self.has_more { "true" } else { "false" });
+        w.text("Token", &self.token);
+    }
 }
 
 impl XmlWrite for DeletedTrack {

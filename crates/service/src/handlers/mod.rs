@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod catalog;
+pub mod changes;
 pub mod collection;
 pub mod content;
 pub mod oauth;

@@ -348,6 +348,12 @@ impl ImportTx for Sequential<'_, '_> {
         Ok(())
     }
 
+    async fn revise_catalog(&mut self) -> Result<(), Fail> {
+        let st = self.0.prepare_cached(super::feed::REVISE_AND_NOTIFY).await?;
+        self.0.execute(&st, &[]).await?;
+        Ok(())
+    }
+
     async fn new_generation(&mut self) -> Result<(), Fail> {
         let st = self
             .0

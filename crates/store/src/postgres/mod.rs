@@ -46,6 +46,7 @@ macro_rules! run {
 
 mod accounts;
 mod catalog;
+mod feed;
 mod library;
 mod migrations;
 mod playlists;
@@ -118,6 +119,10 @@ pub struct PostgresStore {
     pool: Pool,
     anchors: std::sync::Arc<crate::anchors::Anchors>,
     retention: std::sync::Arc<crate::Retention>,
+    /// Users whose collection changed (`None`: the catalog), from every process.
+    changed: tokio::sync::broadcast::Sender<Option<UserId>>,
+    /// Stops the listening connection when the last clone of the store goes.
+    _listening: std::sync::Arc<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl PostgresStore {
@@ -136,13 +141,19 @@ impl PostgresStore {
         }
         // Migrations may run long statements: they run on connections of their own, without
         // the statement and response timeouts, closed when they are done.
+        let changed = tokio::sync::broadcast::channel(crate::feed::WATCH_CAPACITY).0;
+        let (listening, stop) = tokio::sync::oneshot::channel();
+        let listening = std::sync::Arc::new(listening);
         let setup = PostgresStore {
             pool: pool(config.clone(), &options, false)?,
             anchors: std::sync::Arc::default(),
             retention: std::sync::Arc::default(),
+            changed: changed.clone(),
+            _listening: std::sync::Arc::clone(&listening),
         };
         migrations::apply(&setup).await?;
         setup.pool.close();
+        feed::listen(config.clone(), changed.clone(), stop);
         // Every statement is prepared once a connection and bound to a user (or a few keys) by
         // its parameters; its best plan does not depend on their values. PostgreSQL's default
         // plans each of the first five executions afresh and then only keeps the generic plan
@@ -161,6 +172,8 @@ impl PostgresStore {
             pool: pool(config, &options, true)?,
             anchors: std::sync::Arc::default(),
             retention: std::sync::Arc::default(),
+            changed,
+            _listening: listening,
         })
     }
 
@@ -746,6 +759,23 @@ impl Store for PostgresStore {
             (tx, outcome)
         })
         .await
+    }
+
+    async fn feed_now(&self, user: UserId) -> StoreResult<crate::FeedPosition> {
+        crate::feed::now(self, user).await
+    }
+
+    async fn changes(
+        &self,
+        user: UserId,
+        from: crate::FeedPosition,
+        max: u32,
+    ) -> StoreResult<crate::ChangesPage> {
+        crate::feed::changes(self, user, from, max).await
+    }
+
+    fn watch_changes(&self) -> tokio::sync::broadcast::Receiver<Option<UserId>> {
+        self.changed.subscribe()
     }
 
     async fn kept_answer(&self, user: UserId, key: &str, at: i64) -> StoreResult<Option<KeptAnswer>> {

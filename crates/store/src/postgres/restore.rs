@@ -195,7 +195,7 @@ impl RestoreTx for PgTx {
         let row = rows.first().ok_or_else(|| internal("a purge without an answer"))?;
         let count =
             |i: usize| -> Result<u64, Fail> { u64::try_from(row.try_get::<_, i64>(i)?).map_err(internal) };
-        Ok(Purged { tracks: count(0)?, playlists: count(1)?, keys: 0 })
+        Ok(Purged { tracks: count(0)?, playlists: count(1)?, ..Purged::default() })
     }
 
     async fn forget_keys(&mut self, before: i64, limit: u32) -> Result<u64, Fail> {
@@ -214,6 +214,27 @@ impl RestoreTx for PgTx {
             .await?;
         let row = rows.first().ok_or_else(|| internal("a purge without an answer"))?;
         u64::try_from(row.try_get::<_, i64>(0)?).map_err(internal)
+    }
+
+    async fn trim_changes(&mut self, before: i64, users: u32) -> Result<u64, Fail> {
+        use crate::feed::sql as feed;
+        let floors = self.query(feed::TRIM_USERS, &[&before, &i64::from(users)]).await?;
+        let mut trimmed = 0;
+        for row in floors {
+            let (user, floor): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            self.defer(feed::SET_FLOOR, vec![Box::new(user), Box::new(floor)]);
+            self.defer(feed::DROP_GONE, vec![Box::new(user), Box::new(floor)]);
+            let gone = self
+                .query(
+                    "WITH gone AS (DELETE FROM collection_changes WHERE user_id = $1 AND version <= $2 RETURNING 1)
+                     SELECT count(*) FROM gone",
+                    &[&user, &floor],
+                )
+                .await?;
+            let n: i64 = gone.first().ok_or_else(|| internal("a trim without an answer"))?.try_get(0)?;
+            trimmed += u64::try_from(n).map_err(internal)?;
+        }
+        Ok(trimmed)
     }
 }
 

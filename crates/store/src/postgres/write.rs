@@ -9,6 +9,7 @@
 //! the user's row; the tracks (read, or removed and read); the writes and `COMMIT`.
 
 use super::{Fail, PostgresStore, internal};
+use crate::feed::Touched;
 use crate::rules::collection::{Candidate, CollectionTx, Count, Held, NewTrack, credited};
 use crate::rules::playlists::{NewEntry, Placed, PlaylistTx};
 use crate::rules::{UserRow, WriteTx};
@@ -177,6 +178,20 @@ impl WriteTx for PgTx {
                 Box::new(row.next_seq),
                 Box::new(i64::from(row.state.track_count)),
                 Box::new(i64::from(row.state.playlist_count)),
+            ],
+        );
+        Ok(())
+    }
+
+    async fn log_change(&mut self, user: UserId, version: u64, touched: &Touched) -> Result<(), Fail> {
+        let version = i64::try_from(version).map_err(internal)?;
+        self.defer(
+            super::feed::LOG_AND_NOTIFY,
+            vec![
+                Box::new(user),
+                Box::new(version),
+                Box::new(super::now_millis()),
+                Box::new(touched.bytes().to_vec()),
             ],
         );
         Ok(())

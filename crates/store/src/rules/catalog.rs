@@ -151,13 +151,19 @@ pub(crate) trait ImportTx {
     /// Marks a new generation of the catalog: positions in lists computed before it may have
     /// moved (see [`crate::anchors`]).
     async fn new_generation(&mut self) -> Result<(), Self::Error>;
+    /// Moves the catalog's revision: items of collections may show differently now, and
+    /// the change feed sends them again ([`crate::feed`]).
+    async fn revise_catalog(&mut self) -> Result<(), Self::Error>;
 }
 
 /// Inserts or replaces the rows in the caller's transaction. Idempotent.
 pub(crate) async fn import<T: ImportTx>(tx: &mut T, rows: &CatalogRows) -> Result<(), T::Error> {
     let mut recounts = Recounts::default();
+    // Whether a row that existed was written again: what it shows may have changed.
+    let mut rewrote = false;
     for artist in &rows.artists {
         let (id, old_key) = tx.upsert_artist(artist).await?;
+        rewrote |= old_key.is_some();
         if old_key.is_some_and(|key| key != artist.name_key) {
             tx.rename_copies(Rename::Artist(id, &artist.name_key)).await?;
         }
@@ -165,6 +171,7 @@ pub(crate) async fn import<T: ImportTx>(tx: &mut T, rows: &CatalogRows) -> Resul
     }
     for album in &rows.albums {
         let (album_id, old_keys) = tx.upsert_album(album).await?;
+        rewrote |= old_keys.is_some();
         let keys = album_keys(album);
         if old_keys.as_ref().is_some_and(|old| *old != keys) {
             tx.rename_copies(Rename::Album(album_id, &keys)).await?;
@@ -189,6 +196,7 @@ pub(crate) async fn import<T: ImportTx>(tx: &mut T, rows: &CatalogRows) -> Resul
     for track in &rows.tracks {
         let album = tx.album_row(&track.album_gid).await?;
         let (track_id, old_keys) = tx.upsert_track(track, album).await?;
+        rewrote |= old_keys.is_some();
         let keys = track_keys(track, album);
         if old_keys.as_ref().is_some_and(|old| *old != keys) {
             // Rare (a re-import that renames or moves a track): rewrite the collections' copies.
@@ -206,6 +214,9 @@ pub(crate) async fn import<T: ImportTx>(tx: &mut T, rows: &CatalogRows) -> Resul
         tx.replace_external_ids(&track.gid, &track.external_ids).await?;
     }
     recount(tx, &recounts).await?;
+    if rewrote {
+        tx.revise_catalog().await?;
+    }
     tx.new_generation().await
 }
 

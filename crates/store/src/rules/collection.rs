@@ -7,6 +7,7 @@
 //! one operation each ([`CollectionTx::count_albums`], [`CollectionTx::count_artists`]).
 
 use super::{UserRow, WriteTx, check_version, commit_user};
+use crate::feed::Touched;
 use crate::{AddOutcome, AddTracks, DeleteOutcome, DeleteTracks, UserId, WriteOutcome};
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind};
 use std::sync::Arc;
@@ -107,14 +108,26 @@ impl Counts {
         }
     }
 
-    /// Hands the sums to the backend, each album and artist once, by row ID.
-    pub(crate) async fn apply<T: CollectionTx>(mut self, tx: &mut T, user: UserId) -> Result<(), T::Error> {
+    /// Hands the sums to the backend, each album and artist once, by row ID, and notes the
+    /// rows as touched.
+    pub(crate) async fn apply<T: CollectionTx>(
+        mut self,
+        tx: &mut T,
+        user: UserId,
+        touched: &mut Touched,
+    ) -> Result<(), T::Error> {
         let albums = sum(&mut self.albums);
         if !albums.is_empty() {
+            for c in albums {
+                touched.album(c.id);
+            }
             tx.count_albums(user, albums).await?;
         }
         let artists = sum(&mut self.artists);
         if !artists.is_empty() {
+            for c in artists {
+                touched.artist(c.id);
+            }
             tx.count_artists(user, artists).await?;
         }
         Ok(())
@@ -190,8 +203,12 @@ pub(crate) async fn add_tracks<T: CollectionTx>(
     }
     if !added.is_empty() {
         tx.insert_tracks(req.user, &added, now).await?;
-        counts.apply(tx, req.user).await?;
-        commit_user(tx, req.user, &mut user).await?;
+        let mut touched = Touched::default();
+        for t in &added {
+            touched.track(t.id);
+        }
+        counts.apply(tx, req.user, &mut touched).await?;
+        commit_user(tx, req.user, &mut user, &touched).await?;
     }
     let outcome = WriteOutcome { items, state: user.state };
     super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
@@ -216,6 +233,7 @@ pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
     }
     let removed = if unique.is_empty() { Vec::new() } else { tx.remove_tracks(req.user, &unique).await? };
     let mut counts = Counts::default();
+    let mut touched = Touched::default();
     let mut reported = vec![false; unique.len()];
     let mut items = Vec::with_capacity(req.tracks.len());
     for id in &req.tracks {
@@ -225,6 +243,7 @@ pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
             continue;
         };
         reported[i] = true;
+        touched.track(unique[i]);
         if let Some(held) = &removed[i] {
             counts.track(held.album, &held.credits, -1, 0);
         }
@@ -232,8 +251,8 @@ pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
         items.push(DeleteOutcome::Deleted);
     }
     if reported.contains(&true) {
-        counts.apply(tx, req.user).await?;
-        commit_user(tx, req.user, &mut user).await?;
+        counts.apply(tx, req.user, &mut touched).await?;
+        commit_user(tx, req.user, &mut user, &touched).await?;
     }
     let outcome = WriteOutcome { items, state: user.state };
     super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;

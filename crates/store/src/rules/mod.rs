@@ -24,6 +24,7 @@ pub(crate) mod idempotency;
 pub(crate) mod playlists;
 pub(crate) mod restore;
 
+use crate::feed::Touched;
 use crate::{Answer, CollectionState, Idempotent, StoreError, UserId};
 use std::future::Future;
 use std::pin::pin;
@@ -62,6 +63,9 @@ pub(crate) trait WriteTx {
     async fn lock_user(&mut self, user: UserId) -> Result<UserRow, Self::Error>;
     /// Writes the user's row back.
     async fn save_user(&mut self, user: UserId, row: &UserRow) -> Result<(), Self::Error>;
+    /// Writes the change log's row of the write that gives the collection `version`
+    /// ([`crate::feed`]).
+    async fn log_change(&mut self, user: UserId, version: u64, touched: &Touched) -> Result<(), Self::Error>;
 
     /// Holds a user's `Idempotency-Key` for this transaction against writes of other
     /// processes; `false` if one of them holds it now. A backend written by one process
@@ -88,13 +92,16 @@ pub(crate) fn check_version(row: &UserRow, expected: Option<u64>) -> Result<(), 
     }
 }
 
-/// Counts a change of the collection: the next state version, saved with the user's row.
+/// Counts a change of the collection: the next state version, saved with the user's row,
+/// and what the write touched, in the change log under that version.
 pub(crate) async fn commit_user<T: WriteTx>(
     tx: &mut T,
     user: UserId,
     row: &mut UserRow,
+    touched: &Touched,
 ) -> Result<(), T::Error> {
     row.state.version += 1;
+    tx.log_change(user, row.state.version, touched).await?;
     tx.save_user(user, row).await
 }
 

@@ -4,6 +4,7 @@
 //! backend, so that an add or a move writes only the entries it adds or moves.
 
 use super::{UserRow, WriteTx, check_version, commit_user};
+use crate::feed::Touched;
 use crate::order::{MAX_POSITION_BYTES, evenly_spaced, positions_between};
 use crate::{
     ChangeOutcome, CollectionState, Idempotent, ItemRef, PlaylistInfo, PlaylistOutcome, PlaylistWrite,
@@ -281,7 +282,9 @@ pub(crate) async fn write_playlist<T: PlaylistTx>(
         if info != before {
             tx.update_playlist(req.user, &info).await?;
         }
-        commit_user(tx, req.user, &mut user).await?;
+        let mut touched = Touched::default();
+        touched.playlist(req.playlist);
+        commit_user(tx, req.user, &mut user, &touched).await?;
     }
     let outcome = PlaylistOutcome { playlist: info, changes: outcomes, state: user.state };
     super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
@@ -309,7 +312,9 @@ pub(crate) async fn delete_playlist<T: PlaylistTx + super::restore::RestoreTx>(
     }
     tx.delete_playlist(user_id, id).await?;
     user.state.playlist_count = user.state.playlist_count.saturating_sub(1);
-    commit_user(tx, user_id, &mut user).await?;
+    let mut touched = Touched::default();
+    touched.playlist(id);
+    commit_user(tx, user_id, &mut user, &touched).await?;
     super::idempotency::keep(tx, user_id, keyed, &user.state).await?;
     Ok(user.state)
 }

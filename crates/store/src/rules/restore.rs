@@ -11,6 +11,7 @@
 use super::collection::{CollectionTx, Counts, Credited, first_occurrences};
 use super::playlists::PlaylistTx;
 use super::{WriteTx, check_version, commit_user};
+use crate::feed::Touched;
 use crate::reads::{CatalogReader, CatalogTx};
 use crate::{
     DeletedTrack, PageRequest, Purged, RestoreOutcome, RestoreRequest, RestoreResult, SortOrder, StoreError,
@@ -103,6 +104,9 @@ pub(crate) trait RestoreTx: WriteTx {
     /// Forgets at most `limit` kept answers of keyed writes made before `before`, oldest
     /// first; says how many.
     async fn forget_keys(&mut self, before: i64, limit: u32) -> Result<u64, Self::Error>;
+    /// Trims the change log of at most `users` users to the rows written at `before` or
+    /// later (and each user's newest row); says how many rows went ([`crate::feed`]).
+    async fn trim_changes(&mut self, before: i64, users: u32) -> Result<u64, Self::Error>;
 }
 
 /// The moment before which deleted items are expired.
@@ -176,15 +180,22 @@ pub(crate) async fn restore<T: CollectionTx + PlaylistTx + RestoreTx>(
         };
         playlist_outcomes.push(outcome);
     }
+    let mut touched = Touched::default();
     if !restored.is_empty() {
         tx.unbury_tracks(req.user, &restored).await?;
-        counts.apply(tx, req.user).await?;
+        for id in &restored {
+            touched.track(*id);
+        }
+        counts.apply(tx, req.user, &mut touched).await?;
     }
     if !back.is_empty() {
         tx.unbury_playlists(req.user, &back).await?;
+        for (id, _) in &back {
+            touched.playlist(*id);
+        }
     }
     if !restored.is_empty() || !back.is_empty() {
-        commit_user(tx, req.user, &mut user).await?;
+        commit_user(tx, req.user, &mut user, &touched).await?;
     }
     let outcome = RestoreResult { tracks: track_outcomes, playlists: playlist_outcomes, state: user.state };
     super::idempotency::keep(tx, req.user, req.idempotency.as_ref(), &outcome).await?;
@@ -220,10 +231,11 @@ pub(crate) async fn deleted_tracks<T: CatalogTx>(
 }
 
 /// One batch of the purge of expired deleted items.
-/// Answers of keyed writes past their window go with them.
+/// Answers of keyed writes past their window go with them, and the change log's old rows.
 pub(crate) async fn purge<T: RestoreTx>(tx: &mut T, now: i64, retention: i64) -> Result<Purged, T::Error> {
     let mut purged = tx.purge(expiry(now, retention), PURGE_BATCH).await?;
     purged.keys = tx.forget_keys(super::idempotency::window_start(now), PURGE_BATCH).await?;
+    purged.changes = tx.trim_changes(crate::feed::expiry(now, retention), PURGE_BATCH).await?;
     Ok(purged)
 }
 

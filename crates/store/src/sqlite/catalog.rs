@@ -336,6 +336,11 @@ impl ImportTx for SqliteTx<'_> {
             .map(|_| ())
     }
 
+    async fn revise_catalog(&mut self) -> StoreResult<()> {
+        unavail(self.conn.prepare_cached(crate::feed::sql::REVISE_CATALOG).and_then(|mut st| st.execute([])))
+            .map(|_| ())
+    }
+
     async fn new_generation(&mut self) -> StoreResult<()> {
         unavail(
             self.conn

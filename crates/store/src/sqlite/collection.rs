@@ -2,6 +2,7 @@
 
 use super::read::key16;
 use super::unavailable;
+use crate::feed::Touched;
 use crate::rules::collection::{Candidate, CollectionTx, Count, Credited, Held, NewTrack, credited};
 use crate::rules::{UserRow, WriteTx};
 use crate::{CollectionState, StoreError, StoreResult, UserId, is_main_role};
@@ -130,6 +131,15 @@ impl WriteTx for SqliteTx<'_> {
                     row.state.playlist_count
                 ])
             })
+            .map(|_| ())
+            .map_err(|e| unavailable(&e))
+    }
+
+    async fn log_change(&mut self, user: UserId, version: u64, touched: &Touched) -> StoreResult<()> {
+        let version = i64::try_from(version).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.conn
+            .prepare_cached(crate::feed::sql::LOG)
+            .and_then(|mut st| st.execute(params![user, version, super::now_millis(), touched.bytes()]))
             .map(|_| ())
             .map_err(|e| unavailable(&e))
     }

@@ -9,6 +9,7 @@ mod actors;
 mod backup;
 mod catalog;
 mod collection;
+mod feed;
 mod idempotency;
 mod library;
 mod migrations;
@@ -87,6 +88,8 @@ pub struct SqliteStore {
     readers: Readers,
     anchors: Arc<crate::anchors::Anchors>,
     retention: Arc<crate::Retention>,
+    /// Users whose collection changed (`None`: the catalog), after the commit.
+    changed: tokio::sync::broadcast::Sender<Option<UserId>>,
 }
 
 pub(crate) fn unavailable(e: &rusqlite::Error) -> StoreError {
@@ -176,11 +179,22 @@ impl SqliteStore {
             readers: Readers::start(readers)?,
             anchors: Arc::default(),
             retention: Arc::default(),
+            changed: tokio::sync::broadcast::channel(crate::feed::WATCH_CAPACITY).0,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Tells the change feed's waiters that a write to `user`'s collection (`None`: the
+    /// catalog) is committed, if it succeeded.
+    fn changed<T>(&self, user: Option<UserId>, result: StoreResult<T>) -> StoreResult<T> {
+        if result.is_ok() {
+            // No receiver is not a failure.
+            let _ = self.changed.send(user);
+        }
+        result
     }
 
     /// The time of a delete made now, if deleted items are kept.
@@ -338,13 +352,15 @@ impl Store for SqliteStore {
     }
 
     async fn import_catalog(&self, tracks: Vec<groove_wire::model::Track>) -> StoreResult<ImportStats> {
-        self.writer
+        let done = self
+            .writer
             .run(move |conn| {
                 let rows = crate::catalog_rows::CatalogRows::from_tracks(&tracks)?;
                 now(rules::catalog::import(&mut SqliteTx { conn }, &rows))?;
                 Ok(rows.stats())
             })
-            .await
+            .await;
+        self.changed(None, done)
     }
 
     async fn catalog_track_count(&self) -> StoreResult<u64> {
@@ -362,16 +378,22 @@ impl Store for SqliteStore {
     }
 
     async fn add_tracks(&self, req: AddTracks) -> StoreResult<WriteOutcome<AddOutcome>> {
-        self.writer
+        let user = req.user;
+        let done = self
+            .writer
             .run(move |conn| now(rules::collection::add_tracks(&mut SqliteTx { conn }, &req, now_millis())))
-            .await
+            .await;
+        self.changed(Some(user), done)
     }
 
     async fn delete_tracks(&self, req: DeleteTracks) -> StoreResult<WriteOutcome<DeleteOutcome>> {
         let bury = self.bury();
-        self.writer
+        let user = req.user;
+        let done = self
+            .writer
             .run(move |conn| now(rules::collection::delete_tracks(&mut SqliteTx { conn }, &req, bury)))
-            .await
+            .await;
+        self.changed(Some(user), done)
     }
 
     async fn browse_tracks(&self, user: UserId, page: PageRequest) -> StoreResult<Page<CollectionTrack>> {
@@ -448,7 +470,12 @@ impl Store for SqliteStore {
     }
 
     async fn write_playlist(&self, req: PlaylistWrite) -> StoreResult<PlaylistOutcome> {
-        self.writer.run(move |conn| now(rules::playlists::write_playlist(&mut SqliteTx { conn }, &req))).await
+        let user = req.user;
+        let done = self
+            .writer
+            .run(move |conn| now(rules::playlists::write_playlist(&mut SqliteTx { conn }, &req)))
+            .await;
+        self.changed(Some(user), done)
     }
 
     async fn delete_playlist(
@@ -459,7 +486,8 @@ impl Store for SqliteStore {
         keyed: Option<Idempotent<CollectionState>>,
     ) -> StoreResult<CollectionState> {
         let bury = self.bury();
-        self.writer
+        let done = self
+            .writer
             .run(move |conn| {
                 now(rules::playlists::delete_playlist(
                     &mut SqliteTx { conn },
@@ -470,7 +498,8 @@ impl Store for SqliteStore {
                     keyed.as_ref(),
                 ))
             })
-            .await
+            .await;
+        self.changed(Some(user), done)
     }
 
     async fn browse_playlists(&self, user: UserId, page: PageRequest) -> StoreResult<Page<PlaylistInfo>> {
@@ -512,11 +541,14 @@ impl Store for SqliteStore {
 
     async fn restore(&self, req: RestoreRequest) -> StoreResult<RestoreResult> {
         let retention = self.retention.millis();
-        self.writer
+        let user = req.user;
+        let done = self
+            .writer
             .run(move |conn| {
                 now(rules::restore::restore(&mut SqliteTx { conn }, &req, now_millis(), retention))
             })
-            .await
+            .await;
+        self.changed(Some(user), done)
     }
 
     async fn purge_deleted(&self) -> StoreResult<Purged> {
@@ -524,6 +556,23 @@ impl Store for SqliteStore {
         self.writer
             .run(move |conn| now(rules::restore::purge(&mut SqliteTx { conn }, now_millis(), retention)))
             .await
+    }
+
+    async fn feed_now(&self, user: UserId) -> StoreResult<crate::FeedPosition> {
+        crate::feed::now(self, user).await
+    }
+
+    async fn changes(
+        &self,
+        user: UserId,
+        from: crate::FeedPosition,
+        max: u32,
+    ) -> StoreResult<crate::ChangesPage> {
+        crate::feed::changes(self, user, from, max).await
+    }
+
+    fn watch_changes(&self) -> tokio::sync::broadcast::Receiver<Option<UserId>> {
+        self.changed.subscribe()
     }
 
     async fn kept_answer(&self, user: UserId, key: &str, at: i64) -> StoreResult<Option<KeptAnswer>> {

@@ -164,11 +164,26 @@ impl RestoreTx for SqliteTx<'_> {
             execute(self.conn, sql::FORGET_ENTRIES, params![user, id])?;
             execute(self.conn, sql::FORGET_PLAYLIST, params![user, id])?;
         }
-        Ok(Purged { tracks: tracks as u64, playlists: expired.len() as u64, keys: 0 })
+        Ok(Purged { tracks: tracks as u64, playlists: expired.len() as u64, ..Purged::default() })
     }
 
     async fn forget_keys(&mut self, before: i64, limit: u32) -> StoreResult<u64> {
         Ok(execute(self.conn, sql::FORGET_KEYS, params![before, limit])? as u64)
+    }
+
+    async fn trim_changes(&mut self, before: i64, users: u32) -> StoreResult<u64> {
+        use crate::feed::sql as feed;
+        let floors: Vec<(i64, i64)> =
+            unavail(self.conn.prepare_cached(feed::TRIM_USERS).and_then(|mut st| {
+                st.query_map(params![before, users], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+            }))?;
+        let mut trimmed = 0;
+        for (user, floor) in floors {
+            execute(self.conn, feed::SET_FLOOR, params![user, floor])?;
+            trimmed += execute(self.conn, feed::DROP_ROWS, params![user, floor])? as u64;
+            execute(self.conn, feed::DROP_GONE, params![user, floor])?;
+        }
+        Ok(trimmed)
     }
 }
 

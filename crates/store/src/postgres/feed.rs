@@ -1,0 +1,181 @@
+//! The change feed ([`crate::feed`]) on PostgreSQL: its reads, each one read-only
+//! transaction, and the wake-ups of waiters in every process on the database.
+//!
+//! Each write that logs a change also calls `pg_notify` in its transaction, on the channel
+//! [`CHANNEL`], with the user's ID (an import that revises the catalog: an empty payload).
+//! PostgreSQL delivers notifications at commit, to every session listening, in every
+//! process. Each store keeps one connection of its own that listens, and passes what it
+//! hears to the store's waiters; when that connection fails, it connects again and wakes
+//! every waiter (it may have missed a notification meanwhile).
+
+use super::{Fail, Mode, PostgresStore, internal};
+use crate::feed::{FeedLog, FeedSource, gone_kind, sql};
+use crate::{StoreResult, UserId};
+use groove_wire::ids::{CollectionId, CollectionKind};
+use std::time::Duration;
+use tokio::sync::broadcast::Sender;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+/// The notification channel of collection changes.
+pub(crate) const CHANNEL: &str = "groove_changes";
+
+/// Logs a write's change and notifies listeners at commit, in one statement.
+pub(crate) const LOG_AND_NOTIFY: &str = "WITH logged AS (
+        INSERT INTO collection_changes (user_id, version, at, items) VALUES ($1, $2, $3, $4)
+    )
+    SELECT pg_notify('groove_changes', $1::text)";
+/// Moves the catalog's revision and notifies every listener at commit.
+pub(crate) const REVISE_AND_NOTIFY: &str = "WITH revised AS (
+        UPDATE catalog_revision SET revision = revision + 1 WHERE one = 1
+    )
+    SELECT pg_notify('groove_changes', '')";
+
+fn uint(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn int(v: u64) -> Result<i64, Fail> {
+    i64::try_from(v).map_err(internal)
+}
+
+fn cid(bytes: Vec<u8>, kind: CollectionKind) -> Result<CollectionId, Fail> {
+    let key: [u8; 16] = bytes.try_into().map_err(|_| internal("a stored collection ID is not valid"))?;
+    Ok(CollectionId::from_key(kind, key))
+}
+
+impl FeedSource for PostgresStore {
+    async fn feed_log(&self, user: UserId, after: u64, rows: u32) -> StoreResult<FeedLog> {
+        run!(self, Mode::Read, |tx| {
+            let st = tx.prepare_cached(sql::STATE).await?;
+            let state = tx
+                .query_opt(&st, &[&user])
+                .await?
+                .ok_or(Fail::Store(crate::StoreError::UserNotFound(user)))?;
+            let mut log = FeedLog {
+                version: uint(state.try_get(0)?),
+                floor: uint(state.try_get(1)?),
+                revision: state.try_get(2)?,
+                ..FeedLog::default()
+            };
+            if rows > 0 && after < log.version {
+                let st = tx.prepare_cached(sql::ROWS).await?;
+                for row in tx.query(&st, &[&user, &int(after)?, &i64::from(rows)]).await? {
+                    log.rows.push((uint(row.try_get(0)?), row.try_get(1)?));
+                }
+                let upto = match log.rows.last() {
+                    Some((last, _)) if log.rows.len() >= rows as usize => *last,
+                    _ => log.version,
+                };
+                let st = tx.prepare_cached(sql::GONE).await?;
+                for row in tx.query(&st, &[&user, &int(after)?, &int(upto)?]).await? {
+                    let kind = gone_kind(i64::from(row.try_get::<_, i16>(2)?))
+                        .ok_or_else(|| internal("a stored kind is not valid"))?;
+                    log.gone.push((uint(row.try_get(0)?), cid(row.try_get(1)?, kind)?));
+                }
+            }
+            log
+        })
+    }
+
+    async fn feed_cids(
+        &self,
+        user: UserId,
+        kind: CollectionKind,
+        rows: Vec<i64>,
+    ) -> StoreResult<Vec<Option<(CollectionId, bool)>>> {
+        let text = if kind == CollectionKind::Album { sql::ALBUM_CID } else { sql::ARTIST_CID };
+        run!(self, Mode::Read, |tx| {
+            let st = tx.prepare_cached(text).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(match tx.query_opt(&st, &[&user, row]).await? {
+                    Some(r) => Some((cid(r.try_get(0)?, kind)?, r.try_get(1)?)),
+                    None => None,
+                });
+            }
+            out
+        })
+    }
+
+    async fn feed_keys(
+        &self,
+        user: UserId,
+        kind: u8,
+        after: Vec<u8>,
+        limit: u32,
+    ) -> StoreResult<Vec<Vec<u8>>> {
+        let text = *sql::KEYS
+            .get(usize::from(kind))
+            .ok_or_else(|| crate::StoreError::Internal("no such kind".into()))?;
+        run!(self, Mode::Read, |tx| {
+            let st = tx.prepare_cached(text).await?;
+            let rows = tx.query(&st, &[&user, &after, &i64::from(limit)]).await?;
+            rows.iter().map(|r| r.try_get(0)).collect::<Result<Vec<Vec<u8>>, _>>()?
+        })
+    }
+}
+
+/// Listens on [`CHANNEL`] on a connection of its own and passes what it hears to `changed`,
+/// until `stop` resolves (the store is dropped).
+pub(crate) fn listen(
+    config: tokio_postgres::Config,
+    changed: Sender<Option<UserId>>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let heard = hear(&config, &changed, first);
+            tokio::select! {
+                _ = &mut stop => return,
+                result = heard => {
+                    if let Err(e) = result {
+                        tracing::warn!(error = %e, "the change feed's listening connection ended; connecting again");
+                    }
+                }
+            }
+            first = false;
+            tokio::select! {
+                _ = &mut stop => return,
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    });
+}
+
+/// One listening connection, until it fails.
+async fn hear(
+    config: &tokio_postgres::Config,
+    changed: &Sender<Option<UserId>>,
+    first: bool,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (messages_tx, mut messages) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut stream = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = futures_util::StreamExt::next(&mut stream).await {
+            if messages_tx.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    if !first {
+        // Notifications may have been missed while no connection listened.
+        let _ = changed.send(None);
+    }
+    let ended = loop {
+        match messages.recv().await {
+            Some(Ok(AsyncMessage::Notification(n))) => {
+                let user = n.payload().parse::<UserId>().ok();
+                let _ = changed.send(user);
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => break Err(e),
+            None => break Ok(()),
+        }
+    };
+    driver.abort();
+    drop(client);
+    ended
+}

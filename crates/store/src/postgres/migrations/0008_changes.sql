@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS catalog_revision (
 INSERT INTO catalog_revision (one, revision) VALUES (1, 0) ON CONFLICT DO NOTHING;
 
 -- A row leaves with the write that moves the user's version next (every write removes rows
--- before it saves the user's row).
+-- before it saves the user's row). Artists credited only as guests are not listed by browse,
+-- and their leaving is not recorded.
 CREATE OR REPLACE FUNCTION collection_row_gone() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO collection_gone (user_id, version, cid, kind)
@@ -48,4 +49,4 @@ CREATE TRIGGER collection_albums_gone AFTER DELETE ON collection_albums
     FOR EACH ROW EXECUTE FUNCTION collection_row_gone('1');
 DROP TRIGGER IF EXISTS collection_artists_gone ON collection_artists;
 CREATE TRIGGER collection_artists_gone AFTER DELETE ON collection_artists
-    FOR EACH ROW EXECUTE FUNCTION collection_row_gone('2');
+    FOR EACH ROW WHEN (OLD.main_count > 0) EXECUTE FUNCTION collection_row_gone('2');

@@ -34,13 +34,15 @@ CREATE TABLE IF NOT EXISTS catalog_revision (
 INSERT OR IGNORE INTO catalog_revision (one, revision) VALUES (1, 0);
 
 -- A row leaves with the write that moves the user's version next (every write removes rows
--- before it saves the user's row).
+-- before it saves the user's row). Artists credited only as guests are not listed by browse,
+-- and their leaving is not recorded.
 CREATE TRIGGER IF NOT EXISTS collection_albums_gone AFTER DELETE ON collection_albums
 BEGIN
     INSERT OR IGNORE INTO collection_gone (user_id, version, cid, kind)
     SELECT old.user_id, state_version + 1, old.cid, 1 FROM users WHERE id = old.user_id;
 END;
 CREATE TRIGGER IF NOT EXISTS collection_artists_gone AFTER DELETE ON collection_artists
+WHEN old.main_count > 0
 BEGIN
     INSERT OR IGNORE INTO collection_gone (user_id, version, cid, kind)
     SELECT old.user_id, state_version + 1, old.cid, 2 FROM users WHERE id = old.user_id;

@@ -199,6 +199,11 @@ log "seeding the small data set in $SMALL"
     --users "$STEADY_USERS" --user-prefix steady- --tracks-per-user 0 \
     --tokens-file "$SMALL/steady.tokens" --catalog-ids-file "$SMALL/catalog.ids" >>"$SEED"
 SMALL_LABEL="empty collections, ${SMALL_CATALOG} catalog tracks"
+if [ -z "$PG_URL" ]; then
+    # A copy for workload 1 with retention off: on the shared copy it would first purge
+    # every track the other workloads deleted (expired at once with retention 0).
+    cp -r "$SMALL" "$RUN/small-keep-nothing"
+fi
 if [ "$SKIP_BIG" = 1 ]; then
     log "seeding $BROWSE_USERS browse users with $BROWSE_TRACKS tracks each"
     "$BIN/groove-seed" --data-dir "$SMALL" "${STORE_ARGS[@]}" --server-bin "$BIN/groove-server" \
@@ -271,6 +276,13 @@ for round in $(seq 1 "$REPEAT"); do
         real "steady-$conns" "$SMALL" "" "1/4 steady add+delete" "$SMALL_LABEL" --workload steady \
             --connections "$conns" --tokens-file "$SMALL/steady.tokens" --catalog-ids "$SMALL/catalog.ids"
     done
+    if [ -z "$PG_URL" ]; then
+        # Workload 1 with deleted tracks not kept (no copy for restore): the figure before
+        # restore existed, in the same run.
+        real "steady-32-keep-nothing" "$RUN/small-keep-nothing" "--retention-days 0" "1r steady, retention off" \
+            "$SMALL_LABEL" --workload steady --connections 32 --tokens-file "$SMALL/steady.tokens" \
+            --catalog-ids "$SMALL/catalog.ids"
+    fi
 
     if [ "$SKIP_BIG" = 0 ]; then
         # The users already hold 50,000 tracks, the default capacity: raise it so that the

@@ -244,6 +244,7 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             args.library.library_rescan,
         )))
     };
+    let stopping = state.clone();
     let app = groove_service::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -254,7 +255,13 @@ pub async fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections,
     };
-    listen::serve(listener, app, limits, shutdown_signal(), open_connections).await?;
+    // Long polls of the change feed answer at once when the server stops, rather than
+    // holding the shutdown for up to their `wait`.
+    let shutdown = async move {
+        shutdown_signal().await;
+        stopping.stop_waiting();
+    };
+    listen::serve(listener, app, limits, shutdown, open_connections).await?;
     housekeeping.abort();
     purging.abort();
     if let Some(library) = library {

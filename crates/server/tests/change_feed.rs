@@ -252,6 +252,31 @@ async fn a_long_poll_answers_when_a_change_comes(backend: Backend) {
     assert!(took < Duration::from_secs(25), "woken by the write, not the deadline ({took:?})");
 }
 
+/// A server asked to stop (SIGTERM) answers its long polls at once, empty, and exits,
+/// rather than holding the shutdown for their `wait`.
+async fn a_long_poll_ends_when_the_server_stops(backend: Backend) {
+    let mut server = Server::start(backend);
+    let token = server.create_user("alice");
+    let since = now(&server.client(), &token).await;
+    let waiter = {
+        let (c, token) = (server.client(), token.clone());
+        tokio::spawn(async move {
+            let r = c.get_auth(&format!("{CHANGES}?since={since}&wait=60"), &token).await;
+            (r.status, r.json()["Changes"].as_array().map(Vec::len))
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    let status = tokio::task::spawn_blocking(move || server.terminate()).await.unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the shutdown waited for the poll ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(waiter.await.unwrap(), (200, Some(0)));
+}
+
 /// Two processes on one PostgreSQL database: a write through one wakes a long poll waiting
 /// on the other (`LISTEN`/`NOTIFY`, no polling of the database).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,5 +322,6 @@ backend_tests!(
     bad_requests_are_refused,
     an_old_position_is_gone_and_the_log_is_trimmed,
     a_long_poll_answers_when_a_change_comes,
+    a_long_poll_ends_when_the_server_stops,
     tokens_outlive_the_process,
 );

@@ -92,6 +92,8 @@ pub struct Inner {
     pub running_keys: crate::idempotency::RunningKeys,
     /// Pictures of library items: their cache and the decodings under way.
     pub art: crate::art::Art,
+    /// Set when the server stops: long polls answer at once.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::ops::Deref for AppState {
@@ -124,7 +126,13 @@ impl AppState {
             users: RwLock::new(HashMap::new()),
             signin: crate::signin::SigninState::default(),
             running_keys: crate::idempotency::RunningKeys::default(),
+            stopping: tokio::sync::watch::channel(false).0,
         }))
+    }
+
+    /// Ends the waits of long polls (the server is stopping).
+    pub fn stop_waiting(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// A user resolved less than [`USER_CACHE_TTL`] ago. Users are never renamed, but

@@ -91,6 +91,7 @@ pub async fn changes(state: &AppState, ctx: &Ctx, user: &User, query: &Query) ->
     };
     // Listening starts before the first read: a change committed after it wakes the wait.
     let mut changed = store.watch_changes();
+    let mut stopping = state.stopping.subscribe();
     let deadline = tokio::time::Instant::now() + wait;
     let page = loop {
         let page = store
@@ -101,7 +102,8 @@ pub async fn changes(state: &AppState, ctx: &Ctx, user: &User, query: &Query) ->
             break page;
         }
         from = page.next.clone();
-        if !woken(&mut changed, user.id, deadline).await {
+        let stop_now = *stopping.borrow();
+        if stop_now || !woken(&mut changed, &mut stopping, user.id, deadline).await {
             break page;
         }
     };
@@ -109,14 +111,17 @@ pub async fn changes(state: &AppState, ctx: &Ctx, user: &User, query: &Query) ->
 }
 
 /// Waits for a change of `user`'s collection (or of the catalog) until `deadline`; `false`
-/// at the deadline.
+/// at the deadline, or when the server stops.
 async fn woken(
     changed: &mut tokio::sync::broadcast::Receiver<Option<UserId>>,
+    stopping: &mut tokio::sync::watch::Receiver<bool>,
     user: UserId,
     deadline: tokio::time::Instant,
 ) -> bool {
     loop {
         tokio::select! {
+            // The server stops (or its state is gone): answer now.
+            _ = stopping.changed() => return false,
             heard = changed.recv() => match heard {
                 Ok(Some(other)) if other != user => {}
                 // This user, the catalog, or names missed: look again.

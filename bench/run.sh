@@ -199,17 +199,18 @@ log "seeding the small data set in $SMALL"
     --users "$STEADY_USERS" --user-prefix steady- --tracks-per-user 0 \
     --tokens-file "$SMALL/steady.tokens" --catalog-ids-file "$SMALL/catalog.ids" >>"$SEED"
 SMALL_LABEL="empty collections, ${SMALL_CATALOG} catalog tracks"
-if [ -z "$PG_URL" ]; then
-    # A copy for workload 1 with retention off: on the shared copy it would first purge
-    # every track the other workloads deleted (expired at once with retention 0).
-    cp -r "$SMALL" "$RUN/small-keep-nothing"
-fi
 if [ "$SKIP_BIG" = 1 ]; then
     log "seeding $BROWSE_USERS browse users with $BROWSE_TRACKS tracks each"
     "$BIN/groove-seed" --data-dir "$SMALL" "${STORE_ARGS[@]}" --server-bin "$BIN/groove-server" \
         --catalog-tracks "$SMALL_CATALOG" --reserve "$SMALL_RESERVE" \
         --users "$BROWSE_USERS" --user-prefix browse- --tracks-per-user "$BROWSE_TRACKS" \
         --tokens-file "$SMALL/browse.tokens" >>"$SEED"
+fi
+if [ -z "$PG_URL" ]; then
+    # A copy for workload 1 with retention off, made before any workload: on the shared
+    # data set it would first purge every track the other workloads deleted (expired at
+    # once with retention 0).
+    cp -r "$SMALL" "$RUN/small-keep-nothing"
 fi
 
 if [ "$SKIP_BIG" = 0 ]; then

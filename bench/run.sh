@@ -291,9 +291,11 @@ for round in $(seq 1 "$REPEAT"); do
         real "big-steady" "$BIG" "--max-tracks 100000" "2 steady add+delete" "$BIG_LABEL" --workload steady \
             --connections 32 --tokens-file "$RUN/big.tokens" --catalog-ids "$BIG/catalog.ids"
         BROWSE_DIR=$BIG BROWSE_LABEL=$BIG_LABEL BROWSE_TOKENS=$RUN/big.tokens PER_USER=$BIG_TRACKS
+        CATALOG_TRACKS=$BIG_CATALOG
     else
         BROWSE_DIR=$SMALL BROWSE_LABEL="${BROWSE_USERS} users x ${BROWSE_TRACKS} tracks"
         BROWSE_TOKENS=$SMALL/browse.tokens PER_USER=$BROWSE_TRACKS
+        CATALOG_TRACKS=$SMALL_CATALOG
     fi
     for conns in 32 128; do
         real "browse-$conns" "$BROWSE_DIR" "" "3/4 browse page=random" "$BROWSE_LABEL" --workload browse \
@@ -301,6 +303,10 @@ for round in $(seq 1 "$REPEAT"); do
     done
     real "browse-continuation" "$BROWSE_DIR" "" "3b browse continuation" "$BROWSE_LABEL" --workload browse \
         --browse-mode continuation --connections 32 --tokens-file "$BROWSE_TOKENS" --pages 0-0 --max-hops 10
+    real "lookup" "$BROWSE_DIR" "" "5 lookup 5 IDs, extras=Tracks" "$BROWSE_LABEL" --workload lookup \
+        --connections 32 --tokens-file "$BROWSE_TOKENS" --catalog-tracks "$CATALOG_TRACKS"
+    real "search" "$BROWSE_DIR" "" "6 search q=love" "$BROWSE_LABEL" --workload search \
+        --connections 32 --tokens-file "$BROWSE_TOKENS" --query love
 done
 
 # --- report --------------------------------------------------------------------------------

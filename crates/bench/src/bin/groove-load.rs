@@ -37,6 +37,12 @@ enum Workload {
     Steady,
     Browse,
     Ceiling,
+    /// Each request looks up one catalog album and four catalog tracks, at random among
+    /// the first `--catalog-tracks` of the generated catalog, with `extras=Tracks`: five IDs
+    /// are as many as the lookup's 250 characters hold.
+    Lookup,
+    /// Each request searches the catalog for `--query`.
+    Search,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +91,12 @@ struct Args {
     /// `maxItems` of browse requests.
     #[arg(long, default_value_t = 25)]
     max_items: u32,
+    /// Tracks of the generated catalog the server holds (lookup picks among them).
+    #[arg(long, default_value_t = 20_000)]
+    catalog_tracks: u64,
+    /// What search asks for (`q`).
+    #[arg(long, default_value = "love")]
+    query: String,
     /// Worker threads of the load generator (1: a single-threaded runtime).
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -115,6 +127,8 @@ struct Plan {
     pages: (u32, u32),
     max_hops: u32,
     max_items: u32,
+    catalog_tracks: u64,
+    query: String,
     timeout: Duration,
     /// Measurement window.
     start: Instant,
@@ -407,6 +421,58 @@ async fn browse_cycle(
     Ok(())
 }
 
+/// Items of the lists of a lookup or search answer (`Tracks`, `Albums`, `Artists`, and the
+/// tracks of albums looked up with `extras=Tracks`).
+fn items_of(body: &[u8]) -> Result<(u64, u64), Failure> {
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| Failure::Answer("bad-body".to_owned()))?;
+    let count = |list: &serde_json::Value| list["Items"].as_array().map_or(0, |a| a.len() as u64);
+    let nested: u64 =
+        v["Albums"]["Items"].as_array().map_or(0, |albums| albums.iter().map(|a| count(&a["Tracks"])).sum());
+    let tracks = count(&v["Tracks"]) + nested;
+    Ok((tracks, tracks + count(&v["Albums"]) + count(&v["Artists"])))
+}
+
+async fn lookup_cycle(
+    plan: &Plan,
+    conn: &mut Conn,
+    stats: &mut Stats,
+    token: &str,
+    rng: &mut rand::rngs::StdRng,
+) -> Result<(), Failure> {
+    let n = plan.catalog_tracks.max(1);
+    let albums = (n / groove_bench::catalog::TRACKS_PER_ALBUM).max(1);
+    let mut ids = vec![groove_bench::catalog::album_id(rng.random_range(0..albums))];
+    ids.extend((0..4).map(|_| groove_bench::catalog::track_id(rng.random_range(0..n))));
+    let path = format!("/1/content/{}/lookup?extras=Tracks", ids.join("+"));
+    let t0 = Instant::now();
+    let answer = conn.send(plan, request(plan, Method::GET, &path, token, None)).await?;
+    if answer.status != StatusCode::OK {
+        return Err(Failure::Answer(answer.status.as_u16().to_string()));
+    }
+    let (tracks, items) = items_of(&answer.body)?;
+    stats.done(plan, "lookup", t0, tracks);
+    if items < 5 {
+        stats.error(plan, "lookup-missing-items");
+    }
+    Ok(())
+}
+
+async fn search_cycle(plan: &Plan, conn: &mut Conn, stats: &mut Stats, token: &str) -> Result<(), Failure> {
+    let path = format!("/1/content/music/search?q={}&maxItems=25", plan.query);
+    let t0 = Instant::now();
+    let answer = conn.send(plan, request(plan, Method::GET, &path, token, None)).await?;
+    if answer.status != StatusCode::OK {
+        return Err(Failure::Answer(answer.status.as_u16().to_string()));
+    }
+    let (tracks, items) = items_of(&answer.body)?;
+    stats.done(plan, "search", t0, tracks);
+    if items == 0 {
+        stats.error(plan, "search-empty");
+    }
+    Ok(())
+}
+
 /// The life of one simulated user.
 async fn user(plan: Arc<Plan>, index: usize) -> Stats {
     let mut stats = Stats::default();
@@ -440,6 +506,8 @@ async fn user(plan: Arc<Plan>, index: usize) -> Stats {
         let result = match plan.workload {
             Workload::Steady | Workload::Ceiling => steady_cycle(&plan, c, &mut stats, &token, &ids).await,
             Workload::Browse => browse_cycle(&plan, c, &mut stats, &token, &mut rng).await,
+            Workload::Lookup => lookup_cycle(&plan, c, &mut stats, &token, &mut rng).await,
+            Workload::Search => search_cycle(&plan, c, &mut stats, &token).await,
         };
         match result {
             Ok(()) => {}
@@ -509,10 +577,10 @@ fn make_plan(args: &Args) -> anyhow::Result<Plan> {
         None if args.workload == Workload::Ceiling => (0..args.connections * args.ids_per_request)
             .map(|i| groove_bench::catalog::track_id(i as u64))
             .collect(),
-        None if args.workload == Workload::Browse => Vec::new(),
+        None if matches!(args.workload, Workload::Browse | Workload::Lookup | Workload::Search) => Vec::new(),
         None => bail!("--catalog-ids is required for the steady workload"),
     };
-    if args.workload != Workload::Browse {
+    if matches!(args.workload, Workload::Steady | Workload::Ceiling) {
         if catalog_ids.is_empty() || args.ids_per_request == 0 {
             bail!("no catalog IDs to add");
         }
@@ -540,6 +608,8 @@ fn make_plan(args: &Args) -> anyhow::Result<Plan> {
         pages: parse_pages(&args.pages)?,
         max_hops: args.max_hops,
         max_items: args.max_items,
+        catalog_tracks: args.catalog_tracks,
+        query: args.query.clone(),
         timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
         start: now + warmup,
         end: now + warmup + duration,

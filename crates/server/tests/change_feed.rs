@@ -197,13 +197,17 @@ async fn an_old_position_is_gone_and_the_log_is_trimmed(backend: Backend) {
     let token = server.create_user("alice");
     let c = server.client();
     let first = now(&c, &token).await;
-    for id in [GET_LUCKY, JE_REFUSE, DER_ALCHEMYST] {
+    // A delete: its album and artists leave, and are recorded with it.
+    let lucky = assigned_ids(&c.add(&token, &[GET_LUCKY]).await)[0].clone().unwrap();
+    assert_eq!(c.delete(&token, &[&lucky]).await.status, 200);
+    assert!(execute_sql(&server, "SELECT count(*) FROM collection_gone") > 0);
+    for id in [JE_REFUSE, DER_ALCHEMYST] {
         assert_eq!(c.add(&token, &[id]).await.status, 200);
     }
     let third = now(&c, &token).await;
-    assert_eq!(execute_sql(&server, "SELECT count(*) FROM collection_changes"), 3);
-    // The three writes are older than the retention period (30 days: 40 days older); a
-    // fourth is new.
+    assert_eq!(execute_sql(&server, "SELECT count(*) FROM collection_changes"), 4);
+    // The four writes are older than the retention period (30 days: 40 days older); a
+    // fifth is new.
     execute_sql(&server, "UPDATE collection_changes SET at = at - 3456000000");
     assert_eq!(c.add(&token, &[ALEPH]).await.status, 200);
     server.admin(&["purge"]);
@@ -211,6 +215,11 @@ async fn an_old_position_is_gone_and_the_log_is_trimmed(backend: Backend) {
         execute_sql(&server, "SELECT count(*) FROM collection_changes"),
         1,
         "trimmed to the newest row"
+    );
+    assert_eq!(
+        execute_sql(&server, "SELECT count(*) FROM collection_gone"),
+        0,
+        "the removals go with their rows"
     );
 
     let r = c.get_auth(&format!("{CHANGES}?since={first}"), &token).await;

@@ -535,12 +535,13 @@ async fn user_commands(b: Backend) {
     }
 }
 
-/// Rows of collections, playlists, recently deleted items and kept answers of keyed writes
-/// (the new user's are empty: any row is the deleted one's).
+/// Rows of collections, playlists, recently deleted items, kept answers of keyed writes and
+/// the change log (the new user's are empty: any row is the deleted one's).
 const LEFT_OVER: &str = "SELECT (SELECT count(*) FROM collection_tracks) + (SELECT count(*) FROM collection_albums) \
      + (SELECT count(*) FROM playlists) + (SELECT count(*) FROM playlist_entries) \
      + (SELECT count(*) FROM deleted_tracks) + (SELECT count(*) FROM deleted_playlists) \
-     + (SELECT count(*) FROM deleted_playlist_entries) + (SELECT count(*) FROM idempotency_keys)";
+     + (SELECT count(*) FROM deleted_playlist_entries) + (SELECT count(*) FROM idempotency_keys) \
+     + (SELECT count(*) FROM collection_changes) + (SELECT count(*) FROM collection_gone)";
 
 /// The rows of the deleted user's collection left in the SQLite database.
 fn rusqlite_count(data_dir: &std::path::Path) -> i64 {

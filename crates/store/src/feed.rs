@@ -34,8 +34,8 @@ pub(crate) const WATCH_CAPACITY: usize = 1024;
 /// Most items a feed page carries.
 pub const MAX_CHANGES: u32 = 500;
 
-/// How far a client has read its feed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How far a client has read its feed; the service seals it into the client's token.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FeedPosition {
     /// Every change up to this collection version was delivered...
     pub version: u64,
@@ -196,12 +196,6 @@ pub(crate) mod sql {
         WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3";
     pub(crate) const GONE: &str = "SELECT version, cid, kind FROM collection_gone
         WHERE user_id = $1 AND version > $2 AND version <= $3 ORDER BY version, cid";
-    /// The collection ID of an album or artist row, and whether browse lists it (artists
-    /// credited only as guests are not listed).
-    pub(crate) const ALBUM_CID: &str =
-        "SELECT cid, TRUE FROM collection_albums WHERE user_id = $1 AND album_id = $2";
-    pub(crate) const ARTIST_CID: &str =
-        "SELECT cid, main_count > 0 FROM collection_artists WHERE user_id = $1 AND artist_id = $2";
     /// Keys of the resend kinds, in order.
     pub(crate) const KEYS: [&str; 4] = [
         "SELECT cid FROM collection_tracks WHERE user_id = $1 AND cid > $2 ORDER BY cid LIMIT $3",

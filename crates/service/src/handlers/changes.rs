@@ -32,10 +32,8 @@ pub const MAX_WAIT_SECS: u64 = 60;
 #[derive(Debug, Serialize, Deserialize)]
 struct Token {
     u: UserId,
-    v: u64,
-    s: u32,
-    r: i64,
-    k: Option<(u8, Vec<u8>)>,
+    #[serde(flatten)]
+    at: FeedPosition,
 }
 
 /// The sealer of feed tokens: the server's token secret under a label of their own.
@@ -66,8 +64,8 @@ fn number(
     }
 }
 
-fn seal(state: &AppState, user: UserId, p: &FeedPosition) -> String {
-    state.feed_sealer.seal(&Token { u: user, v: p.version, s: p.skip, r: p.revision, k: p.resend.clone() })
+fn seal(state: &AppState, user: UserId, at: &FeedPosition) -> String {
+    state.feed_sealer.seal(&Token { u: user, at: at.clone() })
 }
 
 /// `GET /1/user/{namespace}/collection/changes`.
@@ -86,7 +84,7 @@ pub async fn changes(state: &AppState, ctx: &Ctx, user: &User, query: &Query) ->
         return Ok(render(ctx, StatusCode::OK, &answer));
     };
     let mut from = match state.feed_sealer.open::<Token>(since) {
-        Some(t) if t.u == user.id => FeedPosition { version: t.v, skip: t.s, revision: t.r, resend: t.k },
+        Some(t) if t.u == user.id => t.at,
         _ => return Err(invalid("Parameter since is not a change feed token of this user")),
     };
     // Listening starts before the first read: a change committed after it wakes the wait.

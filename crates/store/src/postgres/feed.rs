@@ -30,6 +30,12 @@ pub(crate) const REVISE_AND_NOTIFY: &str = "WITH revised AS (
     )
     SELECT pg_notify('groove_changes', '')";
 
+/// The collection IDs of album or artist rows, and whether browse lists each (artists
+/// credited only as guests are not listed).
+const ALBUM_CIDS: &str =
+    "SELECT album_id, cid, TRUE FROM collection_albums WHERE user_id = $1 AND album_id = ANY($2)";
+const ARTIST_CIDS: &str = "SELECT artist_id, cid, main_count > 0 FROM collection_artists WHERE user_id = $1 AND artist_id = ANY($2)";
+
 fn uint(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -77,24 +83,23 @@ impl FeedSource for PostgresStore {
         })
     }
 
+    /// One statement for all the rows, over an array.
     async fn feed_cids(
         &self,
         user: UserId,
         kind: CollectionKind,
         rows: Vec<i64>,
     ) -> StoreResult<Vec<Option<(CollectionId, bool)>>> {
-        let text = if kind == CollectionKind::Album { sql::ALBUM_CID } else { sql::ARTIST_CID };
-        run!(self, Mode::Read, |tx| {
+        let text = if kind == CollectionKind::Album { ALBUM_CIDS } else { ARTIST_CIDS };
+        let found = run!(self, Mode::Read, |tx| {
             let st = tx.prepare_cached(text).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                out.push(match tx.query_opt(&st, &[&user, row]).await? {
-                    Some(r) => Some((cid(r.try_get(0)?, kind)?, r.try_get(1)?)),
-                    None => None,
-                });
+            let mut found = std::collections::HashMap::new();
+            for r in tx.query(&st, &[&user, &rows]).await? {
+                found.insert(r.try_get::<_, i64>(0)?, (cid(r.try_get(1)?, kind)?, r.try_get::<_, bool>(2)?));
             }
-            out
-        })
+            found
+        })?;
+        Ok(rows.iter().map(|row| found.get(row).copied()).collect())
     }
 
     async fn feed_keys(

@@ -7,6 +7,12 @@ use crate::{StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// The collection ID of an album or artist row, and whether browse lists it (artists
+/// credited only as guests are not listed).
+const ALBUM_CID: &str = "SELECT cid, TRUE FROM collection_albums WHERE user_id = ?1 AND album_id = ?2";
+const ARTIST_CID: &str =
+    "SELECT cid, main_count > 0 FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
+
 fn int(v: u64) -> StoreResult<i64> {
     i64::try_from(v).map_err(internal)
 }
@@ -55,7 +61,7 @@ fn cids(
     kind: CollectionKind,
     rows: &[i64],
 ) -> StoreResult<Vec<Option<(CollectionId, bool)>>> {
-    let text = if kind == CollectionKind::Album { sql::ALBUM_CID } else { sql::ARTIST_CID };
+    let text = if kind == CollectionKind::Album { ALBUM_CID } else { ARTIST_CID };
     let mut st = conn.prepare_cached(text).map_err(|e| unavailable(&e))?;
     rows.iter()
         .map(|row| {

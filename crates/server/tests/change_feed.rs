@@ -291,10 +291,7 @@ async fn a_long_poll_ends_when_the_server_stops(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_through_one_process_wakes_a_waiter_on_another() {
     let db = PgDatabase::create();
-    let env =
-        [("GROOVE_TOKEN_SIGNING_KEY", "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c")];
-    let a = Server::start_shared(&db.url, &env);
-    let b = Server::start_shared(&db.url, &env);
+    let (a, b) = Server::start_pair(&db.url);
     let token = a.create_user("alice");
     let since = now(&a.client(), &token).await;
     let waiter = {

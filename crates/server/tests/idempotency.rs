@@ -286,11 +286,7 @@ async fn a_repeat_while_the_first_runs_is_a_conflict(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_work_across_processes() {
     let db = PgDatabase::create();
-    // Both processes sign and check tokens with one key.
-    let env =
-        [("GROOVE_TOKEN_SIGNING_KEY", "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c")];
-    let a = Server::start_shared(&db.url, &env);
-    let b = Server::start_shared(&db.url, &env);
+    let (a, b) = Server::start_pair(&db.url);
     let token = a.create_user("alice");
     let token_b = token.clone();
     let (ca, cb) = (a.client(), b.client());

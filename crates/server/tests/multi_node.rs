@@ -8,11 +8,8 @@ use common::*;
 use serde_json::json;
 use std::collections::HashSet;
 
-/// Both servers sign and check tokens with this key.
-const KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
-
 fn pair(db: &PgDatabase) -> (Server, Server) {
-    let env = [("GROOVE_TOKEN_SIGNING_KEY", KEY)];
+    let env = [("GROOVE_TOKEN_SIGNING_KEY", SHARED_SIGNING_KEY)];
     // Started together on an empty database: their migrations must not race.
     let first = std::thread::spawn({
         let url = db.url.clone();

@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The token signing key of servers that share a database in a test.
+pub const SHARED_SIGNING_KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_groove-server");
 
 /// Catalog IDs the documentation's examples use, all in the demo catalog.
@@ -155,6 +158,13 @@ impl Server {
         };
         s.spawn();
         s
+    }
+
+    /// Two servers on one PostgreSQL database, signing and checking tokens with one key, as
+    /// the processes of one deployment do.
+    pub fn start_pair(database_url: &str) -> (Server, Server) {
+        let env = [("GROOVE_TOKEN_SIGNING_KEY", SHARED_SIGNING_KEY)];
+        (Server::start_shared(database_url, &env), Server::start_shared(database_url, &env))
     }
 
     pub fn start(backend: Backend) -> Server {

@@ -140,7 +140,7 @@ fn key16(bytes: &[u8]) -> Option<[u8; 16]> {
 }
 
 /// The kind stored in `collection_gone.kind`.
-pub(crate) fn gone_kind(kind: i64) -> Option<CollectionKind> {
+fn gone_kind(kind: i64) -> Option<CollectionKind> {
     match kind {
         1 => Some(CollectionKind::Album),
         2 => Some(CollectionKind::Artist),
@@ -162,6 +162,57 @@ pub(crate) struct FeedLog {
     /// Albums and artists that left, after the position, up to the last row read (or to
     /// `version` if every row was read): (version, collection ID).
     pub(crate) gone: Vec<(u64, CollectionId)>,
+}
+
+/// A stored version or count (never negative).
+fn uint(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// A version as a statement's parameter.
+pub(crate) fn stored_version(v: u64) -> StoreResult<i64> {
+    i64::try_from(v).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// A stored collection ID.
+pub(crate) fn stored_cid(bytes: Vec<u8>, kind: CollectionKind) -> StoreResult<CollectionId> {
+    let key: [u8; 16] =
+        bytes.try_into().map_err(|_| StoreError::Internal("a stored collection ID is not valid".into()))?;
+    Ok(CollectionId::from_key(kind, key))
+}
+
+impl FeedLog {
+    /// The log's state from the columns of [`sql::STATE`].
+    pub(crate) fn new(version: i64, floor: i64, revision: i64) -> FeedLog {
+        FeedLog { version: uint(version), floor: uint(floor), revision, ..FeedLog::default() }
+    }
+
+    /// Whether rows after `after` are to be read (`rows` of them at most).
+    pub(crate) fn wants_rows(&self, after: u64, rows: u32) -> bool {
+        rows > 0 && after < self.version
+    }
+
+    /// Adds a row of [`sql::ROWS`].
+    pub(crate) fn push_row(&mut self, version: i64, items: Vec<u8>) {
+        self.rows.push((uint(version), items));
+    }
+
+    /// The last version whose removals go with the rows read: that of the last row when
+    /// the limit of `rows` was reached, or now.
+    pub(crate) fn gone_upto(&self, rows: u32) -> u64 {
+        match self.rows.last() {
+            Some((last, _)) if self.rows.len() >= rows as usize => *last,
+            _ => self.version,
+        }
+    }
+
+    /// Adds a row of [`sql::GONE`].
+    pub(crate) fn push_gone(&mut self, version: i64, cid: Vec<u8>, kind: i64) -> StoreResult<()> {
+        let kind =
+            gone_kind(kind).ok_or_else(|| StoreError::Internal("a stored kind is not valid".into()))?;
+        self.gone.push((uint(version), stored_cid(cid, kind)?));
+        Ok(())
+    }
 }
 
 /// The reads a backend supplies for the feed.

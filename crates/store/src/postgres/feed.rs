@@ -8,8 +8,8 @@
 //! hears to the store's waiters; when that connection fails, it connects again and wakes
 //! every waiter (it may have missed a notification meanwhile).
 
-use super::{Fail, Mode, PostgresStore, internal};
-use crate::feed::{FeedLog, FeedSource, gone_kind, sql};
+use super::{Fail, Mode, PostgresStore};
+use crate::feed::{FeedLog, FeedSource, sql, stored_cid, stored_version as int};
 use crate::{StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind};
 use std::time::Duration;
@@ -36,19 +36,6 @@ const ALBUM_CIDS: &str =
     "SELECT album_id, cid, TRUE FROM collection_albums WHERE user_id = $1 AND album_id = ANY($2)";
 const ARTIST_CIDS: &str = "SELECT artist_id, cid, main_count > 0 FROM collection_artists WHERE user_id = $1 AND artist_id = ANY($2)";
 
-fn uint(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-fn int(v: u64) -> Result<i64, Fail> {
-    i64::try_from(v).map_err(internal)
-}
-
-fn cid(bytes: Vec<u8>, kind: CollectionKind) -> Result<CollectionId, Fail> {
-    let key: [u8; 16] = bytes.try_into().map_err(|_| internal("a stored collection ID is not valid"))?;
-    Ok(CollectionId::from_key(kind, key))
-}
-
 impl FeedSource for PostgresStore {
     async fn feed_log(&self, user: UserId, after: u64, rows: u32) -> StoreResult<FeedLog> {
         run!(self, Mode::Read, |tx| {
@@ -57,26 +44,16 @@ impl FeedSource for PostgresStore {
                 .query_opt(&st, &[&user])
                 .await?
                 .ok_or(Fail::Store(crate::StoreError::UserNotFound(user)))?;
-            let mut log = FeedLog {
-                version: uint(state.try_get(0)?),
-                floor: uint(state.try_get(1)?),
-                revision: state.try_get(2)?,
-                ..FeedLog::default()
-            };
-            if rows > 0 && after < log.version {
+            let mut log = FeedLog::new(state.try_get(0)?, state.try_get(1)?, state.try_get(2)?);
+            if log.wants_rows(after, rows) {
                 let st = tx.prepare_cached(sql::ROWS).await?;
                 for row in tx.query(&st, &[&user, &int(after)?, &i64::from(rows)]).await? {
-                    log.rows.push((uint(row.try_get(0)?), row.try_get(1)?));
+                    log.push_row(row.try_get(0)?, row.try_get(1)?);
                 }
-                let upto = match log.rows.last() {
-                    Some((last, _)) if log.rows.len() >= rows as usize => *last,
-                    _ => log.version,
-                };
+                let upto = log.gone_upto(rows);
                 let st = tx.prepare_cached(sql::GONE).await?;
                 for row in tx.query(&st, &[&user, &int(after)?, &int(upto)?]).await? {
-                    let kind = gone_kind(i64::from(row.try_get::<_, i16>(2)?))
-                        .ok_or_else(|| internal("a stored kind is not valid"))?;
-                    log.gone.push((uint(row.try_get(0)?), cid(row.try_get(1)?, kind)?));
+                    log.push_gone(row.try_get(0)?, row.try_get(1)?, i64::from(row.try_get::<_, i16>(2)?))?;
                 }
             }
             log
@@ -95,7 +72,10 @@ impl FeedSource for PostgresStore {
             let st = tx.prepare_cached(text).await?;
             let mut found = std::collections::HashMap::new();
             for r in tx.query(&st, &[&user, &rows]).await? {
-                found.insert(r.try_get::<_, i64>(0)?, (cid(r.try_get(1)?, kind)?, r.try_get::<_, bool>(2)?));
+                found.insert(
+                    r.try_get::<_, i64>(0)?,
+                    (stored_cid(r.try_get(1)?, kind)?, r.try_get::<_, bool>(2)?),
+                );
             }
             found
         })?;

@@ -2,7 +2,7 @@
 //! a reader connection.
 
 use super::{SqliteStore, internal, unavailable};
-use crate::feed::{FeedLog, FeedSource, gone_kind, sql};
+use crate::feed::{FeedLog, FeedSource, sql, stored_cid, stored_version as int};
 use crate::{StoreResult, UserId};
 use groove_wire::ids::{CollectionId, CollectionKind};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -13,14 +13,6 @@ const ALBUM_CID: &str = "SELECT cid, TRUE FROM collection_albums WHERE user_id =
 const ARTIST_CID: &str =
     "SELECT cid, main_count > 0 FROM collection_artists WHERE user_id = ?1 AND artist_id = ?2";
 
-fn int(v: u64) -> StoreResult<i64> {
-    i64::try_from(v).map_err(internal)
-}
-
-fn uint(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
 fn log(conn: &Connection, user: UserId, after: u64, rows: u32) -> StoreResult<FeedLog> {
     let state: Option<(i64, i64, i64)> = conn
         .prepare_cached(sql::STATE)
@@ -29,28 +21,26 @@ fn log(conn: &Connection, user: UserId, after: u64, rows: u32) -> StoreResult<Fe
     let Some((version, floor, revision)) = state else {
         return Err(crate::StoreError::UserNotFound(user));
     };
-    let mut log = FeedLog { version: uint(version), floor: uint(floor), revision, ..FeedLog::default() };
-    if rows == 0 || after >= log.version {
+    let mut log = FeedLog::new(version, floor, revision);
+    if !log.wants_rows(after, rows) {
         return Ok(log);
     }
     let mut st = conn.prepare_cached(sql::ROWS).map_err(|e| unavailable(&e))?;
-    log.rows = st
-        .query_map(params![user, int(after)?, rows], |r| Ok((uint(r.get(0)?), r.get::<_, Vec<u8>>(1)?)))
+    let found: Vec<(i64, Vec<u8>)> = st
+        .query_map(params![user, int(after)?, rows], |r| Ok((r.get(0)?, r.get(1)?)))
         .and_then(Iterator::collect)
         .map_err(|e| unavailable(&e))?;
-    let upto = match log.rows.last() {
-        Some((last, _)) if log.rows.len() >= rows as usize => *last,
-        _ => log.version,
-    };
+    for (version, items) in found {
+        log.push_row(version, items);
+    }
+    let upto = log.gone_upto(rows);
     let mut st = conn.prepare_cached(sql::GONE).map_err(|e| unavailable(&e))?;
     let gone: Vec<(i64, Vec<u8>, i64)> = st
         .query_map(params![user, int(after)?, int(upto)?], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .and_then(Iterator::collect)
         .map_err(|e| unavailable(&e))?;
     for (version, cid, kind) in gone {
-        let key: [u8; 16] = cid.try_into().map_err(|_| internal("a stored collection ID is not valid"))?;
-        let kind = gone_kind(kind).ok_or_else(|| internal("a stored kind is not valid"))?;
-        log.gone.push((uint(version), CollectionId::from_key(kind, key)));
+        log.push_gone(version, cid, kind)?;
     }
     Ok(log)
 }
@@ -69,13 +59,7 @@ fn cids(
                 .query_row(params![user, row], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
                 .map_err(|e| unavailable(&e))?;
-            found
-                .map(|(c, listed)| {
-                    c.try_into()
-                        .map(|key| (CollectionId::from_key(kind, key), listed))
-                        .map_err(|_| internal("a stored collection ID is not valid"))
-                })
-                .transpose()
+            found.map(|(c, listed)| Ok((stored_cid(c, kind)?, listed))).transpose()
         })
         .collect()
 }

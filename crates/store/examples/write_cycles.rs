@@ -5,6 +5,9 @@
 //! work that a noisy, shared machine does not disturb.
 //!
 //!     cargo run --release -p groove-store --example write_cycles -- CYCLES [USERS]
+//!
+//! `GROOVE_RETENTION_DAYS` sets how long deleted tracks are kept for restore, as for the
+//! server (default 30 days; 0 keeps nothing).
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -16,6 +19,10 @@ fn main() {
     let cycles: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let users: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
     let f = common::fixture(users * 10 + 12, 0);
+    // As the server's setting: `GROOVE_RETENTION_DAYS=0` measures deletes that keep nothing.
+    if let Some(days) = std::env::var("GROOVE_RETENTION_DAYS").ok().and_then(|d| d.parse::<i64>().ok()) {
+        f.store.set_retention(days * 86_400_000);
+    }
     f.rt.block_on(async {
         let mut ids = Vec::new();
         for u in 0..users {

@@ -24,16 +24,6 @@ fn slot(row: &tokio_postgres::Row, len: usize) -> Result<usize, Fail> {
 }
 
 impl RestoreTx for PgTx {
-    async fn bury_tracks(&mut self, user: UserId, ids: &[CollectionId], now: i64) -> Result<(), Fail> {
-        self.defer(
-            "INSERT INTO deleted_tracks (user_id, cid, track_id, added_seq, added_at, deleted_at)
-             SELECT user_id, cid, track_id, added_seq, added_at, $3 FROM collection_tracks
-             WHERE user_id = $1 AND cid = ANY($2::bytea[])",
-            vec![Box::new(user), Box::new(keys(ids)), Box::new(now)],
-        );
-        Ok(())
-    }
-
     async fn bury_playlist(&mut self, user: UserId, id: PlaylistId, now: i64) -> Result<(), Fail> {
         let key = id.uuid().as_bytes().to_vec();
         self.defer(
@@ -107,30 +97,35 @@ impl RestoreTx for PgTx {
 
     async fn buried_playlists(&mut self, q: Wanted<'_, PlaylistId>) -> Result<Found<BuriedPlaylist>, Fail> {
         let Wanted { user, ids, not_before } = q;
-        let keys = playlist_keys(ids.iter().copied());
-        let rows = self
-            .query(
-                concat!(
-                    "SELECT u.i,
-                         (SELECT count(*) FROM deleted_playlist_entries e
-                          WHERE e.user_id = p.user_id AND e.playlist_id = p.id AND ",
-                    crate::rules::restore::entry_alive!(),
-                    "),
-                         (SELECT count(*) FROM deleted_playlist_entries e
-                          WHERE e.user_id = p.user_id AND e.playlist_id = p.id)
-                     FROM unnest($2::bytea[]) WITH ORDINALITY AS u(id, i)
-                     JOIN deleted_playlists p ON p.user_id = $1 AND p.id = u.id AND p.deleted_at >= $3
-                     FOR UPDATE OF p"
-                ),
-                &[&user, &keys, &not_before],
-            )
-            .await?;
-        let mut out = vec![None; ids.len()];
-        for row in rows {
-            let (alive, all): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
-            out[slot(&row, ids.len())?] = Some(BuriedPlaylist {
-                entries: u32::try_from(alive).unwrap_or(0),
-                gone: u32::try_from(all - alive).unwrap_or(0),
+        // One statement a playlist: which entries come back depends on when that playlist
+        // was deleted (`entry_alive`). A restore names few playlists.
+        let mut out = Vec::with_capacity(ids.len());
+        for key in playlist_keys(ids.iter().copied()) {
+            let rows = self
+                .query(
+                    concat!(
+                        "SELECT
+                             (SELECT count(*) FROM deleted_playlist_entries e
+                              WHERE e.user_id = p.user_id AND e.playlist_id = p.id AND ",
+                        crate::rules::restore::entry_alive!("$1", "$2"),
+                        "),
+                             (SELECT count(*) FROM deleted_playlist_entries e
+                              WHERE e.user_id = p.user_id AND e.playlist_id = p.id)
+                         FROM deleted_playlists p WHERE p.user_id = $1 AND p.id = $2 AND p.deleted_at >= $3
+                         FOR UPDATE OF p"
+                    ),
+                    &[&user, &key, &not_before],
+                )
+                .await?;
+            out.push(match rows.first() {
+                None => None,
+                Some(row) => {
+                    let (alive, all): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+                    Some(BuriedPlaylist {
+                        entries: u32::try_from(alive).unwrap_or(0),
+                        gone: u32::try_from(all - alive).unwrap_or(0),
+                    })
+                }
             });
         }
         Ok(out)
@@ -146,17 +141,18 @@ impl RestoreTx for PgTx {
              JOIN deleted_playlists p ON p.user_id = $1 AND p.id = u.id",
             vec![Box::new(user), Box::new(keys.clone()), Box::new(counts)],
         );
-        self.defer(
-            concat!(
-                "INSERT INTO playlist_entries (user_id, playlist_id, entry_id, position, track_id)
-                 SELECT e.user_id, e.playlist_id, e.entry_id, e.position, e.track_id
-                 FROM deleted_playlist_entries e
-                 JOIN deleted_playlists p ON p.user_id = e.user_id AND p.id = e.playlist_id
-                 WHERE e.user_id = $1 AND e.playlist_id = ANY($2::bytea[]) AND ",
-                crate::rules::restore::entry_alive!()
-            ),
-            vec![Box::new(user), Box::new(keys.clone())],
-        );
+        for key in &keys {
+            self.defer(
+                concat!(
+                    "INSERT INTO playlist_entries (user_id, playlist_id, entry_id, position, track_id)
+                     SELECT e.user_id, e.playlist_id, e.entry_id, e.position, e.track_id
+                     FROM deleted_playlist_entries e
+                     WHERE e.user_id = $1 AND e.playlist_id = $2 AND ",
+                    crate::rules::restore::entry_alive!("$1", "$2")
+                ),
+                vec![Box::new(user), Box::new(key.clone())],
+            );
+        }
         self.defer(
             "DELETE FROM deleted_playlist_entries WHERE user_id = $1 AND playlist_id = ANY($2::bytea[])",
             vec![Box::new(user), Box::new(keys.clone())],
@@ -173,8 +169,9 @@ impl RestoreTx for PgTx {
         let rows = self
             .query(
                 "WITH x AS (
-                     SELECT user_id, cid FROM deleted_tracks WHERE deleted_at < $1
-                     ORDER BY deleted_at LIMIT $2 FOR UPDATE SKIP LOCKED
+                     SELECT d.user_id, d.cid FROM deleted_tracks d
+                     WHERE d.user_id = ANY(ARRAY(SELECT id FROM users)) AND d.deleted_at < $1
+                     LIMIT $2 FOR UPDATE OF d SKIP LOCKED
                  ), gone AS (
                      DELETE FROM deleted_tracks d USING x WHERE d.user_id = x.user_id AND d.cid = x.cid
                      RETURNING 1

@@ -282,13 +282,21 @@ impl CollectionTx for PgTx {
         Ok(out)
     }
 
-    async fn remove_tracks(&mut self, user: UserId, ids: &[CollectionId]) -> Result<Vec<Option<Held>>, Fail> {
+    async fn remove_tracks(
+        &mut self,
+        user: UserId,
+        ids: &[CollectionId],
+        bury: Option<i64>,
+    ) -> Result<Vec<Option<Held>>, Fail> {
         let keys: Vec<&[u8]> = ids.iter().map(|id| id.key().as_slice()).collect();
         let rows = self
             .query(
                 "WITH d AS (
                      DELETE FROM collection_tracks WHERE user_id = $1 AND cid = ANY($2::bytea[])
-                     RETURNING cid, track_id, album_id
+                     RETURNING cid, track_id, album_id, added_seq, added_at
+                 ), kept AS (
+                     INSERT INTO deleted_tracks (user_id, cid, track_id, added_seq, added_at, deleted_at)
+                     SELECT $1, cid, track_id, added_seq, added_at, $3 FROM d WHERE $3::BIGINT IS NOT NULL
                  )
                  SELECT d.cid, d.album_id, c.artists, c.roles FROM d
                  CROSS JOIN LATERAL (
@@ -298,7 +306,7 @@ impl CollectionTx for PgTx {
                          SELECT artist_id, role FROM catalog_album_artists WHERE album_id = d.album_id
                      ) x
                  ) c",
-                &[&user, &keys],
+                &[&user, &keys, &bury],
             )
             .await?;
         let mut out = vec![None; ids.len()];

@@ -77,11 +77,13 @@ pub(crate) trait CollectionTx: WriteTx {
         ids: &[CatalogId],
     ) -> Result<Vec<Option<Candidate>>, Self::Error>;
     /// Removes these of the user's tracks (each once), and says what each was (`None`: the
-    /// user has no such track).
+    /// user has no such track). With `bury`, each removed track is kept in the deleted
+    /// tracks ([`super::restore`]), deleted at that moment (milliseconds).
     async fn remove_tracks(
         &mut self,
         user: UserId,
         ids: &[CollectionId],
+        bury: Option<i64>,
     ) -> Result<Vec<Option<Held>>, Self::Error>;
     /// Inserts tracks the user does not have, added at `now` (milliseconds).
     async fn insert_tracks(&mut self, user: UserId, tracks: &[NewTrack], now: i64)
@@ -218,7 +220,7 @@ pub(crate) async fn add_tracks<T: CollectionTx>(
 /// `collection/delete`: one outcome per input, in input order; a track named twice is
 /// deleted the first time and not found the second. With `bury` (the time of the delete),
 /// the deleted tracks are kept restorable ([`super::restore`]).
-pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
+pub(crate) async fn delete_tracks<T: CollectionTx>(
     tx: &mut T,
     req: &DeleteTracks,
     bury: Option<i64>,
@@ -228,10 +230,8 @@ pub(crate) async fn delete_tracks<T: CollectionTx + super::restore::RestoreTx>(
     let tracks: Vec<CollectionId> =
         req.tracks.iter().copied().filter(|id| id.kind() == CollectionKind::Track).collect();
     let (unique, _) = first_occurrences(&tracks);
-    if let Some(now) = bury.filter(|_| !unique.is_empty()) {
-        tx.bury_tracks(req.user, &unique, now).await?;
-    }
-    let removed = if unique.is_empty() { Vec::new() } else { tx.remove_tracks(req.user, &unique).await? };
+    let removed =
+        if unique.is_empty() { Vec::new() } else { tx.remove_tracks(req.user, &unique, bury).await? };
     let mut counts = Counts::default();
     let mut touched = Touched::default();
     let mut reported = vec![false; unique.len()];

@@ -1,7 +1,8 @@
 //! Deleted tracks and playlists, kept for the retention period, and their restore.
 //!
 //! A delete made while the retention period is not zero copies what it deletes into the
-//! user's deleted items ("buries" it), in the same transaction: a track keeps its collection
+//! user's deleted items ("buries" it), in the same transaction (a track by
+//! [`super::collection::CollectionTx::remove_tracks`] itself, which has read its row already): a track keeps its collection
 //! ID, catalog track and place in the collection's order (its `CollectionDate`); a playlist
 //! keeps its ID, name, flags, place and entries in order. A restore puts them back and
 //! counts them as add and create do: the albums and artists of restored tracks reappear,
@@ -19,16 +20,28 @@ use crate::{
 };
 use groove_wire::ids::{CollectionId, CollectionKind, PlaylistId};
 
-/// The condition, the same on every backend, under which an entry `e` of a deleted playlist
-/// `p` comes back with it: its catalog track exists, and the user has not deleted that track
-/// from the collection since the playlist was deleted (or has it again).
+/// The condition, the same on every backend, under which an entry `e` of the user's deleted
+/// playlist (the statement's parameters `$user` and `$playlist`) comes back with it: its
+/// catalog track exists, and the user has not deleted that track from the collection since
+/// the playlist was deleted (or has it again). The tracks deleted since are one range of
+/// `deleted_tracks_by_date`, read once for the statement: the subquery does not depend on the
+/// entry, so that an index by track, which every delete would have to write, is not needed.
 macro_rules! entry_alive {
-    () => {
-        "EXISTS (SELECT 1 FROM catalog_tracks t WHERE t.id = e.track_id)
-        AND NOT EXISTS (SELECT 1 FROM deleted_tracks d
-            WHERE d.user_id = e.user_id AND d.track_id = e.track_id AND d.deleted_at >= p.deleted_at
-            AND NOT EXISTS (SELECT 1 FROM collection_tracks c
-                WHERE c.user_id = e.user_id AND c.track_id = e.track_id))"
+    ($user:literal, $playlist:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM catalog_tracks t WHERE t.id = e.track_id)
+            AND e.track_id NOT IN (SELECT d.track_id FROM deleted_tracks d
+                WHERE d.user_id = ",
+            $user,
+            " AND d.deleted_at >= (SELECT deleted_at FROM deleted_playlists WHERE user_id = ",
+            $user,
+            " AND id = ",
+            $playlist,
+            ")
+                AND NOT EXISTS (SELECT 1 FROM collection_tracks c WHERE c.user_id = ",
+            $user,
+            " AND c.track_id = d.track_id))"
+        )
     };
 }
 pub(crate) use entry_alive;
@@ -73,9 +86,6 @@ pub(crate) type Found<T> = Vec<Option<T>>;
 
 /// The storage operations of deleted items.
 pub(crate) trait RestoreTx: WriteTx {
-    /// Copies these of the user's tracks (each once; those the user does not have are
-    /// ignored) into the deleted tracks, deleted at `now`. Runs before they are removed.
-    async fn bury_tracks(&mut self, user: UserId, ids: &[CollectionId], now: i64) -> Result<(), Self::Error>;
     /// Copies a playlist and its entries into the deleted playlists, deleted at `now`. Runs
     /// before it is deleted.
     async fn bury_playlist(&mut self, user: UserId, id: PlaylistId, now: i64) -> Result<(), Self::Error>;

@@ -11,11 +11,6 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 mod sql {
-    // Only rows of the collection are copied: an ID the user does not have inserts nothing.
-    pub(super) const BURY_TRACK: &str = "INSERT OR FAIL INTO deleted_tracks
-        (user_id, cid, track_id, added_seq, added_at, deleted_at)
-        SELECT user_id, cid, track_id, added_seq, added_at, ?3 FROM collection_tracks
-        WHERE user_id = ?1 AND cid = ?2";
     pub(super) const BURY_PLAYLIST: &str = "INSERT OR REPLACE INTO deleted_playlists
         (user_id, id, name, is_published, is_read_only, created_seq, track_count, deleted_at)
         SELECT user_id, id, name, is_published, is_read_only, created_seq, track_count, ?3 FROM playlists
@@ -37,7 +32,7 @@ mod sql {
     pub(super) const FORGET_TRACK: &str = "DELETE FROM deleted_tracks WHERE user_id = ?1 AND cid = ?2";
     pub(super) const BURIED_PLAYLIST: &str = concat!(
         "SELECT (SELECT count(*) FROM deleted_playlist_entries e WHERE e.user_id = p.user_id AND e.playlist_id = p.id AND ",
-        crate::rules::restore::entry_alive!(),
+        crate::rules::restore::entry_alive!("?1", "?2"),
         "), (SELECT count(*) FROM deleted_playlist_entries e WHERE e.user_id = p.user_id AND e.playlist_id = p.id)
         FROM deleted_playlists p WHERE p.user_id = ?1 AND p.id = ?2 AND p.deleted_at >= ?3"
     );
@@ -48,15 +43,18 @@ mod sql {
     pub(super) const UNBURY_ENTRIES: &str = concat!(
         "INSERT OR FAIL INTO playlist_entries (user_id, playlist_id, entry_id, position, track_id)
         SELECT e.user_id, e.playlist_id, e.entry_id, e.position, e.track_id
-        FROM deleted_playlist_entries e JOIN deleted_playlists p ON p.user_id = e.user_id AND p.id = e.playlist_id
+        FROM deleted_playlist_entries e
         WHERE e.user_id = ?1 AND e.playlist_id = ?2 AND ",
-        crate::rules::restore::entry_alive!()
+        crate::rules::restore::entry_alive!("?1", "?2")
     );
     pub(super) const FORGET_ENTRIES: &str =
         "DELETE FROM deleted_playlist_entries WHERE user_id = ?1 AND playlist_id = ?2";
     pub(super) const FORGET_PLAYLIST: &str = "DELETE FROM deleted_playlists WHERE user_id = ?1 AND id = ?2";
+    /// Each user's deletions before `?1` are one range of `deleted_tracks_by_date`: the
+    /// purge visits the users (few beside the deletions), not every deleted track.
     pub(super) const PURGE_TRACKS: &str = "DELETE FROM deleted_tracks WHERE (user_id, cid) IN
-        (SELECT user_id, cid FROM deleted_tracks WHERE deleted_at < ?1 ORDER BY deleted_at LIMIT ?2)";
+        (SELECT d.user_id, d.cid FROM users u CROSS JOIN deleted_tracks d ON d.user_id = u.id AND d.deleted_at < ?1
+         LIMIT ?2)";
     /// Forgets at most `?2` answers of keyed writes kept before `?1`, oldest first.
     pub(super) const FORGET_KEYS: &str = "DELETE FROM idempotency_keys WHERE (user_id, key) IN
         (SELECT user_id, key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
@@ -77,14 +75,6 @@ fn execute(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Store
 }
 
 impl RestoreTx for SqliteTx<'_> {
-    async fn bury_tracks(&mut self, user: UserId, ids: &[CollectionId], now: i64) -> StoreResult<()> {
-        let mut st = unavail(self.conn.prepare_cached(sql::BURY_TRACK))?;
-        for id in ids {
-            unavail(st.execute(params![user, &id.key()[..], now]))?;
-        }
-        Ok(())
-    }
-
     async fn bury_playlist(&mut self, user: UserId, id: PlaylistId, now: i64) -> StoreResult<()> {
         let key = playlist_key(id);
         execute(self.conn, sql::BURY_PLAYLIST, params![user, &key[..], now])?;
@@ -244,7 +234,6 @@ mod tests {
     fn every_restore_statement_uses_an_index() {
         let conn = super::super::tests::schema();
         for statement in [
-            sql::BURY_TRACK,
             sql::BURIED_TRACK,
             sql::UNBURY_TRACK,
             sql::FORGET_TRACK,
@@ -257,7 +246,15 @@ mod tests {
         ] {
             let plan = super::super::tests::query_plan(&conn, statement);
             for step in &plan {
-                assert!(!step.starts_with("SCAN"), "a scan in {statement:?}: {plan:?}");
+                // The purge visits every user (the outer loop), each a range of deletions.
+                let users = statement == sql::PURGE_TRACKS && step.starts_with("SCAN u");
+                assert!(!step.starts_with("SCAN") || users, "a scan in {statement:?}: {plan:?}");
+            }
+            if [sql::PURGE_TRACKS, sql::BURIED_PLAYLIST, sql::UNBURY_ENTRIES].contains(&statement) {
+                assert!(
+                    plan.iter().any(|step| step.contains("deleted_tracks_by_date (user_id=? AND deleted_at")),
+                    "deleted tracks not read as a range by date in {statement:?}: {plan:?}"
+                );
             }
         }
     }

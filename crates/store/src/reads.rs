@@ -296,7 +296,10 @@ pub(crate) trait SearchTx: CatalogTx {
     /// How many records match.
     async fn search_total(&mut self, q: &SearchQuery<'_>) -> Result<u64, Self::Error>;
     /// The rows of the requested page of matches, best first: the exact folded name, then
-    /// names starting with the query, then relevance, then the folded name, then the row.
+    /// names starting with the query, then records whose own name holds every word, then
+    /// the others (matched through the names they carry); each group by folded name, then
+    /// row. Deciding a match's group reads nothing a relevance score would (its words'
+    /// frequencies, its length), so ranking costs little beside the match itself.
     async fn search_rows(&mut self, q: &SearchQuery<'_>) -> Result<Vec<i64>, Self::Error>;
 }
 

@@ -803,6 +803,73 @@ pub async fn search_folds_case_and_accents_and_ranks_exact_first(store: &dyn Sto
     assert_eq!(store.search(req("--", SearchKind::Tracks, None)).await.unwrap().total, 0);
 }
 
+/// A track of its own album, for the search ranking test: `(n, title, album, artist)`.
+fn search_track(n: u32, title: &str, album: &str, artist_name: &str) -> Track {
+    Track {
+        album: Some(Box::new(Album {
+            artists: Some(vec![artist(n + 1000, artist_name)]),
+            content: Content {
+                id: Some(gid(n + 1000).to_string()),
+                name: Some(album.into()),
+                ..Content::default()
+            },
+            ..Album::default()
+        })),
+        artists: Some(vec![artist(n + 2000, artist_name)]),
+        content: Content { id: Some(gid(n).to_string()), name: Some(title.into()), ..Content::default() },
+        ..Track::default()
+    }
+}
+
+/// Search ranks the exact name, then names starting with the query, then records whose own
+/// name holds every word, then those matched through the names they carry (album,
+/// artists); each group by name, whatever the words' frequencies or the names' lengths.
+pub async fn search_ranks_names_before_the_names_they_carry(store: &dyn Store) {
+    // Orders that a relevance score would give otherwise: a short name before a long one,
+    // a word carried three times before one carried once.
+    let tracks = vec![
+        search_track(301, "Rain", "Weather", "Love Inc"),
+        search_track(302, "Zebra Love", "Songs", "Someone"),
+        search_track(303, "Zzz", "Love Love Love", "Someone"),
+        search_track(304, "Lovely Day", "Songs", "Someone"),
+        search_track(305, "Another Song About Many Things And Love", "Songs", "Someone"),
+        search_track(306, "Love", "Songs", "Someone"),
+        search_track(307, "Night Rain", "Love Nights", "Someone"),
+    ];
+    store.import_catalog(tracks).await.unwrap();
+    let search = |q: &str, offset| SearchRequest {
+        query: q.into(),
+        kind: SearchKind::Tracks,
+        collection_of: None,
+        limit: 10,
+        offset,
+    };
+    let page = store.search(search("love", 0)).await.unwrap();
+    assert_eq!(page.total, 7);
+    assert_eq!(
+        hit_names(&page),
+        [
+            "Love",
+            "Lovely Day",
+            "Another Song About Many Things And Love",
+            "Zebra Love",
+            "Night Rain",
+            "Rain",
+            "Zzz"
+        ]
+    );
+    let rest = store.search(search("LOVE", 3)).await.unwrap();
+    assert_eq!(hit_names(&rest), ["Zebra Love", "Night Rain", "Rain", "Zzz"], "offsets follow the ranking");
+    // Every word must be in the name for the name's group; words split between the name and
+    // the names carried rank with the latter.
+    let page = store.search(search("night love", 0)).await.unwrap();
+    assert_eq!(hit_names(&page), ["Night Rain"]);
+    let page = store.search(search("rain love", 0)).await.unwrap();
+    assert_eq!(hit_names(&page), ["Night Rain", "Rain"]);
+    let albums = store.search(SearchRequest { kind: SearchKind::Albums, ..search("love", 0) }).await.unwrap();
+    assert_eq!(hit_names(&albums), ["Love Love Love", "Love Nights", "Weather"]);
+}
+
 /// Every refusal names what went wrong, so that the service maps each to its documented
 /// error in one place.
 pub async fn refusals_are_typed(store: &dyn Store) {
@@ -1229,6 +1296,13 @@ macro_rules! suite {
             #[tokio::test]
             async fn sub_lists_of_albums_and_artists() {
                 with_store(|s| async move { super::sub_lists_of_albums_and_artists(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn search_ranks_names_before_the_names_they_carry() {
+                with_store(
+                    |s| async move { super::search_ranks_names_before_the_names_they_carry(&*s).await },
+                )
+                .await;
             }
             #[tokio::test]
             async fn search_folds_case_and_accents_and_ranks_exact_first() {

@@ -8,9 +8,8 @@
 //! prefix (`word:*`, joined with `&`); the query text is built from alphanumeric words
 //! only and passed as a parameter, so it can carry no tsquery operator of its own.
 //!
-//! Ranking: the exact folded name first, then names that start with the query, then
-//! relevance (`ts_rank`, a match in the name weighing ten times a match in the other names,
-//! as SQLite's BM25 weights do), then the folded name, then the row.
+//! Ranking as [`crate::reads::SearchTx::search_rows`] says, as on SQLite: a record's own name
+//! holds every word when its `name_search` matches too.
 
 use super::Fail;
 use super::read::Sequential;
@@ -31,15 +30,16 @@ fn tsquery(words: &[String]) -> String {
 }
 
 /// The table searched, the condition that keeps a search to a user's collection (`$2`), and
-/// the relevance of a match.
+/// the rank of a match that is neither the exact name nor a name starting with the query.
 fn target(kind: SearchKind) -> (&'static str, String, &'static str) {
     let (table, member) = search_target(kind);
-    let relevance = if kind == SearchKind::Artists {
-        "ts_rank(x.search, to_tsquery('simple', $1))"
+    // An artist has its name only: every match is in it.
+    let in_name = if kind == SearchKind::Artists {
+        "2"
     } else {
-        "ts_rank(x.name_search, to_tsquery('simple', $1)) * 10 + ts_rank(x.search, to_tsquery('simple', $1))"
+        "CASE WHEN x.name_search @@ to_tsquery('simple', $1) THEN 2 ELSE 3 END"
     };
-    (table, member.replace('?', "$"), relevance)
+    (table, member.replace('?', "$"), in_name)
 }
 
 /// `$1` the query, then the user if the search is in a collection; and the condition that
@@ -67,7 +67,7 @@ impl SearchTx for Sequential<'_, '_> {
     }
 
     async fn search_rows(&mut self, q: &SearchQuery<'_>) -> Result<Vec<i64>, Fail> {
-        let (table, member, relevance) = target(q.req.kind);
+        let (table, member, in_name) = target(q.req.kind);
         let query = tsquery(&q.words);
         let limit = i64::from(q.req.limit);
         let offset = i64::try_from(q.req.offset).map_err(super::internal)?;
@@ -76,8 +76,8 @@ impl SearchTx for Sequential<'_, '_> {
         let sql = format!(
             "SELECT x.id FROM {table} x
              WHERE x.search @@ to_tsquery('simple', $1){scope}
-             ORDER BY CASE WHEN x.name_key = ${a} THEN 0 WHEN x.name_key LIKE ${b} ESCAPE '\\' THEN 1 ELSE 2 END,
-                      {relevance} DESC, x.name_key, x.id
+             ORDER BY CASE WHEN x.name_key = ${a} THEN 0 WHEN x.name_key LIKE ${b} ESCAPE '\\' THEN 1 ELSE {in_name} END,
+                      x.name_key, x.id
              LIMIT ${c} OFFSET ${d}",
             a = n + 1,
             b = n + 2,

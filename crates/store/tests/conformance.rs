@@ -4,7 +4,8 @@
 
 use groove_store::{
     AddOutcome, AddTracks, CatalogItem, CollectionItem, DeleteOutcome, DeleteTracks, ItemRef, PageRequest,
-    SearchHits, SearchKind, SearchPage, SearchRequest, SortOrder, Store, StoreError, UserId,
+    RestoreOutcome, RestoreRequest, SearchHits, SearchKind, SearchPage, SearchRequest, SortOrder, Store,
+    StoreError, UserId,
 };
 use groove_store::{ChangeOutcome, PlaylistWrite, Refusal, TrackChange, TrackEdits};
 use groove_wire::ids::{CatalogId, CollectionId, CollectionKind, ExternalId, PlaylistId};
@@ -803,6 +804,43 @@ pub async fn search_folds_case_and_accents_and_ranks_exact_first(store: &dyn Sto
     assert_eq!(store.search(req("--", SearchKind::Tracks, None)).await.unwrap().total, 0);
 }
 
+/// A delete keeps its tracks for restore several to a statement (SQLite: 8): a delete of
+/// more than that keeps every one, and a restore brings each back with its ID and place.
+pub async fn a_delete_of_many_tracks_is_restored_whole(store: &dyn Store) {
+    let (alice, _) = setup(store).await;
+    let out = store.add_tracks(add(alice, &[1, 2, 3, 4, 5, 6, 7, 8, 9])).await.unwrap();
+    let ids: Vec<CollectionId> = out.items.iter().map(|o| added(*o)).collect();
+    let before = names(store, alice, SortOrder::CollectionDate).await;
+    assert_eq!(before.len(), 9);
+    let delete = DeleteTracks { user: alice, tracks: ids.clone(), expected_version: None, idempotency: None };
+    store.delete_tracks(delete).await.unwrap();
+    assert!(names(store, alice, SortOrder::CollectionDate).await.is_empty());
+    let deleted = store.deleted_tracks(alice, first_page(SortOrder::CollectionDate, 25)).await.unwrap();
+    let mut kept: Vec<CollectionId> = deleted.items.iter().map(|d| d.id).collect();
+    let mut wanted = ids.clone();
+    kept.sort_by_key(|id| *id.key());
+    wanted.sort_by_key(|id| *id.key());
+    assert_eq!(kept, wanted, "every deleted track is kept");
+    let restored = store
+        .restore(RestoreRequest {
+            user: alice,
+            tracks: ids.clone(),
+            playlists: Vec::new(),
+            expected_version: None,
+            max_tracks: 50_000,
+            max_playlists: 100,
+            idempotency: None,
+        })
+        .await
+        .unwrap();
+    assert!(restored.tracks.iter().all(|o| *o == RestoreOutcome::Restored { skipped: 0 }), "{restored:?}");
+    assert_eq!(names(store, alice, SortOrder::CollectionDate).await, before, "each in its place again");
+    let page = store.browse_tracks(alice, first_page(SortOrder::CollectionDate, 25)).await.unwrap();
+    let mut back: Vec<CollectionId> = page.items.iter().map(|t| t.id).collect();
+    back.sort_by_key(|id| *id.key());
+    assert_eq!(back, wanted, "with its collection ID");
+}
+
 /// A track of its own album, for the search ranking test: `(n, title, album, artist)`.
 fn search_track(n: u32, title: &str, album: &str, artist_name: &str) -> Track {
     Track {
@@ -1296,6 +1334,11 @@ macro_rules! suite {
             #[tokio::test]
             async fn sub_lists_of_albums_and_artists() {
                 with_store(|s| async move { super::sub_lists_of_albums_and_artists(&*s).await }).await;
+            }
+            #[tokio::test]
+            async fn a_delete_of_many_tracks_is_restored_whole() {
+                with_store(|s| async move { super::a_delete_of_many_tracks_is_restored_whole(&*s).await })
+                    .await;
             }
             #[tokio::test]
             async fn search_ranks_names_before_the_names_they_carry() {

@@ -280,6 +280,25 @@ pub(crate) fn search_target(kind: SearchKind) -> (&'static str, &'static str) {
     }
 }
 
+/// Whether a kind's records carry names besides their own that a search also matches (a
+/// track its album's and artists', an album its artists'): an artist has its name only, so
+/// every match of an artist is in its name.
+pub(crate) fn carries_names(kind: SearchKind) -> bool {
+    kind != SearchKind::Artists
+}
+
+/// The `ORDER BY` of a page of matches (the records' table is `x`), the same on every
+/// backend ([`SearchTx::search_rows`]): `exact` and `prefix` are the parameters of the
+/// folded query and of its `LIKE` pattern, `in_name` the backend's condition that the
+/// record's own name holds every word (used where [`carries_names`]).
+pub(crate) fn search_order(kind: SearchKind, exact: &str, prefix: &str, in_name: &str) -> String {
+    let own = if carries_names(kind) { format!("WHEN {in_name} THEN 2 ELSE 3") } else { "ELSE 2".to_owned() };
+    format!(
+        "CASE WHEN x.name_key = {exact} THEN 0 WHEN x.name_key LIKE {prefix} ESCAPE '\\' THEN 1 {own} END, \
+         x.name_key, x.id"
+    )
+}
+
 /// What a search's statements take.
 #[derive(Debug)]
 pub(crate) struct SearchQuery<'a> {

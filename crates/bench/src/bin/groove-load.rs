@@ -433,6 +433,26 @@ fn items_of(body: &[u8]) -> Result<(u64, u64), Failure> {
     Ok((tracks, tracks + count(&v["Albums"]) + count(&v["Artists"])))
 }
 
+/// Sends a read of lookup or search answers and counts it under `label`; says how many
+/// items its lists hold.
+async fn read_items(
+    plan: &Plan,
+    conn: &mut Conn,
+    stats: &mut Stats,
+    token: &str,
+    path: &str,
+    label: &'static str,
+) -> Result<u64, Failure> {
+    let t0 = Instant::now();
+    let answer = conn.send(plan, request(plan, Method::GET, path, token, None)).await?;
+    if answer.status != StatusCode::OK {
+        return Err(Failure::Answer(answer.status.as_u16().to_string()));
+    }
+    let (tracks, items) = items_of(&answer.body)?;
+    stats.done(plan, label, t0, tracks);
+    Ok(items)
+}
+
 async fn lookup_cycle(
     plan: &Plan,
     conn: &mut Conn,
@@ -445,14 +465,7 @@ async fn lookup_cycle(
     let mut ids = vec![groove_bench::catalog::album_id(rng.random_range(0..albums))];
     ids.extend((0..4).map(|_| groove_bench::catalog::track_id(rng.random_range(0..n))));
     let path = format!("/1/content/{}/lookup?extras=Tracks", ids.join("+"));
-    let t0 = Instant::now();
-    let answer = conn.send(plan, request(plan, Method::GET, &path, token, None)).await?;
-    if answer.status != StatusCode::OK {
-        return Err(Failure::Answer(answer.status.as_u16().to_string()));
-    }
-    let (tracks, items) = items_of(&answer.body)?;
-    stats.done(plan, "lookup", t0, tracks);
-    if items < 5 {
+    if read_items(plan, conn, stats, token, &path, "lookup").await? < 5 {
         stats.error(plan, "lookup-missing-items");
     }
     Ok(())
@@ -460,14 +473,7 @@ async fn lookup_cycle(
 
 async fn search_cycle(plan: &Plan, conn: &mut Conn, stats: &mut Stats, token: &str) -> Result<(), Failure> {
     let path = format!("/1/content/music/search?q={}&maxItems=25", plan.query);
-    let t0 = Instant::now();
-    let answer = conn.send(plan, request(plan, Method::GET, &path, token, None)).await?;
-    if answer.status != StatusCode::OK {
-        return Err(Failure::Answer(answer.status.as_u16().to_string()));
-    }
-    let (tracks, items) = items_of(&answer.body)?;
-    stats.done(plan, "search", t0, tracks);
-    if items == 0 {
+    if read_items(plan, conn, stats, token, &path, "search").await? == 0 {
         stats.error(plan, "search-empty");
     }
     Ok(())

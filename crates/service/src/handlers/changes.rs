@@ -100,8 +100,7 @@ pub async fn changes(state: &AppState, ctx: &Ctx, user: &User, query: &Query) ->
             break page;
         }
         from = page.next.clone();
-        let stop_now = *stopping.borrow();
-        if stop_now || !woken(&mut changed, &mut stopping, user.id, deadline).await {
+        if !woken(&mut changed, &mut stopping, user.id, deadline).await {
             break page;
         }
     };
@@ -116,6 +115,11 @@ async fn woken(
     user: UserId,
     deadline: tokio::time::Instant,
 ) -> bool {
+    // Stopping already: `changed` would only hear a later change.
+    let stopped = *stopping.borrow();
+    if stopped {
+        return false;
+    }
     loop {
         tokio::select! {
             // The server stops (or its state is gone): answer now.

@@ -14,7 +14,7 @@
 use super::Fail;
 use super::read::Sequential;
 use crate::SearchKind;
-use crate::reads::{SearchQuery, SearchTx, search_target};
+use crate::reads::{SearchQuery, SearchTx, search_order, search_target};
 use crate::text::fold;
 use tokio_postgres::types::ToSql;
 
@@ -29,17 +29,10 @@ fn tsquery(words: &[String]) -> String {
     words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")
 }
 
-/// The table searched, the condition that keeps a search to a user's collection (`$2`), and
-/// the rank of a match that is neither the exact name nor a name starting with the query.
-fn target(kind: SearchKind) -> (&'static str, String, &'static str) {
+/// The table searched, and the condition that keeps a search to a user's collection (`$2`).
+fn target(kind: SearchKind) -> (&'static str, String) {
     let (table, member) = search_target(kind);
-    // An artist has its name only: every match is in it.
-    let in_name = if kind == SearchKind::Artists {
-        "2"
-    } else {
-        "CASE WHEN x.name_search @@ to_tsquery('simple', $1) THEN 2 ELSE 3 END"
-    };
-    (table, member.replace('?', "$"), in_name)
+    (table, member.replace('?', "$"))
 }
 
 /// `$1` the query, then the user if the search is in a collection; and the condition that
@@ -57,7 +50,7 @@ fn scoped<'a>(
 
 impl SearchTx for Sequential<'_, '_> {
     async fn search_total(&mut self, q: &SearchQuery<'_>) -> Result<u64, Fail> {
-        let (table, member, _) = target(q.req.kind);
+        let (table, member) = target(q.req.kind);
         let query = tsquery(&q.words);
         let (params, scope) = scoped(q, &query, &member);
         let sql = format!("SELECT count(*) FROM {table} x WHERE x.search @@ to_tsquery('simple', $1){scope}");
@@ -67,20 +60,23 @@ impl SearchTx for Sequential<'_, '_> {
     }
 
     async fn search_rows(&mut self, q: &SearchQuery<'_>) -> Result<Vec<i64>, Fail> {
-        let (table, member, in_name) = target(q.req.kind);
+        let (table, member) = target(q.req.kind);
         let query = tsquery(&q.words);
         let limit = i64::from(q.req.limit);
         let offset = i64::try_from(q.req.offset).map_err(super::internal)?;
         let (mut params, scope) = scoped(q, &query, &member);
         let n = params.len();
+        let order = search_order(
+            q.req.kind,
+            &format!("${}", n + 1),
+            &format!("${}", n + 2),
+            "x.name_search @@ to_tsquery('simple', $1)",
+        );
         let sql = format!(
             "SELECT x.id FROM {table} x
              WHERE x.search @@ to_tsquery('simple', $1){scope}
-             ORDER BY CASE WHEN x.name_key = ${a} THEN 0 WHEN x.name_key LIKE ${b} ESCAPE '\\' THEN 1 ELSE {in_name} END,
-                      x.name_key, x.id
+             ORDER BY {order}
              LIMIT ${c} OFFSET ${d}",
-            a = n + 1,
-            b = n + 2,
             c = n + 3,
             d = n + 4,
         );

@@ -284,14 +284,15 @@ impl<'c> SqliteTx<'c> {
                 Some((track, album, seq, added_at)) => {
                     delete_track.execute(params![user, key])?;
                     if let Some(now) = bury {
-                        buried.extend([
+                        let row: [Value; sql::BURY_COLUMNS] = [
                             user.into(),
                             key.to_vec().into(),
                             track.into(),
                             seq.into(),
                             added_at.into(),
-                        ]);
-                        buried.push(now.into());
+                            now.into(),
+                        ];
+                        buried.extend(row);
                     }
                     Some(Held { album, credits: credits.of(track, album)? })
                 }

@@ -5,7 +5,7 @@
 
 use super::read::SqliteRead;
 use super::{internal, unavailable};
-use crate::reads::{SearchQuery, SearchTx, search_target};
+use crate::reads::{SearchQuery, SearchTx, carries_names, search_order, search_target};
 use crate::{SearchKind, StoreResult};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
@@ -60,18 +60,19 @@ impl SearchTx for SqliteRead<'_> {
         args.push(Value::Text(q.like.clone()));
         args.push(Value::Integer(i64::from(q.req.limit)));
         args.push(Value::Integer(i64::try_from(q.req.offset).map_err(internal)?));
-        // An artist has its name only: every match is in it.
-        let in_name = if q.req.kind == SearchKind::Artists {
-            "2".to_owned()
-        } else {
+        if carries_names(q.req.kind) {
             args.push(Value::Text(name_expression(&q.words)));
-            format!("CASE WHEN f.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?7) THEN 2 ELSE 3 END")
-        };
+        }
+        let order = search_order(
+            q.req.kind,
+            "?3",
+            "?4",
+            &format!("f.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?7)"),
+        );
         let sql = format!(
             "SELECT x.id FROM {fts} f JOIN {table} x ON x.id = f.rowid
              WHERE {fts} MATCH ?1 AND ?2 = ?2{scope}
-             ORDER BY CASE WHEN x.name_key = ?3 THEN 0 WHEN x.name_key LIKE ?4 ESCAPE '\\' THEN 1 ELSE {in_name} END,
-                      x.name_key, x.id
+             ORDER BY {order}
              LIMIT ?5 OFFSET ?6"
         );
         let mut st = self.0.prepare_cached(&sql).map_err(|e| unavailable(&e))?;
